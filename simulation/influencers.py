@@ -1,0 +1,220 @@
+"""Influencers: mesa agents who decide whether to join, and how much to post where.
+
+Each influencer is a :class:`Influencer` (a ``mesa.Agent``) so the usual Mesa
+tools work on them (``model.agents.select``, ``agg``, ``groupby``). Their
+attributes live in the arrays of :class:`InfluencerTable`, one row each, and
+the daily decision is one array expression over all of them: for 10 000
+agents a Python call each per day would cost more than the whole follower
+population. The rule itself is the per-agent rule of MODEL.md:
+
+1. For every allocation of 0..``max_posts_per_day`` posts across the new
+   platforms, the expected payoff is the scheme payments for those posts
+   (quota-aware: 2 posts may pay nothing and 3 the whole fee) plus the
+   organic value of the audience held there, minus a convex cost of posting,
+   minus the onboarding cost (spread over ``planning_days``) on platforms not
+   yet joined. Platforms the influencer is not eligible for, or has quit, are
+   not options.
+2. The choice is a logit (Gumbel-max) with a temperature of
+   ``decision_noise`` × the influencer's cost per post: a little noise, scaled
+   to the stakes, so the population does not flip at one knife edge.
+3. Posting on a platform not yet joined is joining it. After each day the
+   per-post expectations of views, sales and attributed adopters move toward
+   what was actually earned (exponential smoothing; idle accounts drift
+   toward what the public numbers suggest), and an influencer who has gone
+   ``patience`` days in a row without a positive payoff on a platform quits
+   it for good.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+import scipy.sparse as sp
+
+from .config import InfluencerParams
+from .payouts import TIER_BOUNDS, TIERS, Outlook, Scheme
+
+if TYPE_CHECKING:
+    from .model import SparkModel
+
+
+class InfluencerTable:
+    """Attributes and state of all influencers as arrays (rows: influencers, cols: platforms)."""
+
+    def __init__(
+        self,
+        params: InfluencerParams,
+        n_influencers: int,
+        n_platforms: int,
+        rng: np.random.Generator,
+    ):
+        self.params = params
+        n, k = n_influencers, n_platforms
+        self.audience = params.audience_median * np.exp(params.audience_sigma * rng.standard_normal(n))
+        self.tier = np.searchsorted(TIER_BOUNDS, self.audience, side="right").astype(np.int8)
+        mean, concentration = params.engagement_mean, 20.0
+        self.engagement = rng.beta(mean * concentration, (1 - mean) * concentration, size=n)
+        self.product_fit = np.exp(params.product_fit_sigma * rng.standard_normal(n))
+        self.patience = 1 + rng.poisson(params.patience - 1, size=n)
+        self.n_followers = np.zeros(n)  # in the sample; set once the follow graph exists
+        self.cost_per_post = np.full(n, params.cost_per_post)
+        self.joined = np.zeros((n, k), dtype=bool)
+        self.quit = np.zeros((n, k), dtype=bool)
+        self.ti_joined = np.full((n, k), -1, dtype=np.int32)
+        self.bad_days = np.zeros((n, k), dtype=np.int32)
+        self.posts = np.zeros((n, k), dtype=np.int32)
+        self.views_per_post = np.zeros((n, k))
+        self.gmv_per_post = np.zeros((n, k))
+        self.adopters_per_post = np.zeros((n, k))
+        self.options = allocations(k, params.max_posts_per_day)  # (options, platforms)
+
+    def set_followers(self, follows: sp.csr_matrix) -> None:
+        """Record in-sample follower counts; the cost per post grows with them."""
+        self.n_followers = np.asarray(follows.sum(axis=0)).ravel()
+        self.cost_per_post = self.params.cost_per_post + self.params.cost_per_follower * self.n_followers
+
+    def cost(self, total_posts: np.ndarray) -> np.ndarray:
+        """Convex cost ($) of posting ``total_posts`` (I × options)."""
+        return self.cost_per_post[:, None] * np.power(total_posts, self.params.cost_exponent)
+
+    def decide(
+        self,
+        eligible: np.ndarray,
+        public: tuple[np.ndarray, np.ndarray, np.ndarray],
+        schemes: list[list[Scheme]],
+        fee_available: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Choose today's posts on every platform; returns who joined today (I × K bool).
+
+        Args:
+            eligible: may join (I × K).
+            public: per-post views, GMV and adopters each influencer would
+                expect from what it can see of the platform (I × K each).
+            schemes: the schemes in force on each platform (empty when the
+                budget is spent).
+            fee_available: holds or could get a flat-fee slot (I × K).
+            rng: the decision stream.
+        """
+        p = self.params
+        n = len(self.audience)
+        if n == 0:
+            return self.joined.copy()
+        views, gmv, adopters = (np.where(self.joined, mine, pub) for mine, pub in zip(
+            (self.views_per_post, self.gmv_per_post, self.adopters_per_post), public, strict=True))
+        total = self.options.sum(axis=1)
+        utility = -self.cost(np.broadcast_to(total, (n, len(total))))
+        onboarding = p.onboarding_posts * self.cost_per_post / p.planning_days
+        may_post = self.joined | (eligible & ~self.quit)
+        for k, platform_schemes in enumerate(schemes):
+            n_posts = np.broadcast_to(self.options[:, k], utility.shape)
+            outlook = Outlook(views[:, k], gmv[:, k], adopters[:, k], fee_available[:, k], self.tier)
+            for scheme in platform_schemes:
+                utility = utility + scheme.expected(n_posts, outlook)
+            utility = utility + n_posts * (p.organic_value_per_view * views[:, k])[:, None]
+            posting = self.options[:, k] > 0
+            utility = utility - np.outer(~self.joined[:, k] * onboarding, posting)
+            utility[np.outer(~may_post[:, k], posting)] = -np.inf
+        temperature = p.decision_noise * self.cost_per_post
+        noisy = utility + temperature[:, None] * rng.gumbel(size=utility.shape)
+        choice = np.argmax(noisy, axis=1)
+        self.posts = self.options[choice].astype(np.int32)
+        joined_today = (self.posts > 0) & ~self.joined
+        self.joined |= joined_today
+        return joined_today
+
+    def learn(
+        self,
+        views: np.ndarray,
+        gmv: np.ndarray,
+        adopters: np.ndarray,
+        paid: np.ndarray,
+        public: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ) -> np.ndarray:
+        """Update expectations and patience from today's outcomes (I × K arrays).
+
+        Returns who quit today (I × K bool).
+        """
+        p = self.params
+        rate = p.learning_rate
+        posted = self.posts > 0
+        safe_posts = np.maximum(self.posts, 1)
+        for expectation, outcome, pub in zip(
+            (self.views_per_post, self.gmv_per_post, self.adopters_per_post),
+            (views, gmv, adopters), public, strict=True,
+        ):
+            target = np.where(posted, outcome / safe_posts, pub)
+            expectation += rate * (target - expectation)
+        total = self.posts.sum(axis=1)
+        cost = self.cost_per_post * np.power(total, p.cost_exponent)
+        cost_share = np.divide(self.posts, total[:, None], out=np.zeros(self.posts.shape),
+                               where=total[:, None] > 0)
+        payoff = paid + p.organic_value_per_view * views - cost[:, None] * cost_share
+        good = payoff > 0
+        self.bad_days = np.where(self.joined & ~good, self.bad_days + 1, 0)
+        quits = self.joined & (self.bad_days >= self.patience[:, None])
+        self.joined &= ~quits
+        self.quit |= quits
+        self.posts[quits] = 0
+        return quits
+
+
+def allocations(n_platforms: int, max_posts: int) -> np.ndarray:
+    """Every way to spread 0..max_posts posts over the platforms (options × platforms)."""
+    grid = itertools.product(range(max_posts + 1), repeat=n_platforms)
+    return np.array([row for row in grid if sum(row) <= max_posts], dtype=np.int32)
+
+
+class Influencer(mesa.Agent):
+    """One influencer: a view onto its row of the :class:`InfluencerTable`."""
+
+    def __init__(self, model: SparkModel, index: int):
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def _table(self) -> InfluencerTable:
+        return self.model.influencers
+
+    @property
+    def audience(self) -> float:
+        """Followers on the incumbent networks."""
+        return float(self._table.audience[self.index])
+
+    @property
+    def tier(self) -> str:
+        """nano, micro, mid, macro or mega."""
+        return TIERS[self._table.tier[self.index]]
+
+    @property
+    def followers_in_sample(self) -> int:
+        """Simulated people who follow this influencer."""
+        return int(self._table.n_followers[self.index])
+
+    @property
+    def cost_per_post(self) -> float:
+        """$ per post (effort plus opportunity cost)."""
+        return float(self._table.cost_per_post[self.index])
+
+    @property
+    def product_fit(self) -> float:
+        """Multiplier on the conversion of views into orders."""
+        return float(self._table.product_fit[self.index])
+
+    @property
+    def joined(self) -> dict[str, bool]:
+        """Platform name → currently joined."""
+        return dict(zip(self.model.platform_names, self._table.joined[self.index].tolist(),
+                        strict=True))
+
+    @property
+    def posts_today(self) -> dict[str, int]:
+        """Platform name → posts published today."""
+        return dict(zip(self.model.platform_names, self._table.posts[self.index].tolist(),
+                        strict=True))
+
+    def step(self) -> None:
+        """Nothing per agent: the whole population decides in one vectorised call."""

@@ -1,0 +1,287 @@
+"""SparkModel: the daily loop, written once.
+
+Order of one day (``SparkModel.step``), for every new platform k:
+
+1. **Schedule**: each platform fires the next phase of its payout schedule
+   when its trigger holds (day, adoption share or spend reached), and applies
+   it after its notice days.
+2. **Decide**: influencers (mesa agents, decided as one array expression)
+   see the schemes in force, what they expect to earn per post, and whether
+   a flat-fee slot is open; each chooses posts per platform. Posting on a
+   platform not yet joined is joining it.
+3. **Enrol**: joined invitees take free flat-fee slots in random order;
+   finished contracts end.
+4. **Exposure**: promotional cross-posts on the incumbents (``promo_share``
+   of posts, plus a burst on the join day) reach followers; the content in
+   each active user's feed is the posts of the influencers they follow plus
+   the platform's own baseline.
+5. **People move**: adoption, return and churn are drawn from the
+   start-of-day states of all platforms; new adopters are attributed to an
+   influencer with the probability that influence made them adopt; then the
+   moves are applied and friend counts updated along the changed edges.
+6. **Views and sales**: views of each influencer's posts by its active
+   followers (binomial), orders from views (Poisson, at the influencer's
+   product fit), plus organic orders by active users.
+7. **Pay**: each scheme in force says what it owes; the platform pays it
+   within its budget.
+8. **Learn**: influencers move their expectations toward what they earned;
+   those out of patience quit.
+9. **Record** the day's row per platform.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .influencers import Influencer, InfluencerTable
+from .metrics import Recorder, summarise
+from .networks import FriendCounts, Friends, follow_graph, gather_rows
+from .payouts import SPEND_COLUMNS, Activity
+from .platforms import PlatformState
+from .population import ACTIVE, People, Transitions
+from .streams import Streams
+
+
+class SparkModel(mesa.Model):
+    """Influencers migrating followers onto one or more new platforms.
+
+    Args:
+        config: a validated :class:`~simulation.config.Config`.
+        seed: the run seed; defaults to ``config.seed``. Every random stream
+            is derived from it by name.
+    """
+
+    def __init__(self, config: Config, seed: int | None = None):
+        seed = config.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.config = config
+        self.seed = seed
+        self.day = 0
+        self.streams = Streams(seed)
+        n_people, n_influencers = config.population.followers, config.population.influencers
+        self.platform_names = [p.name for p in config.platforms]
+        n_platforms = len(self.platform_names)
+
+        self.influencers = InfluencerTable(
+            config.influencers, n_influencers, n_platforms, self.streams("influencers.attributes")
+        )
+        self.follows = follow_graph(
+            n_people, self.influencers.audience, config.network.follows_per_person,
+            self.streams("network.follows"),
+        )
+        self.followed_by = self.follows.T.tocsr()  # influencers × people
+        self.influencers.set_followers(self.follows)
+        self.friends = Friends(config.network.social, n_people, self.streams("network.social"))
+        self.people = People(n_people, n_platforms)
+        self.friend_counts = [FriendCounts(self.friends) for _ in range(n_platforms)]
+        self.platforms = [
+            PlatformState(spec, self.influencers.audience, self.influencers.tier,
+                          self.streams(f"invitation.{spec.name}"))
+            for spec in config.platforms
+        ]
+        for index in range(n_influencers):
+            Influencer(self, index)
+
+        shape = (n_influencers, n_platforms)
+        self.active_followers = np.zeros(shape)  # per influencer, on each platform
+        self.ever_joined = np.zeros(shape, dtype=bool)
+        self.recorder = Recorder(config.horizon_days, self.platform_names)
+        self.running = True
+
+    # --- the day ------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one day (the order is in the module docstring)."""
+        if self.day >= self.config.horizon_days:
+            self.running = False
+            return
+        self.day += 1
+        day, cfg, table = self.day, self.config, self.influencers
+        n_platforms = len(self.platforms)
+
+        # 1. schedule
+        for k, platform in enumerate(self.platforms):
+            platform.update_schedule(day, self.people.ever[k] / self.people.n)
+
+        # 2. decide
+        public = self._public_outlook()
+        joined_today = table.decide(
+            eligible=np.column_stack([p.eligible(day) for p in self.platforms]),
+            public=public,
+            schemes=[p.schemes() for p in self.platforms],
+            fee_available=np.column_stack([p.fee_available() for p in self.platforms]),
+            rng=self.streams("influencers.decisions"),
+        )
+        self.ever_joined |= joined_today
+        table.ti_joined[joined_today] = day
+
+        # 3. enrol
+        for k, platform in enumerate(self.platforms):
+            platform.enrol(day, table.joined[:, k], self.streams(f"enrolment.{platform.name}"))
+
+        # 4. exposure
+        params = cfg.influencers
+        promo = table.posts * params.promo_share + joined_today * params.join_burst_posts
+        per_person = self.follows @ np.hstack([promo * params.incumbent_reach, table.posts])
+        seen_promo, feed_posts = per_person[:, :n_platforms], per_person[:, n_platforms:]
+
+        # 5. people move
+        others_active = self.people.n_active_new()
+        moves: list[Transitions] = []
+        for k, platform in enumerate(self.platforms):
+            uniform = self.streams(f"people.{platform.name}").random(self.people.n)
+            influence = (cfg.adoption.influence
+                         * -np.expm1(-seen_promo[:, k] / cfg.adoption.promo_saturation))
+            moves.append(self.people.transitions(
+                k,
+                innovation=cfg.adoption.innovation * platform.spec.rel_marketing,
+                friend_share=self.friend_counts[k].share(),
+                influence=influence,
+                content=feed_posts[:, k] + platform.spec.feed_baseline,
+                others_active=others_active - (self.people.state[k] == ACTIVE),
+                adoption=cfg.adoption,
+                retention=cfg.retention,
+                uniform=uniform,
+            ))
+        attributed = np.zeros((len(table.audience), n_platforms))
+        for k, platform in enumerate(self.platforms):
+            attributed[:, k] = self._attribute(k, moves[k], promo[:, k], seen_promo[:, k])
+            self.people.apply(k, moves[k])
+            self.friend_counts[k].update(
+                np.concatenate([moves[k].adopted, moves[k].returned]), moves[k].lapsed
+            )
+
+        # 6. views and sales
+        self.active_followers = self.followed_by @ (self.people.state == ACTIVE).T.astype(
+            np.float32
+        )
+        views = self.streams("commerce.views").binomial(
+            (table.posts * self.active_followers).astype(np.int64),
+            table.engagement[:, None],
+        ).astype(float)
+        commerce = cfg.commerce
+        orders = self.streams("commerce.orders").poisson(
+            views * commerce.conversion * table.product_fit[:, None]
+        )
+        gmv = orders * commerce.basket_value
+
+        # 7. pay, 8. learn, 9. record
+        paid = np.zeros((len(table.audience), n_platforms))
+        spend_by_column = []
+        for k, platform in enumerate(self.platforms):
+            activity = Activity(
+                posts=table.posts[:, k], views=views[:, k], gmv=gmv[:, k],
+                new_adopters=attributed[:, k], enrolled=platform.enrolled, tier=table.tier,
+            )
+            payments = platform.pay(activity)
+            paid[:, k] = sum(payments.values())
+            spend_by_column.append({c: float(payments[c].sum()) for c in SPEND_COLUMNS})
+        table.learn(views, gmv, attributed, paid, self._public_outlook())
+
+        organic_orders = self.streams("commerce.organic").poisson(
+            commerce.organic_orders_per_user * np.array([self.people.counts(k)[0]
+                                                         for k in range(n_platforms)])
+        )
+        for k, platform in enumerate(self.platforms):
+            active, lapsed = self.people.counts(k)
+            platform_gmv = float(gmv[:, k].sum()) + organic_orders[k] * commerce.basket_value
+            self.recorder.record(
+                day, k,
+                adopters=self.people.ever[k],
+                new_adopters=len(moves[k].adopted),
+                active_users=active,
+                lapsed_users=lapsed,
+                joined_influencers=int(table.joined[:, k].sum()),
+                active_influencers=int((table.posts[:, k] > 0).sum()),
+                posts=int(table.posts[:, k].sum()),
+                views=float(views[:, k].sum()),
+                gmv=platform_gmv,
+                revenue=platform.spec.take_rate * platform_gmv,
+                **spend_by_column[k],
+            )
+        if self.day >= cfg.horizon_days:
+            self.running = False
+
+    def run(self) -> SparkModel:
+        """Step to the horizon; returns self so calls chain."""
+        while self.running:
+            self.step()
+        return self
+
+    # --- helpers ------------------------------------------------------------
+
+    def _public_outlook(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-post views, GMV and adopters an influencer can expect from what it sees.
+
+        Views: its followers active there × its engagement. GMV: views ×
+        conversion × product fit × basket. Adopters: the marginal adopters one
+        post's promotion brings among its followers not yet there.
+        """
+        cfg, table = self.config, self.influencers
+        views = self.active_followers * table.engagement[:, None]
+        gmv = (views * cfg.commerce.conversion * cfg.commerce.basket_value
+               * table.product_fit[:, None])
+        waiting = table.n_followers[:, None] - self.active_followers
+        per_promo = (cfg.influencers.incumbent_reach * cfg.adoption.influence
+                     / cfg.adoption.promo_saturation)
+        adopters = cfg.influencers.promo_share * per_promo * waiting
+        return views, gmv, adopters
+
+    def _attribute(self, k: int, moves: Transitions, promo: np.ndarray,
+                   seen_promo: np.ndarray) -> np.ndarray:
+        """New adopters credited to each influencer on platform ``k``.
+
+        A new adopter is credited with probability r·g(x)/h (the part of its
+        hazard that came from promotion) to one influencer it follows, chosen
+        in proportion to that influencer's promotional posts today.
+        """
+        n_influencers = len(promo)
+        adopters = moves.adopted
+        if n_influencers == 0 or len(adopters) == 0 or not promo.any():
+            return np.zeros(n_influencers)
+        cfg = self.config.adoption
+        pull = cfg.influence * -np.expm1(-seen_promo[adopters] / cfg.promo_saturation)
+        rng = self.streams(f"attribution.{self.platform_names[k]}")
+        draws = rng.random((2, len(adopters)))
+        mask = draws[0] < pull / moves.adoption_hazard
+        credited, position = adopters[mask], draws[1][mask]
+        if len(credited) == 0:
+            return np.zeros(n_influencers)
+        followed, row_of = gather_rows(self.follows.indptr, self.follows.indices, credited)
+        weight = promo[followed]
+        cumulative = np.cumsum(weight)
+        row_total = np.bincount(row_of, weights=weight, minlength=len(credited))
+        row_end = np.cumsum(row_total)
+        target = row_end - row_total + position * row_total
+        pick = np.minimum(np.searchsorted(cumulative, target, side="right"),
+                          np.searchsorted(cumulative, row_end, side="left"))
+        pick = np.minimum(pick, len(followed) - 1)
+        return np.bincount(followed[pick], minlength=n_influencers).astype(float)
+
+    # --- results ------------------------------------------------------------
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """The daily long table so far (days 0..today)."""
+        return self.recorder.to_frame(self.day)
+
+    @property
+    def summary(self) -> dict[str, dict]:
+        """Per-platform summary of the run so far."""
+        return summarise(
+            self.timeseries,
+            n_people=self.people.n,
+            switch_days={p.name: p.switch_day for p in self.platforms},
+            influencers_joined=dict(zip(self.platform_names,
+                                        self.ever_joined.sum(axis=0).tolist(), strict=True)),
+            retention_window=self.config.metrics.retention_window_days,
+        )
+
+    def release(self) -> None:
+        """Drop Mesa's class-level references to this model (Mesa < 3.4.2 keeps them)."""
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)

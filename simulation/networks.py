@@ -1,0 +1,157 @@
+"""Graphs: who follows which influencer, and who is friends with whom.
+
+- The follow graph F (people × influencers, CSR) holds a 1 where a person
+  follows an influencer. Each person follows Poisson(``follows_per_person``)
+  influencers chosen with probability proportional to audience, so in-sample
+  audiences keep the heavy tail of the incumbent audiences.
+- The social graph carries imitation. ``complete`` is mean field: the share
+  of friends active is the population share, and no edge is materialised.
+  Other kinds are undirected CSR adjacency built with networkx generators or
+  read from an edge-list file. :class:`FriendCounts` keeps each person's
+  number of active friends up to date along the edges of the people who
+  changed state that day, instead of a full sparse product each day.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from .config import ConfigError, SocialGraph
+
+
+def follow_graph(
+    n_people: int, audience: np.ndarray, follows_per_person: float, rng: np.random.Generator
+) -> sp.csr_matrix:
+    """Follow matrix F (people × influencers, float32 0/1), targets ∝ audience."""
+    n_influencers = len(audience)
+    if n_influencers == 0 or follows_per_person == 0:
+        return sp.csr_matrix((n_people, n_influencers), dtype=np.float32)
+    n_follows = rng.poisson(follows_per_person, size=n_people)
+    people = np.repeat(np.arange(n_people, dtype=np.int32), n_follows)
+    p = audience / audience.sum()
+    targets = rng.choice(n_influencers, size=len(people), p=p).astype(np.int32)
+    ones = np.ones(len(people), dtype=np.float32)
+    follows = sp.csr_matrix((ones, (people, targets)), shape=(n_people, n_influencers))
+    follows.sum_duplicates()
+    follows.data[:] = 1.0  # following twice is following once
+    return follows
+
+
+class Friends:
+    """The social graph: mean field for ``complete``, else CSR adjacency."""
+
+    def __init__(self, spec: SocialGraph, n_people: int, rng: np.random.Generator):
+        self.kind = spec.kind
+        self.n_people = n_people
+        self.adjacency: sp.csr_matrix | None = None
+        if spec.kind == "complete":
+            return
+        src, dst = _edges(spec, n_people, rng)
+        keep = src != dst
+        src, dst = src[keep], dst[keep]
+        both_src = np.concatenate([src, dst])
+        both_dst = np.concatenate([dst, src])
+        ones = np.ones(len(both_src), dtype=np.float32)
+        adjacency = sp.csr_matrix((ones, (both_src, both_dst)), shape=(n_people, n_people))
+        adjacency.sum_duplicates()
+        adjacency.data[:] = 1.0
+        self.adjacency = adjacency
+        self.degree = np.diff(adjacency.indptr).astype(np.float32)
+        self.inv_degree = np.divide(1.0, self.degree, out=np.zeros_like(self.degree),
+                                    where=self.degree > 0)
+
+    @property
+    def mean_field(self) -> bool:
+        """True when the graph is complete and never materialised."""
+        return self.adjacency is None
+
+    @property
+    def n_edges(self) -> int:
+        """Undirected edges (0 for the mean-field graph)."""
+        return 0 if self.adjacency is None else self.adjacency.nnz // 2
+
+
+class FriendCounts:
+    """Share of each person's friends active on one platform, updated incrementally."""
+
+    def __init__(self, friends: Friends):
+        self.friends = friends
+        self.n_active = 0  # mean field: people active
+        if not friends.mean_field:
+            self.counts = np.zeros(friends.n_people, dtype=np.float32)
+
+    def share(self) -> float | np.ndarray:
+        """Share of friends active: a scalar in mean field, else one value per person."""
+        if self.friends.mean_field:
+            return self.n_active / self.friends.n_people
+        return self.counts * self.friends.inv_degree
+
+    def update(self, became_active: np.ndarray, became_inactive: np.ndarray) -> None:
+        """Add the edges of people who became active, remove those who stopped."""
+        self.n_active += len(became_active) - len(became_inactive)
+        if self.friends.mean_field:
+            return
+        adjacency = self.friends.adjacency
+        for people, sign in ((became_active, 1.0), (became_inactive, -1.0)):
+            if len(people):
+                neighbours, _ = gather_rows(adjacency.indptr, adjacency.indices, people)
+                self.counts += sign * np.bincount(
+                    neighbours, minlength=self.friends.n_people
+                ).astype(np.float32)
+
+
+def gather_rows(
+    indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices of the given CSR rows, concatenated, and which row each came from."""
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    total = int(lengths.sum())
+    row_of = np.repeat(np.arange(len(rows)), lengths)
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return indices[np.repeat(starts, lengths) + offsets], row_of
+
+
+def _edges(spec: SocialGraph, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    if spec.kind == "edgelist":
+        return _read_edgelist(Path(spec.path), n)
+    seed = int(rng.integers(2**31 - 1))
+    half = max(1, round(spec.mean_degree / 2))
+    if spec.kind == "erdos_renyi":
+        graph = nx.fast_gnp_random_graph(n, min(1.0, spec.mean_degree / max(n - 1, 1)), seed=seed)
+    elif spec.kind == "watts_strogatz":
+        graph = nx.watts_strogatz_graph(n, min(2 * half, n - 1), spec.rewire_prob, seed=seed)
+    elif spec.kind == "barabasi_albert":
+        graph = nx.barabasi_albert_graph(n, min(half, n - 1), seed=seed)
+    elif spec.kind == "powerlaw_cluster":
+        graph = nx.powerlaw_cluster_graph(n, min(half, n - 1), spec.triangle_prob, seed=seed)
+    else:  # pragma: no cover - the config's Literal rules this out
+        raise ValueError(spec.kind)
+    edges = np.array(graph.edges(), dtype=np.int32).reshape(-1, 2)
+    return edges[:, 0], edges[:, 1]
+
+
+def _read_edgelist(path: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
+    key = "network.social.path"
+    if not path.is_file():
+        raise ConfigError(f"{key} = {str(path)!r}: file not found (expected 'a b' id pairs)")
+    try:
+        edges = np.loadtxt(path, comments="#", delimiter=None, dtype=np.int64, ndmin=2,
+                           converters=None)
+    except ValueError as err:
+        raise ConfigError(f"{key} = {str(path)!r}: not a list of integer pairs ({err})") from None
+    if edges.size == 0:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    if edges.shape[1] < 2:
+        raise ConfigError(f"{key} = {str(path)!r}: each line needs two person ids")
+    edges = edges[:, :2]
+    if edges.min() < 0 or edges.max() >= n:
+        raise ConfigError(
+            f"{key} = {str(path)!r}: person ids must be in 0..{n - 1} "
+            f"(population.followers = {n}); found {edges.min()}..{edges.max()}"
+        )
+    return edges[:, 0].astype(np.int32), edges[:, 1].astype(np.int32)

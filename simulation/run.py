@@ -1,0 +1,97 @@
+"""Running a config and writing its outputs.
+
+``run(config, seed=...)`` returns a :class:`RunResult`; ``write_outputs``
+writes ``timeseries.csv``, ``summary.json``, the resolved ``config.toml`` and
+``adoption.png`` into a temporary folder beside the destination and moves it
+into place only when all four are complete, so an interrupted or failed run
+never leaves a half-written folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import Config, load_config
+from .model import SparkModel
+
+
+@dataclass
+class RunResult:
+    """What one run produced."""
+
+    timeseries: pd.DataFrame
+    summary: dict[str, dict[str, Any]]
+    config: Config
+    seed: int
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write the four output files into ``out_dir`` atomically; returns the folder."""
+        return write_outputs(self, out_dir)
+
+
+def run(
+    config: Config | str | Path | Mapping[str, Any],
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> RunResult:
+    """Run one simulation to its horizon.
+
+    Args:
+        config: a Config, a TOML path or a mapping (validated by ``load_config``).
+        seed: the run seed; defaults to the config's ``seed``.
+        overrides: dotted key → value, applied before validation.
+    """
+    if not isinstance(config, Config) or overrides:
+        config = load_config(config, overrides)
+    if seed is not None:
+        config = config.model_copy(update={"seed": int(seed)})
+    model = SparkModel(config)
+    try:
+        model.run()
+        return RunResult(model.timeseries, model.summary, config, model.seed)
+    finally:
+        model.release()
+
+
+def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
+    """Write the run's files to a temporary folder, then move it into place."""
+    import matplotlib.pyplot as plt  # matplotlib only when writing
+
+    from .plots import adoption_figure
+
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        result.timeseries.to_csv(staging / "timeseries.csv", index=False)
+        (staging / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
+        (staging / "config.toml").write_text(result.config.to_toml())
+        figure = adoption_figure(result.timeseries, title=result.config.name,
+                                 n_people=result.config.population.followers)
+        figure.savefig(staging / "adoption.png", dpi=110)
+        plt.close(figure)
+        _replace_dir(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Move ``new`` to ``target``, replacing a previous folder there."""
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.replace(target, old / "previous")
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, target)
