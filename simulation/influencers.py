@@ -158,7 +158,6 @@ class InfluencerTable:
         quits = self.joined & (self.bad_days >= self.patience[:, None])
         self.joined &= ~quits
         self.quit |= quits
-        self.posts[quits] = 0
         return quits
 
 

@@ -89,6 +89,7 @@ class SparkModel(mesa.Model):
         self.active_followers = np.zeros(shape)  # per influencer, on each platform
         self.ever_joined = np.zeros(shape, dtype=bool)
         self.recorder = Recorder(config.horizon_days, self.platform_names)
+        self.payments: list[dict[str, np.ndarray]] = []
         self.running = True
 
     # --- the day ------------------------------------------------------------
@@ -125,39 +126,52 @@ class SparkModel(mesa.Model):
         # 4. exposure
         params = cfg.influencers
         promo = table.posts * params.promo_share + joined_today * params.join_burst_posts
-        per_person = self.follows @ np.hstack([promo * params.incumbent_reach, table.posts])
-        seen_promo, feed_posts = per_person[:, :n_platforms], per_person[:, n_platforms:]
+        if table.posts.any() or joined_today.any():
+            per_person = self.follows @ np.hstack(
+                [promo * params.incumbent_reach, table.posts]).astype(np.float32)
+            seen_promo, feed_posts = per_person[:, :n_platforms], per_person[:, n_platforms:]
+        else:
+            seen_promo = feed_posts = None  # nobody posted: no promotion, no feed posts
 
         # 5. people move
-        others_active = self.people.n_active_new()
+        people = self.people
+        if n_platforms > 1 and cfg.retention.attention_cost > 0:
+            active_now = people.state == ACTIVE
+            others = active_now.sum(axis=0, dtype=np.int16)
         moves: list[Transitions] = []
         for k, platform in enumerate(self.platforms):
-            uniform = self.streams(f"people.{platform.name}").random(self.people.n)
-            influence = (cfg.adoption.influence
-                         * -np.expm1(-seen_promo[:, k] / cfg.adoption.promo_saturation))
-            moves.append(self.people.transitions(
+            exposure = self.streams(f"people.{platform.name}").standard_exponential(
+                people.n, dtype=np.float32)
+            influence, content = 0.0, 0.0
+            if seen_promo is not None:
+                influence = (cfg.adoption.influence
+                             * -np.expm1(-seen_promo[:, k] / cfg.adoption.promo_saturation))
+                content = feed_posts[:, k]
+            moves.append(people.transitions(
                 k,
                 innovation=cfg.adoption.innovation * platform.spec.rel_marketing,
                 friend_share=self.friend_counts[k].share(),
                 influence=influence,
-                content=feed_posts[:, k] + platform.spec.feed_baseline,
-                others_active=others_active - (self.people.state[k] == ACTIVE),
+                content=content + platform.spec.feed_baseline,
+                others_active=others - active_now[k] if n_platforms > 1
+                and cfg.retention.attention_cost > 0 else 0,
                 adoption=cfg.adoption,
                 retention=cfg.retention,
-                uniform=uniform,
+                exposure=exposure,
             ))
         attributed = np.zeros((len(table.audience), n_platforms))
         for k, platform in enumerate(self.platforms):
-            attributed[:, k] = self._attribute(k, moves[k], promo[:, k], seen_promo[:, k])
-            self.people.apply(k, moves[k])
+            if seen_promo is not None:
+                attributed[:, k] = self._attribute(k, moves[k], promo[:, k], seen_promo[:, k])
+            people.apply(k, moves[k])
             self.friend_counts[k].update(
                 np.concatenate([moves[k].adopted, moves[k].returned]), moves[k].lapsed
             )
 
         # 6. views and sales
-        self.active_followers = self.followed_by @ (self.people.state == ACTIVE).T.astype(
-            np.float32
-        )
+        if len(table.audience):
+            self.active_followers = self.followed_by @ (people.state == ACTIVE).T.astype(
+                np.float32)
         views = self.streams("commerce.views").binomial(
             (table.posts * self.active_followers).astype(np.int64),
             table.engagement[:, None],
@@ -170,6 +184,7 @@ class SparkModel(mesa.Model):
 
         # 7. pay, 8. learn, 9. record
         paid = np.zeros((len(table.audience), n_platforms))
+        self.payments = []  # per platform: spend column → $ per influencer, today
         spend_by_column = []
         for k, platform in enumerate(self.platforms):
             activity = Activity(
@@ -177,24 +192,23 @@ class SparkModel(mesa.Model):
                 new_adopters=attributed[:, k], enrolled=platform.enrolled, tier=table.tier,
             )
             payments = platform.pay(activity)
+            self.payments.append(payments)
             paid[:, k] = sum(payments.values())
             spend_by_column.append({c: float(payments[c].sum()) for c in SPEND_COLUMNS})
+        joined_during_day = table.joined.sum(axis=0)  # before today's quits
         table.learn(views, gmv, attributed, paid, self._public_outlook())
 
         organic_orders = self.streams("commerce.organic").poisson(
-            commerce.organic_orders_per_user * np.array([self.people.counts(k)[0]
-                                                         for k in range(n_platforms)])
-        )
+            commerce.organic_orders_per_user * people.n_active)
         for k, platform in enumerate(self.platforms):
-            active, lapsed = self.people.counts(k)
             platform_gmv = float(gmv[:, k].sum()) + organic_orders[k] * commerce.basket_value
             self.recorder.record(
                 day, k,
                 adopters=self.people.ever[k],
                 new_adopters=len(moves[k].adopted),
-                active_users=active,
-                lapsed_users=lapsed,
-                joined_influencers=int(table.joined[:, k].sum()),
+                active_users=people.n_active[k],
+                lapsed_users=people.n_lapsed[k],
+                joined_influencers=int(joined_during_day[k]),
                 active_influencers=int((table.posts[:, k] > 0).sum()),
                 posts=int(table.posts[:, k].sum()),
                 views=float(views[:, k].sum()),

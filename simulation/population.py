@@ -13,9 +13,11 @@ same start-of-day state, so the order of platforms does not matter):
   ``c = base_churn * content_half / (content_half + content_kj)
   * (1 + attention_cost * other new platforms j is active on)``.
 
-One uniform number per person and platform per day decides whichever of
-these applies (a person is in exactly one state), so the random numbers a
-person meets do not depend on the payout scheme: common random numbers.
+One standard exponential draw E per person and platform per day decides
+whichever of these applies (a person is in exactly one state): the event
+happens when E < hazard, which has probability 1 - exp(-hazard). So the
+random numbers a person meets do not depend on the payout scheme (common
+random numbers), and no probability is ever computed with exp().
 """
 
 from __future__ import annotations
@@ -46,10 +48,8 @@ class People:
         self.n = n_people
         self.state = np.zeros((n_platforms, n_people), dtype=np.uint8)
         self.ever = np.zeros(n_platforms, dtype=np.int64)  # cumulative adopters
-
-    def n_active_new(self) -> np.ndarray:
-        """Number of new platforms each person is active on (start of day)."""
-        return (self.state == ACTIVE).sum(axis=0, dtype=np.uint8)
+        self.n_active = np.zeros(n_platforms, dtype=np.int64)
+        self.n_lapsed = np.zeros(n_platforms, dtype=np.int64)
 
     def transitions(
         self,
@@ -61,25 +61,23 @@ class People:
         others_active: np.ndarray | int,
         adoption: Adoption,
         retention: Retention,
-        uniform: np.ndarray,
+        exposure: np.ndarray,
     ) -> Transitions:
-        """Draw today's moves on platform ``k`` without applying them."""
+        """Draw today's moves on platform ``k`` without applying them.
+
+        ``exposure`` holds one standard exponential draw per person.
+        """
         state = self.state[k]
         hazard = innovation + adoption.imitation * friend_share + influence
-        p_adopt = -np.expm1(-np.broadcast_to(hazard, state.shape))
-        never = state == NEVER
-        adopted = np.flatnonzero(never & (uniform < p_adopt))
-        returned = np.empty(0, dtype=np.intp)
-        lapsed = np.empty(0, dtype=np.intp)
-        if adoption.return_rel > 0:
-            p_return = -np.expm1(-adoption.return_rel * np.broadcast_to(hazard, state.shape))
-            returned = np.flatnonzero((state == LAPSED) & (uniform < p_return))
-        if retention.base_churn > 0:
+        adopted = np.flatnonzero((exposure < hazard) & (state == NEVER))
+        returned = lapsed = np.empty(0, dtype=np.intp)
+        if adoption.return_rel > 0 and self.n_lapsed[k]:
+            returned = np.flatnonzero((exposure < adoption.return_rel * hazard) & (state == LAPSED))
+        if retention.base_churn > 0 and self.n_active[k]:
             churn = (retention.base_churn * retention.content_half
                      / (retention.content_half + content)
                      * (1.0 + retention.attention_cost * others_active))
-            p_churn = -np.expm1(-np.broadcast_to(churn, state.shape))
-            lapsed = np.flatnonzero((state == ACTIVE) & (uniform < p_churn))
+            lapsed = np.flatnonzero((exposure < churn) & (state == ACTIVE))
         h_adopters = hazard[adopted] if np.ndim(hazard) else hazard
         return Transitions(adopted, returned, lapsed, h_adopters)
 
@@ -90,8 +88,5 @@ class People:
         state[moves.returned] = ACTIVE
         state[moves.lapsed] = LAPSED
         self.ever[k] += len(moves.adopted)
-
-    def counts(self, k: int) -> tuple[int, int]:
-        """Active and lapsed users on platform ``k``."""
-        counts = np.bincount(self.state[k], minlength=3)
-        return int(counts[ACTIVE]), int(counts[LAPSED])
+        self.n_active[k] += len(moves.adopted) + len(moves.returned) - len(moves.lapsed)
+        self.n_lapsed[k] += len(moves.lapsed) - len(moves.returned)

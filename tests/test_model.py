@@ -1,0 +1,143 @@
+"""Determinism, direction of effects, and the model as a Mesa model."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+import simulation
+from simulation.influencers import Influencer
+from tests.conftest import CONFIGS, small
+
+BASELINE = CONFIGS / "baseline.toml"
+
+
+def test_same_seed_same_table_other_seed_other_table():
+    config = small(BASELINE)
+    first = simulation.run(config, seed=11).timeseries
+    again = simulation.run(config, seed=11).timeseries
+    other = simulation.run(config, seed=12).timeseries
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.equals(other)
+
+
+def test_seed_comes_from_config_when_not_given():
+    config = small(BASELINE, seed=5)
+    pd.testing.assert_frame_equal(simulation.run(config).timeseries,
+                                  simulation.run(config, seed=5).timeseries)
+
+
+def test_stepping_by_hand_equals_run():
+    config = small(BASELINE)
+    model = simulation.SparkModel(config, seed=3)
+    for _ in range(config.horizon_days):
+        model.step()
+    assert not model.running
+    model.step()  # past the horizon: nothing happens
+    pd.testing.assert_frame_equal(model.timeseries, simulation.run(config, seed=3).timeseries)
+
+
+def test_is_a_mesa_model_with_influencer_agents():
+    config = small(BASELINE)
+    model = simulation.SparkModel(config).run()
+    assert isinstance(model, mesa.Model)
+    assert len(model.agents) == config.population.influencers
+    agents = model.agents_by_type[Influencer]
+    mega = agents.select(lambda a: a.tier == "mega")
+    assert all(a.audience > 1_000_000 for a in mega)
+    joined = agents.select(lambda a: any(a.joined.values()) or a.followers_in_sample >= 0)
+    assert len(joined) == config.population.influencers
+    assert agents.agg("cost_per_post", max) >= agents.agg("cost_per_post", min)
+
+
+def test_common_random_numbers_between_schemes():
+    """With no influencer posting, two schemes see exactly the same people's draws."""
+    none = small(CONFIGS / "schemes" / "none.toml", population__influencers=0)
+    paid = small(CONFIGS / "schemes" / "commission.toml", population__influencers=0)
+    a, b = simulation.run(none, seed=4).timeseries, simulation.run(paid, seed=4).timeseries
+    assert a["adopters"].equals(b["adopters"])
+
+
+def test_flat_fee_recruits_more_than_no_payout():
+    results = {}
+    for name in ("none", "flat_fee"):
+        config = small(CONFIGS / "schemes" / f"{name}.toml")
+        results[name] = simulation.run(config, seed=2).summary["spark"]
+    assert results["flat_fee"]["influencers_joined"] > results["none"]["influencers_joined"]
+    assert results["flat_fee"]["adoption_share_end"] > results["none"]["adoption_share_end"]
+    assert results["flat_fee"]["total_spend"] > 0 == results["none"]["total_spend"]
+
+
+def test_influence_raises_adoption_and_is_attributed():
+    """Turning influence off (r = 0) lowers adoption; with r > 0 bounties are paid."""
+    config = small(CONFIGS / "schemes" / "hybrid.toml")
+    with_pull = simulation.run(config, seed=1)
+    without = simulation.run(small(CONFIGS / "schemes" / "hybrid.toml",
+                                   adoption__influence=0.0), seed=1)
+    assert (with_pull.summary["spark"]["adoption_share_end"]
+            > without.summary["spark"]["adoption_share_end"])
+    assert with_pull.timeseries["spend_per_adopter"].sum() > 0
+    assert without.timeseries["spend_per_adopter"].sum() == 0
+
+
+def test_churn_rises_when_content_dries_up():
+    """More feed content, less churn: lapsed share falls as the feed baseline rises."""
+    lapsed = []
+    for feed in (0.0, 10.0):
+        config = small(CONFIGS / "schemes" / "none.toml",
+                       **{"platforms__0__feed_baseline": feed})
+        end = simulation.run(config, seed=1).timeseries.iloc[-1]
+        lapsed.append(end["lapsed_users"] / max(end["adopters"], 1))
+    assert lapsed[1] < lapsed[0] / 2
+
+
+def test_rival_platforms_compete():
+    config = small(CONFIGS / "schemes" / "rival.toml")
+    result = simulation.run(config, seed=1)
+    assert set(result.timeseries["platform"]) == {"spark", "vidsy"}
+    alone = simulation.run(small(CONFIGS / "schemes" / "rival.toml",
+                                 platforms=[config.platforms[0].model_dump()]), seed=1)
+    # attention is shared: Spark keeps fewer active users when a rival competes
+    assert (result.summary["spark"]["active_users_end"]
+            <= alone.summary["spark"]["active_users_end"])
+
+
+def test_invitation_policies():
+    config = small(CONFIGS / "schemes" / "none.toml")
+    model = simulation.SparkModel(config)
+    audience = model.influencers.audience
+    invited = model.platforms[0].invited
+    tiers = model.influencers.tier
+    assert invited.sum() == 200
+    assert audience[invited].min() >= audience[~invited].max()
+    for policy, check in (
+        ({"policy": "open"}, lambda inv: inv.all()),
+        ({"policy": "random_share", "share": 0.5}, lambda inv: 0.35 < inv.mean() < 0.65),
+        ({"policy": "tiers", "tiers": {"macro": 1, "micro": 10}},
+         lambda inv: inv.sum() == min(1, (tiers == 3).sum()) + 10
+         and set(tiers[inv]) <= {1, 3}),
+    ):
+        cfg = small(CONFIGS / "schemes" / "none.toml", platforms__0__invitation=policy)
+        assert check(simulation.SparkModel(cfg).platforms[0].invited), policy
+
+
+def test_quitters_do_not_come_back():
+    config = small(BASELINE)
+    model = simulation.SparkModel(config)
+    quit_before = np.zeros_like(model.influencers.quit)
+    while model.running:
+        model.step()
+        assert not (quit_before & model.influencers.joined).any()
+        quit_before = model.influencers.quit.copy()
+    assert quit_before.any()
+
+
+@pytest.mark.parametrize("kind", ["erdos_renyi", "watts_strogatz", "barabasi_albert",
+                                  "powerlaw_cluster"])
+def test_every_social_graph_kind_runs(kind):
+    config = small(BASELINE, network__social__kind=kind, population__followers=3000,
+                   horizon_days=60)
+    summary = simulation.run(config, seed=1).summary["spark"]
+    assert summary["adoption_share_end"] > 0
