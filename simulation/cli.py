@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .run import run  # after argument checks: keeps `--help` fast
+    from .run import run
 
     if args.seed is not None and args.seed < 0:
         raise ConfigError(f"--seed = {args.seed}: must be a non-negative integer")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from .payouts import Phase, Section, Tier
 
@@ -233,7 +233,10 @@ class Metrics(Section):
 class Config(Section):
     """A whole run."""
 
-    name: str = Field("run", description="names the output folder results/<name>/")
+    name: str = Field(
+        "run", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100,
+        description="names the output folder results/<name>/: letters, digits, '.', '_', '-'",
+    )
     seed: int = Field(0, ge=0, description="run seed; every random stream derives from it")
     horizon_days: int = Field(365, ge=1, description="days simulated; platforms launch at day 0")
     population: Population = Field(default_factory=Population)
@@ -247,12 +250,13 @@ class Config(Section):
     )
     metrics: Metrics = Field(default_factory=Metrics)
 
-    @model_validator(mode="after")
-    def _unique_platform_names(self) -> Config:
-        names = [p.name for p in self.platforms]
+    @field_validator("platforms")
+    @classmethod
+    def _unique_platform_names(cls, platforms: list[Platform]) -> list[Platform]:
+        names = [p.name for p in platforms]
         if len(set(names)) != len(names):
             raise ValueError(f"platform names must be unique (given: {names})")
-        return self
+        return platforms
 
     def to_toml(self) -> str:
         """The resolved config as TOML (every value, defaults included)."""
