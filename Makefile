@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= configs/baseline.toml
 
-.PHONY: run test bench clean
+.PHONY: run test test-compat bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,4 +23,17 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) results/*/ .pytest_cache
+	rm -rf $(VENV) $(VENV312) results/*/ .pytest_cache
+
+# The same suite on Python 3.12 with the newest Mesa (3.4+ needs Python 3.12),
+# so the code keeps running on Mesa 3.3 (.venv, Python 3.11) and 3.5 alike.
+PY312 ?= $(shell ls $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -n 1 | grep . || command -v python3.12)
+VENV312 := .venv-py312
+
+test-compat:
+	@set -e; if [ -z "$(PY312)" ]; then echo "test-compat: no python3.12 found; skipped"; exit 0; fi; \
+	test -x $(VENV312)/bin/python || $(PY312) -m venv $(VENV312); \
+	$(VENV312)/bin/python -m pip install --quiet --upgrade pip; \
+	$(VENV312)/bin/python -m pip install --quiet -e '.[dev]' 'mesa>=3.5'; \
+	$(VENV312)/bin/python -c "import mesa, sys; print('mesa', mesa.__version__, 'python', sys.version.split()[0])"; \
+	$(VENV312)/bin/python -m pytest -n 2 -q

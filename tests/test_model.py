@@ -141,3 +141,21 @@ def test_every_social_graph_kind_runs(kind):
                    horizon_days=60)
     summary = simulation.run(config, seed=1).summary["spark"]
     assert summary["adoption_share_end"] > 0
+
+
+def test_finished_runs_are_freed():
+    """Mesa < 3.4.2 keeps every model in a class-level dict; run() releases it."""
+    import gc
+    import weakref
+
+    config = small(BASELINE, population__followers=2000, population__influencers=20,
+                   horizon_days=5)
+    model = simulation.SparkModel(config).run()
+    model.release()
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+    simulation.run(config)
+    gc.collect()
+    assert not [m for m in getattr(mesa.Agent, "_ids", {}) if isinstance(m, simulation.SparkModel)]
