@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= configs/baseline.toml
 
-.PHONY: run test test-compat bench clean
+.PHONY: run test test-compat bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,3 +37,6 @@ test-compat:
 	$(VENV312)/bin/python -m pip install --quiet -e '.[dev]' 'mesa>=3.5'; \
 	$(VENV312)/bin/python -c "import mesa, sys; print('mesa', mesa.__version__, 'python', sys.version.split()[0])"; \
 	$(VENV312)/bin/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check simulation tests benchmarks

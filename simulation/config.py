@@ -135,7 +135,8 @@ class InfluencerParams(Section):
         "(organic reach 5–10%)"
     )
     product_fit_sigma: float = Field(
-        0.5, ge=0, description="lognormal log-sd of product fit (multiplier on conversion, median 1)"
+        0.5, ge=0,
+        description="lognormal log-sd of product fit (multiplier on conversion, median 1)",
     )
     cost_per_post: float = Field(
         2.0, ge=0, description="$ per post, effort part"
@@ -189,7 +190,8 @@ class Invitation(Section):
     """Who may join a platform."""
 
     policy: Literal["open", "top_k", "tiers", "random_share"] = Field(
-        "open", description="open to all, top-k by audience, top by audience per tier, or a random share"
+        "open",
+        description="open to all, top-k by audience, top by audience per tier, or a random share",
     )
     top_k: int = Field(100, ge=0, description="top_k: number invited, largest audience first")
     tiers: dict[Tier, int] = Field(

@@ -53,7 +53,8 @@ class InfluencerTable:
     ):
         self.params = params
         n, k = n_influencers, n_platforms
-        self.audience = params.audience_median * np.exp(params.audience_sigma * rng.standard_normal(n))
+        self.audience = params.audience_median * np.exp(
+            params.audience_sigma * rng.standard_normal(n))
         self.tier = np.searchsorted(TIER_BOUNDS, self.audience, side="right").astype(np.int8)
         mean, concentration = params.engagement_mean, 20.0
         self.engagement = rng.beta(mean * concentration, (1 - mean) * concentration, size=n)
@@ -74,7 +75,8 @@ class InfluencerTable:
     def set_followers(self, follows: sp.csr_matrix) -> None:
         """Record in-sample follower counts; the cost per post grows with them."""
         self.n_followers = np.asarray(follows.sum(axis=0)).ravel()
-        self.cost_per_post = self.params.cost_per_post + self.params.cost_per_follower * self.n_followers
+        self.cost_per_post = (self.params.cost_per_post
+                              + self.params.cost_per_follower * self.n_followers)
 
     def cost(self, total_posts: np.ndarray) -> np.ndarray:
         """Convex cost ($) of posting ``total_posts`` (I × options)."""
@@ -111,7 +113,8 @@ class InfluencerTable:
         may_post = self.joined | (eligible & ~self.quit)
         for k, platform_schemes in enumerate(schemes):
             n_posts = np.broadcast_to(self.options[:, k], utility.shape)
-            outlook = Outlook(views[:, k], gmv[:, k], adopters[:, k], fee_available[:, k], self.tier)
+            outlook = Outlook(views[:, k], gmv[:, k], adopters[:, k], fee_available[:, k],
+                              self.tier)
             for scheme in platform_schemes:
                 utility = utility + scheme.expected(n_posts, outlook)
             utility = utility + n_posts * (p.organic_value_per_view * views[:, k])[:, None]

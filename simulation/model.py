@@ -160,7 +160,7 @@ class SparkModel(mesa.Model):
                 exposure=exposure,
             ))
         attributed = np.zeros((len(table.audience), n_platforms))
-        for k, platform in enumerate(self.platforms):
+        for k in range(n_platforms):
             if seen_promo is not None:
                 attributed[:, k] = self._attribute(k, moves[k], promo[:, k], seen_promo[:, k])
             people.apply(k, moves[k])

@@ -8,8 +8,9 @@
   of friends active is the population share, and no edge is materialised.
   Other kinds are undirected CSR adjacency, read from an edge-list file or
   generated: ``erdos_renyi``, ``watts_strogatz`` and ``barabasi_albert`` by
-  vectorised numpy generators of the same models (networkx's take seconds at
-  100 000 people and minutes at millions), ``powerlaw_cluster`` by networkx. :class:`FriendCounts` keeps each person's
+  vectorised numpy generators of the same models (networkx's take seconds
+  at 100 000 people and minutes at millions), ``powerlaw_cluster`` by
+  networkx. :class:`FriendCounts` keeps each person's
   number of active friends up to date along the edges of the people who
   changed state that day, instead of a full sparse product each day.
 """
@@ -152,9 +153,11 @@ def erdos_renyi_edges(n: int, mean_degree: float, rng: np.random.Generator
 
 def watts_strogatz_edges(n: int, half: int, rewire_prob: float, rng: np.random.Generator
                          ) -> tuple[np.ndarray, np.ndarray]:
-    """A ring where each person links to ``half`` neighbours on each side, each link's
-    far end rewired to a uniform person with probability ``rewire_prob`` (Watts &
-    Strogatz 1998). Self-loops from rewiring are dropped and repeats merged later."""
+    """Small world: a ring, each link's far end rewired with probability ``rewire_prob``.
+
+    Each person links to ``half`` neighbours on each side (Watts & Strogatz
+    1998). Self-loops from rewiring are dropped and repeats merged later.
+    """
     src = np.repeat(np.arange(n, dtype=np.int32), half)
     dst = (src + np.tile(np.arange(1, half + 1, dtype=np.int32), n)) % n
     rewire = rng.random(len(src)) < rewire_prob

@@ -99,11 +99,11 @@ class FlatFee(Scheme):
         table = np.array([self.tier_fees.get(name, self.fee) for name in TIERS])
         return table[tier]
 
-    def owed(self, day: Activity) -> np.ndarray:
+    def owed(self, day: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
         return np.where(day.enrolled & (day.posts >= self.posts_per_day),
                         self.fee_by_tier(day.tier), 0.0)
 
-    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:
+    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:  # noqa: D102
         fee = np.where(outlook.fee_available, self.fee_by_tier(outlook.tier), 0.0)
         return np.where(n_posts >= self.posts_per_day, fee[:, None], 0.0)
 
@@ -116,10 +116,10 @@ class Commission(Scheme):
         0.08, ge=0, le=1, description="share of attributed GMV; affiliate programmes pay 1–10%"
     )
 
-    def owed(self, day: Activity) -> np.ndarray:
+    def owed(self, day: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
         return self.rate * day.gmv
 
-    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:
+    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:  # noqa: D102
         return n_posts * (self.rate * outlook.gmv_per_post)[:, None]
 
 
@@ -132,10 +132,10 @@ class PerView(Scheme):
         "shares a few dollars per 1 000 views"
     )
 
-    def owed(self, day: Activity) -> np.ndarray:
+    def owed(self, day: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
         return self.rate_per_1000 * day.views / 1000.0
 
-    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:
+    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:  # noqa: D102
         return n_posts * (self.rate_per_1000 * outlook.views_per_post / 1000.0)[:, None]
 
 
@@ -147,10 +147,10 @@ class PerAdopter(Scheme):
         2.0, ge=0, description="$ per attributed new user; referral bounties run $1–$20"
     )
 
-    def owed(self, day: Activity) -> np.ndarray:
+    def owed(self, day: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
         return self.bounty * day.new_adopters
 
-    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:
+    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:  # noqa: D102
         return n_posts * (self.bounty * outlook.adopters_per_post)[:, None]
 
 
@@ -171,7 +171,9 @@ class Start(Section):
     adoption_share: float | None = Field(
         None, gt=0, le=1, description="fires when adopters / people reaches this share"
     )
-    spend: float | None = Field(None, ge=0, description="fires when cumulative spend ($) reaches this")
+    spend: float | None = Field(
+        None, ge=0, description="fires when cumulative spend ($) reaches this"
+    )
     notice_days: int = Field(
         0, ge=0, description="days between the trigger and the phase taking effect"
     )

@@ -9,7 +9,9 @@ from matplotlib.figure import Figure
 from .payouts import SPEND_COLUMNS
 
 
-def adoption_figure(timeseries: pd.DataFrame, title: str = "", n_people: int | None = None) -> Figure:
+def adoption_figure(
+    timeseries: pd.DataFrame, title: str = "", n_people: int | None = None
+) -> Figure:
     """Adoption curve, active users, influencers and spend, per platform, on one figure."""
     figure, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True, layout="constrained")
     (adoption, users), (creators, spend) = axes

@@ -29,8 +29,10 @@ def degrees(src, dst, n):
 
 
 @pytest.mark.parametrize(("ours", "theirs"), [
-    (lambda rng: erdos_renyi_edges(N, 10, rng), lambda: nx.fast_gnp_random_graph(N, 10 / (N - 1), seed=1)),
-    (lambda rng: watts_strogatz_edges(N, 5, 0.1, rng), lambda: nx.watts_strogatz_graph(N, 10, 0.1, seed=1)),
+    (lambda rng: erdos_renyi_edges(N, 10, rng),
+     lambda: nx.fast_gnp_random_graph(N, 10 / (N - 1), seed=1)),
+    (lambda rng: watts_strogatz_edges(N, 5, 0.1, rng),
+     lambda: nx.watts_strogatz_graph(N, 10, 0.1, seed=1)),
     (lambda rng: barabasi_albert_edges(N, 5, rng), lambda: nx.barabasi_albert_graph(N, 5, seed=1)),
 ], ids=["erdos_renyi", "watts_strogatz", "barabasi_albert"])
 def test_generators_match_networkx_degree_distribution(ours, theirs):
@@ -43,7 +45,7 @@ def test_generators_match_networkx_degree_distribution(ours, theirs):
 def test_watts_strogatz_keeps_clustering():
     src, dst = watts_strogatz_edges(N, 5, 0.1, np.random.default_rng(2))
     graph = nx.Graph()
-    graph.add_edges_from(zip(src.tolist(), dst.tolist()))
+    graph.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
     graph.remove_edges_from(nx.selfloop_edges(graph))
     reference = nx.average_clustering(nx.watts_strogatz_graph(N, 10, 0.1, seed=2))
     assert abs(nx.average_clustering(graph) - reference) < 0.03

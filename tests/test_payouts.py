@@ -25,7 +25,8 @@ def random_outlook(fee_available=True) -> Outlook:
 
 def activity_from(outlook: Outlook, posts: np.ndarray) -> Activity:
     return Activity(posts=posts, views=posts * outlook.views_per_post,
-                    gmv=posts * outlook.gmv_per_post, new_adopters=posts * outlook.adopters_per_post,
+                    gmv=posts * outlook.gmv_per_post,
+                    new_adopters=posts * outlook.adopters_per_post,
                     enrolled=outlook.fee_available, tier=outlook.tier)
 
 
