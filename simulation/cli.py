@@ -1,7 +1,8 @@
 """The ``sparksim`` command line (also ``python -m simulation``): a thin layer over the API.
 
 Exit codes: 0 done; 2 bad input (config, override or arguments), with one
-message on stderr and nothing written; 130 interrupted.
+message on stderr and nothing written; 1 the output folder cannot be
+written; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sparksim: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except OSError as err:  # the output folder cannot be written: not a config problem
+        print(f"sparksim: cannot write {err.filename or 'the output'}: {err.strerror}",
+              file=sys.stderr)
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:

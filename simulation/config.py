@@ -323,6 +323,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {err}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"config file {str(path)!r} is not a UTF-8 text file") from None
+    except OSError as err:
+        raise ConfigError(f"config file {str(path)!r} cannot be read: {err.strerror}") from None
     raw.setdefault("name", path.stem)
     return raw
 

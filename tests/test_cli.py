@@ -351,3 +351,13 @@ def test_good_write_replaces_existing_folder(tmp_path):
     assert {p.name for p in out.iterdir()} == FILES
     assert simulation.load_config(out / "config.toml").seed == 5
     assert os.listdir(tmp_path) == ["out"]
+
+
+def test_unwritable_output_folder_is_one_line_and_exit_1(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    code = cli.main(["run", str(BASS), "--out", str(blocker / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "cannot write" in err and "Traceback" not in err
+    assert blocker.read_text() == "not a folder"
