@@ -52,13 +52,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .run import run
+    from .run import check_output_dir, run
 
     if args.seed is not None and args.seed < 0:
         raise ConfigError(f"--seed = {args.seed}: must be a non-negative integer")
     overrides = dict(parse_override(text) for text in args.overrides)
     config = load_config(args.config, overrides)
     out = Path(args.out) if args.out else Path("results") / config.name
+    check_output_dir(out)  # before the run: fail fast, and never clobber a user's folder
     result = run(config, seed=args.seed)
     result.write(out)
     print(f"{config.name}: {config.population.followers:,} people, "

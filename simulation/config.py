@@ -15,6 +15,7 @@ scale of ``population.followers`` people.
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +25,10 @@ import tomli_w
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from .payouts import Phase, Section, Tier
+
+MAX_POST_ALLOCATIONS = 3_000
+"""Most (posts per platform) combinations an influencer weighs each day: the
+decision table is influencers × combinations, so this bounds its memory."""
 
 
 class ConfigError(ValueError):
@@ -50,7 +55,8 @@ class SocialGraph(Section):
     ] = Field("watts_strogatz", description="complete is mean field (no edges materialised); "
               "the default small world has the clustering of friendship networks")
     mean_degree: float = Field(
-        10.0, gt=0, description="friends per person; diffusion studies use 5–20 active ties"
+        10.0, gt=0, description="friends per person; diffusion studies use 5–20 active ties "
+        "(watts_strogatz, barabasi_albert, powerlaw_cluster round it to an even number, up)"
     )
     rewire_prob: float = Field(
         0.1, ge=0, le=1, description="watts_strogatz rewiring; 0.01–0.1 is the small-world "
@@ -139,10 +145,11 @@ class InfluencerParams(Section):
         description="lognormal log-sd of product fit (multiplier on conversion, median 1)",
     )
     cost_per_post: float = Field(
-        2.0, ge=0, description="$ per post, effort part"
+        1.0, ge=0, description="$ per post, the effort part (a nano creator's hour is cheap)"
     )
     cost_per_follower: float = Field(
-        0.01, ge=0, description="$ per post per follower in the sample (opportunity cost)"
+        0.002, ge=0, description="$ per post per follower in the sample: the opportunity cost "
+        "of the audience ($200 a post at 100k, a fraction of a sponsored post's price)"
     )
     cost_exponent: float = Field(
         1.5, ge=1, description="convexity: cost(n) = cost_per_post_i * n ** cost_exponent"
@@ -260,6 +267,26 @@ class Config(Section):
             raise ValueError(f"platform names must be unique (given: {names})")
         return platforms
 
+    @model_validator(mode="after")
+    def _quotas_fit_the_posting_limit(self) -> Config:
+        limit = self.influencers.max_posts_per_day
+        for k, platform in enumerate(self.platforms):
+            for j, phase in enumerate(platform.phases):
+                if phase.flat_fee is not None and phase.flat_fee.posts_per_day > limit:
+                    raise ValueError(
+                        f"platforms.{k}.phases.{j}.flat_fee.posts_per_day = "
+                        f"{phase.flat_fee.posts_per_day}: a quota above "
+                        f"influencers.max_posts_per_day = {limit} can never be met"
+                    )
+        options = math.comb(limit + len(self.platforms), len(self.platforms))
+        if options > MAX_POST_ALLOCATIONS:
+            raise ValueError(
+                f"influencers.max_posts_per_day = {limit} with {len(self.platforms)} platforms "
+                f"gives {options:,} ways to spread posts (allowed: at most "
+                f"{MAX_POST_ALLOCATIONS:,}); lower one of them"
+            )
+        return self
+
     def to_toml(self) -> str:
         """The resolved config as TOML (every value, defaults included)."""
         return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
@@ -367,6 +394,8 @@ def _describe(err: ValidationError) -> str:
         if problem["type"] == "extra_forbidden":
             allowed = _allowed_keys(problem["loc"][:-1])
             lines.append(f"unknown key {key!r} (given: {given!r}); allowed here: {allowed}")
+        elif not problem["loc"]:  # a cross-field rule: its message names the keys
+            lines.append(problem["msg"].removeprefix("Value error, "))
         else:
             message = problem["msg"].removeprefix("Value error, ")
             lines.append(f"{key} = {given!r}: {message}")

@@ -79,8 +79,8 @@ def summarise(
         spend = float(rows["spend_total"].sum())
         switch = switch_days.get(name)
         retention = None
-        if switch is not None and switch in active.index and active[switch] > 0:
-            later = min(switch + retention_window, int(active.index[-1]))
+        later = None if switch is None else switch + retention_window
+        if later is not None and later in active.index and active[switch] > 0:
             retention = float(active[later] / active[switch])
         summary[name] = {
             "peak_active_users": int(active.max()),

@@ -4,13 +4,13 @@ Order of one day (``SparkModel.step``), for every new platform k:
 
 1. **Schedule**: each platform fires the next phase of its payout schedule
    when its trigger holds (day, adoption share or spend reached), and applies
-   it after its notice days.
+   it after its notice days; finished flat-fee contracts end and quitters'
+   slots are freed, so today's decisions see the slots as they are.
 2. **Decide**: influencers (mesa agents, decided as one array expression)
    see the schemes in force, what they expect to earn per post, and whether
    a flat-fee slot is open; each chooses posts per platform. Posting on a
    platform not yet joined is joining it.
-3. **Enrol**: joined invitees take free flat-fee slots in random order;
-   finished contracts end.
+3. **Enrol**: joined invitees take free flat-fee slots in random order.
 4. **Exposure**: promotional cross-posts on the incumbents (``promo_share``
    of posts, plus a burst on the join day) reach followers; the content in
    each active user's feed is the posts of the influencers they follow plus
@@ -106,6 +106,7 @@ class SparkModel(mesa.Model):
         # 1. schedule
         for k, platform in enumerate(self.platforms):
             platform.update_schedule(day, self.people.ever[k] / self.people.n)
+            platform.release_slots(day, table.joined[:, k])
 
         # 2. decide
         public = self._public_outlook()

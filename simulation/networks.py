@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import networkx as nx
@@ -120,7 +121,7 @@ def gather_rows(
 
 
 def _edges(spec: SocialGraph, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    half = max(1, min(round(spec.mean_degree / 2), n - 1))
+    half = max(1, min(math.floor(spec.mean_degree / 2 + 0.5), n - 1))  # 5 → 3 each side
     if spec.kind == "edgelist":
         return _read_edgelist(Path(spec.path), n)
     if spec.kind == "erdos_renyi":

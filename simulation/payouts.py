@@ -78,7 +78,7 @@ class FlatFee(Scheme):
 
     column: ClassVar[str] = "spend_flat_fee"
     fee: float = Field(
-        40.0, ge=0, description="$/day to an enrolled influencer at or above quota; "
+        20.0, ge=0, description="$/day to an enrolled influencer at or above quota; "
         "set so a median influencer's quota costs less than the fee (see influencers.cost_*)"
     )
     posts_per_day: int = Field(

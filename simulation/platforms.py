@@ -91,8 +91,8 @@ class PlatformState:
         free = fee.max_enrolled is None or self.enrolled.sum() < fee.max_enrolled
         return self.enrolled | (free & ~self.contract_over & self.invited)
 
-    def enrol(self, day: int, joined: np.ndarray, rng: np.random.Generator) -> None:
-        """End finished contracts, then give free slots to joined invitees in random order."""
+    def release_slots(self, day: int, joined: np.ndarray) -> None:
+        """Before the day's decisions: end finished contracts; quitters give their slot back."""
         fee = self.flat_fee
         if fee is None:
             return
@@ -100,7 +100,13 @@ class PlatformState:
             ended = self.enrolled & (day - self.ti_enrolled >= fee.contract_days)
             self.enrolled &= ~ended
             self.contract_over |= ended
-        self.enrolled &= joined  # quitting gives the slot back
+        self.enrolled &= joined
+
+    def enrol(self, day: int, joined: np.ndarray, rng: np.random.Generator) -> None:
+        """After the day's decisions: give free slots to joined invitees in random order."""
+        fee = self.flat_fee
+        if fee is None:
+            return
         candidates = np.flatnonzero(joined & self.invited & ~self.enrolled & ~self.contract_over)
         if len(candidates) == 0:
             return
@@ -119,7 +125,7 @@ class PlatformState:
             owed[scheme.column] = scheme.owed(day)
         bill = sum(float(v.sum()) for v in owed.values())
         if bill > self.budget_left:
-            scale = self.budget_left / bill
+            scale = self.budget_left / bill * (1 - 1e-12)  # float sums stay under the cap
             owed = {column: amounts * scale for column, amounts in owed.items()}
             self.spent = self.spec.budget  # spent to the last cent, and no further
         else:

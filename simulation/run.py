@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from .config import Config, load_config
+from .config import Config, ConfigError, load_config
 from .model import SparkModel
 
 
@@ -62,13 +62,37 @@ def run(
         model.release()
 
 
+OUTPUT_FILES = ("timeseries.csv", "summary.json", "config.toml", "adoption.png")
+
+
+def check_output_dir(out_dir: str | Path) -> Path:
+    """The folder to write to, if it is safe to replace; else a ConfigError.
+
+    A folder may be replaced only when it is new, empty, or holds nothing but
+    the files of an earlier run: never a folder with anything else in it.
+    """
+    out = Path(out_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {str(out_dir)!r}: exists and is not a folder")
+    if out.is_dir():
+        others = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_FILES)
+        if others or out == Path.cwd().resolve():
+            shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+            what = f"it holds other files: {shown}" if others else "it is the working folder"
+            raise ConfigError(
+                f"--out {str(out_dir)!r}: {what}; allowed: a new or empty folder, "
+                "or one an earlier run wrote"
+            )
+    return out
+
+
 def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
     """Write the run's files to a temporary folder, then move it into place."""
     import matplotlib.pyplot as plt  # matplotlib only when writing
 
     from .plots import adoption_figure
 
-    out = Path(out_dir)
+    out = check_output_dir(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -346,11 +346,13 @@ def test_failed_write_leaves_existing_folder_untouched(tmp_path, monkeypatch, fa
 def test_good_write_replaces_existing_folder(tmp_path):
     out = tmp_path / "out"
     assert cli.main(["run", str(BASS), "--out", str(out)]) == 0
-    (out / "stale.txt").write_text("from an older version")
     assert cli.main(["run", str(BASS), "--seed", "5", "--out", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == FILES
     assert simulation.load_config(out / "config.toml").seed == 5
     assert os.listdir(tmp_path) == ["out"]
+    (out / "stale.txt").write_text("not ours")  # now a folder sparksim must not replace
+    assert cli.main(["run", str(BASS), "--seed", "6", "--out", str(out)]) == 2
+    assert simulation.load_config(out / "config.toml").seed == 5
 
 
 def test_unwritable_output_folder_is_one_line_and_exit_1(tmp_path, capsys):
@@ -361,3 +363,26 @@ def test_unwritable_output_folder_is_one_line_and_exit_1(tmp_path, capsys):
     assert code == 1
     assert err.count("\n") == 1 and "cannot write" in err and "Traceback" not in err
     assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("target", ["here", "dot", "file"])
+def test_out_never_replaces_a_folder_with_other_files(tmp_path, monkeypatch, capsys, target):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("important")
+    out = {"here": str(tmp_path), "dot": ".", "file": "notes.txt"}[target]
+    code = cli.main(["run", str(BASS), "--out", out])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "--out" in err and "allowed" in err or "not a folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert (tmp_path / "notes.txt").read_text() == "important"
+
+
+def test_out_replaces_an_earlier_run_and_fills_an_empty_folder(tmp_path, capsys):
+    for folder in ("earlier", "empty"):
+        (tmp_path / folder).mkdir()
+    assert cli.main(["run", str(BASS), "--out", str(tmp_path / "earlier")]) == 0
+    assert cli.main(["run", str(BASS), "--seed", "3", "--out", str(tmp_path / "earlier")]) == 0
+    assert cli.main(["run", str(BASS), "--out", str(tmp_path / "empty")]) == 0
+    assert 'seed = 3' in (tmp_path / "earlier" / "config.toml").read_text()
+    assert sorted(p.name for p in (tmp_path / "empty").iterdir()) == sorted(FILES)

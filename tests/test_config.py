@@ -84,7 +84,7 @@ def test_overrides_reach_nested_sections_and_list_items():
     assert spark.invitation.policy == "top_k"
     assert spark.phases[1].commission.rate == 0.1
     assert spark.phases[1].start.notice_days == 0 and spark.phases[1].start.adoption_share == 0.3
-    assert spark.phases[0].flat_fee.fee == 40.0
+    assert spark.phases[0].flat_fee.fee == load_config(BASELINE).platforms[0].phases[0].flat_fee.fee
     assert config.platforms[0].take_rate == load_config(BASELINE).platforms[0].take_rate
 
 
@@ -348,3 +348,14 @@ def test_config_name_must_be_a_safe_folder_name(name):
 def test_infinite_values_are_rejected():
     with pytest.raises(ConfigError, match="adoption.innovation = inf"):
         load_config({}, {"adoption.innovation": "inf"})
+
+
+def test_quota_above_the_posting_limit_is_refused():
+    with pytest.raises(ConfigError, match=r"flat_fee.posts_per_day = 8.*max_posts_per_day = 6"):
+        load_config(CONFIGS / "baseline.toml", {"platforms.0.phases.0.flat_fee.posts_per_day": 8})
+
+
+def test_too_many_post_allocations_are_refused():
+    four = [{"name": f"p{i}"} for i in range(4)]
+    with pytest.raises(ConfigError, match=r"max_posts_per_day = 20 with 4 platforms"):
+        load_config({"platforms": four, "influencers": {"max_posts_per_day": 20}})
