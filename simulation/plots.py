@@ -8,6 +8,9 @@ from matplotlib.figure import Figure
 
 from .payouts import SPEND_COLUMNS
 
+SCHEME_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
+"""Line style of each spend column (flat fee, commission, per view, per adopter)."""
+
 
 def adoption_figure(
     timeseries: pd.DataFrame, title: str = "", n_people: int | None = None
@@ -28,10 +31,10 @@ def adoption_figure(
                       label=f"{name} joined")
         spend.plot(day, rows["spend_total"].cumsum() / 1000, color=line.get_color(),
                    label=f"{name} total")
-        for column in SPEND_COLUMNS:
+        for column, style in zip(SPEND_COLUMNS, SCHEME_STYLES, strict=True):
             cumulative = rows[column].cumsum()
             if cumulative.iloc[-1] > 0:
-                spend.plot(day, cumulative / 1000, color=line.get_color(), lw=0.9, ls="--",
+                spend.plot(day, cumulative / 1000, color=line.get_color(), lw=1.0, ls=style,
                            label=f"{name} {column.removeprefix('spend_').replace('_', ' ')}")
     adoption.set(title="Adoption (ever adopted)",
                  ylabel="share of people (%)" if n_people else "people")
