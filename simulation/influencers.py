@@ -71,12 +71,14 @@ class InfluencerTable:
         self.gmv_per_post = np.zeros((n, k))
         self.adopters_per_post = np.zeros((n, k))
         self.options = allocations(k, params.max_posts_per_day)  # (options, platforms)
+        self.option_cost = np.zeros((n, len(self.options)))
 
     def set_followers(self, follows: sp.csr_matrix) -> None:
         """Record in-sample follower counts; the cost per post grows with them."""
         self.n_followers = np.asarray(follows.sum(axis=0)).ravel()
         self.cost_per_post = (self.params.cost_per_post
                               + self.params.cost_per_follower * self.n_followers)
+        self.option_cost = self.cost(self.options.sum(axis=1)[None, :])  # I × options, fixed
 
     def cost(self, total_posts: np.ndarray) -> np.ndarray:
         """Convex cost ($) of posting ``total_posts`` (I × options)."""
@@ -107,8 +109,7 @@ class InfluencerTable:
             return self.joined.copy()
         views, gmv, adopters = (np.where(self.joined, mine, pub) for mine, pub in zip(
             (self.views_per_post, self.gmv_per_post, self.adopters_per_post), public, strict=True))
-        total = self.options.sum(axis=1)
-        utility = -self.cost(np.broadcast_to(total, (n, len(total))))
+        utility = -self.option_cost
         onboarding = p.onboarding_posts * self.cost_per_post / p.planning_days
         may_post = self.joined | (eligible & ~self.quit)
         for k, platform_schemes in enumerate(schemes):

@@ -54,15 +54,15 @@ class Recorder:
     def to_frame(self, upto_day: int) -> pd.DataFrame:
         """The long table for days 0..upto_day, sorted by day then platform order."""
         n_days, n_platforms = upto_day + 1, len(self.platforms)
-        frame = pd.DataFrame({
+        columns: dict[str, np.ndarray] = {
             "day": np.repeat(np.arange(n_days), n_platforms),
             "platform": np.tile(np.array(self.platforms, dtype=object), n_days),
-        })
+        }
         counts = set(COLUMNS[2:10])
         for name in _RECORDED:
             values = self.data[name][:n_days].ravel()
-            frame[name] = values.astype(np.int64) if name in counts else values
-        return frame[list(COLUMNS)]
+            columns[name] = values.astype(np.int64) if name in counts else values
+        return pd.DataFrame(columns, columns=list(COLUMNS))
 
 
 def summarise(

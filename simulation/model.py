@@ -38,7 +38,7 @@ import pandas as pd
 from .config import Config
 from .influencers import Influencer, InfluencerTable
 from .metrics import Recorder, summarise
-from .networks import FriendCounts, Friends, follow_graph, gather_rows
+from .networks import FriendCounts, Friends, add_rows, follow_graph, gather_rows
 from .payouts import SPEND_COLUMNS, Activity
 from .platforms import PlatformState
 from .population import ACTIVE, People, Transitions
@@ -87,6 +87,8 @@ class SparkModel(mesa.Model):
 
         shape = (n_influencers, n_platforms)
         self.active_followers = np.zeros(shape)  # per influencer, on each platform
+        self.posted = np.zeros(shape, dtype=np.int32)  # the posts feed_posts counts
+        self.feed_posts = np.zeros((n_platforms, n_people), dtype=np.int32)  # posts/day seen
         self.ever_joined = np.zeros(shape, dtype=bool)
         self.recorder = Recorder(config.horizon_days, self.platform_names)
         self.payments: list[dict[str, np.ndarray]] = []
@@ -100,42 +102,28 @@ class SparkModel(mesa.Model):
             self.running = False
             return
         self.day += 1
-        day, cfg, table = self.day, self.config, self.influencers
+        day, cfg, table, people = self.day, self.config, self.influencers, self.people
         n_platforms = len(self.platforms)
+        influencers = len(table.audience) > 0  # without them, steps 2-4 and 6-8 are void
 
         # 1. schedule
         for k, platform in enumerate(self.platforms):
-            platform.update_schedule(day, self.people.ever[k] / self.people.n)
+            platform.update_schedule(day, people.ever[k] / people.n)
             platform.release_slots(day, table.joined[:, k])
 
-        # 2. decide
-        public = self._public_outlook()
-        joined_today = table.decide(
-            eligible=np.column_stack([p.eligible(day) for p in self.platforms]),
-            public=public,
-            schemes=[p.schemes() for p in self.platforms],
-            fee_available=np.column_stack([p.fee_available() for p in self.platforms]),
-            rng=self.streams("influencers.decisions"),
-        )
-        self.ever_joined |= joined_today
-        table.ti_joined[joined_today] = day
-
-        # 3. enrol
-        for k, platform in enumerate(self.platforms):
-            platform.enrol(day, table.joined[:, k], self.streams(f"enrolment.{platform.name}"))
-
-        # 4. exposure
+        # 2. decide, 3. enrol, 4. exposure
+        joined_today = np.zeros_like(table.joined)
+        seen_promo = feed_posts = None  # nobody posted: no promotion, no feed posts
+        if influencers:
+            joined_today = self._decide(day)
+            for k, platform in enumerate(self.platforms):
+                platform.enrol(day, table.joined[:, k],
+                               self.streams(f"enrolment.{platform.name}"))
+            seen_promo, feed_posts = self._exposure(joined_today)
         params = cfg.influencers
         promo = table.posts * params.promo_share + joined_today * params.join_burst_posts
-        if table.posts.any() or joined_today.any():
-            per_person = self.follows @ np.hstack(
-                [promo * params.incumbent_reach, table.posts]).astype(np.float32)
-            seen_promo, feed_posts = per_person[:, :n_platforms], per_person[:, n_platforms:]
-        else:
-            seen_promo = feed_posts = None  # nobody posted: no promotion, no feed posts
 
         # 5. people move
-        people = self.people
         if n_platforms > 1 and cfg.retention.attention_cost > 0:
             active_now = people.state == ACTIVE
             others = active_now.sum(axis=0, dtype=np.int16)
@@ -146,8 +134,8 @@ class SparkModel(mesa.Model):
             influence, content = 0.0, 0.0
             if seen_promo is not None:
                 influence = (cfg.adoption.influence
-                             * -np.expm1(-seen_promo[:, k] / cfg.adoption.promo_saturation))
-                content = feed_posts[:, k]
+                             * -np.expm1(-seen_promo[k] / cfg.adoption.promo_saturation))
+                content = feed_posts[k]
             moves.append(people.transitions(
                 k,
                 innovation=cfg.adoption.innovation * platform.spec.rel_marketing,
@@ -163,49 +151,41 @@ class SparkModel(mesa.Model):
         attributed = np.zeros((len(table.audience), n_platforms))
         for k in range(n_platforms):
             if seen_promo is not None:
-                attributed[:, k] = self._attribute(k, moves[k], promo[:, k], seen_promo[:, k])
+                attributed[:, k] = self._attribute(k, moves[k], promo[:, k], seen_promo[k])
             people.apply(k, moves[k])
-            self.friend_counts[k].update(
-                np.concatenate([moves[k].adopted, moves[k].returned]), moves[k].lapsed
-            )
+            joined_in = np.concatenate([moves[k].adopted, moves[k].returned])
+            self.friend_counts[k].update(joined_in, moves[k].lapsed)
+            if influencers:
+                add_rows(self.follows, joined_in, 1.0, self.active_followers[:, k])
+                add_rows(self.follows, moves[k].lapsed, -1.0, self.active_followers[:, k])
 
-        # 6. views and sales
-        if len(table.audience):
-            self.active_followers = self.followed_by @ (people.state == ACTIVE).T.astype(
-                np.float32)
-        views = self.streams("commerce.views").binomial(
-            (table.posts * self.active_followers).astype(np.int64),
-            table.engagement[:, None],
-        ).astype(float)
-        commerce = cfg.commerce
-        orders = self.streams("commerce.orders").poisson(
-            views * commerce.conversion * table.product_fit[:, None]
-        )
-        gmv = orders * commerce.basket_value
-
-        # 7. pay, 8. learn, 9. record
-        paid = np.zeros((len(table.audience), n_platforms))
-        self.payments = []  # per platform: spend column → $ per influencer, today
-        spend_by_column = []
-        for k, platform in enumerate(self.platforms):
-            activity = Activity(
-                posts=table.posts[:, k], views=views[:, k], gmv=gmv[:, k],
-                new_adopters=attributed[:, k], enrolled=platform.enrolled, tier=table.tier,
-            )
-            payments = platform.pay(activity)
-            self.payments.append(payments)
-            paid[:, k] = sum(payments.values())
-            spend_by_column.append({c: float(payments[c].sum()) for c in SPEND_COLUMNS})
+        # 6. views and sales, 7. pay, 8. learn
+        views = gmv = np.zeros_like(self.active_followers)
+        spend_by_column = [dict.fromkeys(SPEND_COLUMNS, 0.0) for _ in self.platforms]
         joined_during_day = table.joined.sum(axis=0)  # before today's quits
-        table.learn(views, gmv, attributed, paid, self._public_outlook())
+        if influencers:
+            views, gmv = self._sales()
+            paid = np.zeros_like(views)
+            self.payments = []  # per platform: spend column → $ per influencer, today
+            for k, platform in enumerate(self.platforms):
+                payments = platform.pay(Activity(
+                    posts=table.posts[:, k], views=views[:, k], gmv=gmv[:, k],
+                    new_adopters=attributed[:, k], enrolled=platform.enrolled, tier=table.tier,
+                ))
+                self.payments.append(payments)
+                paid[:, k] = sum(payments.values())
+                spend_by_column[k] = {c: float(payments[c].sum()) for c in SPEND_COLUMNS}
+            table.learn(views, gmv, attributed, paid, self._public_outlook())
 
+        # 9. record
+        commerce = cfg.commerce
         organic_orders = self.streams("commerce.organic").poisson(
             commerce.organic_orders_per_user * people.n_active)
         for k, platform in enumerate(self.platforms):
             platform_gmv = float(gmv[:, k].sum()) + organic_orders[k] * commerce.basket_value
             self.recorder.record(
                 day, k,
-                adopters=self.people.ever[k],
+                adopters=people.ever[k],
                 new_adopters=len(moves[k].adopted),
                 active_users=people.n_active[k],
                 lapsed_users=people.n_lapsed[k],
@@ -220,6 +200,43 @@ class SparkModel(mesa.Model):
         if self.day >= cfg.horizon_days:
             self.running = False
 
+    def _decide(self, day: int) -> np.ndarray:
+        """Step 2: influencers choose today's posts; returns who joined a platform today."""
+        table = self.influencers
+        joined_today = table.decide(
+            eligible=np.column_stack([p.eligible(day) for p in self.platforms]),
+            public=self._public_outlook(),
+            schemes=[p.schemes() for p in self.platforms],
+            fee_available=np.column_stack([p.fee_available() for p in self.platforms]),
+            rng=self.streams("influencers.decisions"),
+        )
+        self.ever_joined |= joined_today
+        table.ti_joined[joined_today] = day
+        return joined_today
+
+    def _exposure(self, joined_today: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Step 4: promo posts seen and feed posts per person (platforms × people)."""
+        params, posts = self.config.influencers, self.influencers.posts
+        self._update_feeds(posts)
+        if not (posts.any() or joined_today.any()):
+            return None, None
+        seen_promo = (params.incumbent_reach * params.promo_share) * self.feed_posts.astype(
+            np.float32)
+        burst = np.float32(params.incumbent_reach * params.join_burst_posts)
+        for k in range(len(self.platforms)):
+            add_rows(self.followed_by, np.flatnonzero(joined_today[:, k]), burst, seen_promo[k])
+        return seen_promo, self.feed_posts
+
+    def _sales(self) -> tuple[np.ndarray, np.ndarray]:
+        """Step 6: views of each influencer's posts and the GMV they sold (I × platforms)."""
+        table, commerce = self.influencers, self.config.commerce
+        views = self.streams("commerce.views").binomial(
+            (table.posts * self.active_followers).astype(np.int64), table.engagement[:, None],
+        ).astype(float)
+        orders = self.streams("commerce.orders").poisson(
+            views * commerce.conversion * table.product_fit[:, None])
+        return views, orders * commerce.basket_value
+
     def run(self) -> SparkModel:
         """Step to the horizon; returns self so calls chain."""
         while self.running:
@@ -227,6 +244,16 @@ class SparkModel(mesa.Model):
         return self
 
     # --- helpers ------------------------------------------------------------
+
+    def _update_feeds(self, posts: np.ndarray) -> None:
+        """Posts per day in each person's feed, changed only where an influencer's posts did."""
+        changed = np.flatnonzero((posts != self.posted).any(axis=1))
+        if len(changed) == 0:
+            return
+        delta = posts[changed] - self.posted[changed]
+        for k in range(delta.shape[1]):
+            add_rows(self.followed_by, changed, delta[:, k], self.feed_posts[k])
+        self.posted = posts.copy()
 
     def _public_outlook(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-post views, GMV and adopters an influencer can expect from what it sees.
@@ -286,8 +313,12 @@ class SparkModel(mesa.Model):
     @property
     def summary(self) -> dict[str, dict]:
         """Per-platform summary of the run so far."""
+        return self.summarise(self.timeseries)
+
+    def summarise(self, timeseries: pd.DataFrame) -> dict[str, dict]:
+        """Per-platform summary of a daily table of this run."""
         return summarise(
-            self.timeseries,
+            timeseries,
             n_people=self.people.n,
             switch_days={p.name: p.switch_day for p in self.platforms},
             influencers_joined=dict(zip(self.platform_names,

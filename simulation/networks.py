@@ -99,13 +99,25 @@ class FriendCounts:
         self.n_active += len(became_active) - len(became_inactive)
         if self.friends.mean_field:
             return
-        adjacency = self.friends.adjacency
-        for people, sign in ((became_active, 1.0), (became_inactive, -1.0)):
-            if len(people):
-                neighbours, _ = gather_rows(adjacency.indptr, adjacency.indices, people)
-                self.counts += sign * np.bincount(
-                    neighbours, minlength=self.friends.n_people
-                ).astype(np.float32)
+        add_rows(self.friends.adjacency, became_active, 1.0, self.counts)
+        add_rows(self.friends.adjacency, became_inactive, -1.0, self.counts)
+
+
+def add_rows(matrix: sp.csr_matrix, rows: np.ndarray, weights: np.ndarray | float,
+             out: np.ndarray) -> None:
+    """``out[j] += weight of row i`` for every stored (i, j) of the given CSR rows.
+
+    The same as ``out += matrix.T @ w`` for a ``w`` that is zero outside
+    ``rows``, at a cost proportional to those rows' entries, not the matrix's.
+    """
+    if len(rows) == 0:
+        return
+    columns, row_of = gather_rows(matrix.indptr, matrix.indices, rows)
+    values = weights[row_of] if np.ndim(weights) else np.full(len(columns), weights)
+    if 16 * len(columns) > len(out):  # many entries: one pass over out beats ufunc.at
+        out += np.bincount(columns, weights=values, minlength=len(out)).astype(out.dtype)
+    else:
+        np.add.at(out, columns, values.astype(out.dtype, copy=False))
 
 
 def gather_rows(

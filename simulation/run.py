@@ -57,7 +57,8 @@ def run(
     model = SparkModel(config)
     try:
         model.run()
-        return RunResult(model.timeseries, model.summary, config, model.seed)
+        table = model.timeseries
+        return RunResult(table, model.summarise(table), config, model.seed)
     finally:
         model.release()
 
