@@ -114,3 +114,17 @@ def test_edgelist_with_ids_out_of_range(tmp_path):
         "network.social.path": str(path)})
     with pytest.raises(simulation.ConfigError, match=r"network.social.path.*0\.\.49"):
         simulation.SparkModel(config)
+
+
+@pytest.mark.parametrize("kind", ["watts_strogatz", "barabasi_albert"])
+def test_generators_match_networkx_at_scale(kind):
+    """At 50 000 people too (where networkx starts to take seconds)."""
+    n = 50_000
+    if kind == "watts_strogatz":
+        mine = degrees(*watts_strogatz_edges(n, 5, 0.1, np.random.default_rng(6)), n)
+        reference = np.array([d for _, d in nx.watts_strogatz_graph(n, 10, 0.1, seed=6).degree()])
+    else:
+        mine = degrees(*barabasi_albert_edges(n, 5, np.random.default_rng(6)), n)
+        reference = np.array([d for _, d in nx.barabasi_albert_graph(n, 5, seed=6).degree()])
+    assert abs(mine.mean() - reference.mean()) < 0.1
+    assert stats.ks_2samp(mine, reference, method="asymp").pvalue > 0.001
