@@ -113,11 +113,13 @@ def add_rows(matrix: sp.csr_matrix, rows: np.ndarray, weights: np.ndarray | floa
     if len(rows) == 0:
         return
     columns, row_of = gather_rows(matrix.indptr, matrix.indices, rows)
-    values = weights[row_of] if np.ndim(weights) else np.full(len(columns), weights)
     if 16 * len(columns) > len(out):  # many entries: one pass over out beats ufunc.at
-        out += np.bincount(columns, weights=values, minlength=len(out)).astype(out.dtype)
+        values = weights[row_of] if np.ndim(weights) else None
+        counts = np.bincount(columns, weights=values, minlength=len(out))
+        out += (counts if np.ndim(weights) else weights * counts).astype(out.dtype)
     else:
-        np.add.at(out, columns, values.astype(out.dtype, copy=False))
+        values = weights[row_of] if np.ndim(weights) else weights
+        np.add.at(out, columns, np.asarray(values, dtype=out.dtype))
 
 
 def gather_rows(
@@ -126,10 +128,12 @@ def gather_rows(
     """Column indices of the given CSR rows, concatenated, and which row each came from."""
     starts = indptr[rows]
     lengths = indptr[rows + 1] - starts
-    total = int(lengths.sum())
+    ends = np.cumsum(lengths)
+    # entry t of the output is indices[starts[r] + t - (ends[r] - lengths[r])] for its row r
+    shift = np.repeat(starts - (ends - lengths), lengths)
+    positions = np.arange(ends[-1] if len(ends) else 0, dtype=shift.dtype) + shift
     row_of = np.repeat(np.arange(len(rows)), lengths)
-    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return indices[np.repeat(starts, lengths) + offsets], row_of
+    return indices[positions], row_of
 
 
 def _edges(spec: SocialGraph, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
