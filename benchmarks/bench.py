@@ -85,8 +85,9 @@ def _run_simulation(config_file: str, overrides: dict | None, final_share: bool)
     config = simulation.load_config(ROOT / config_file, overrides=overrides)
     model = simulation.SparkModel(config, seed=SEED)
     built = time.perf_counter()
-    model.run()
-    result = simulation.RunResult(model.timeseries, model.summary, config, SEED)
+    model.run()  # then the same outputs simulation.run returns, built once
+    table = model.timeseries
+    result = simulation.RunResult(table, model.summarise(table), config, SEED)
     wall = time.perf_counter() - start
     out = {"wall_s": wall, "size": _size_of(config), "build_s": built - start,
            "people": config.population.followers, "days": config.horizon_days,

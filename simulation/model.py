@@ -87,6 +87,7 @@ class SparkModel(mesa.Model):
 
         shape = (n_influencers, n_platforms)
         self.active_followers = np.zeros(shape)  # per influencer, on each platform
+        self.outlook = self._public_outlook()  # per-post views, GMV, adopters in public view
         self.posted = np.zeros(shape, dtype=np.int32)  # the posts feed_posts counts
         self.feed_posts = np.zeros((n_platforms, n_people), dtype=np.int32)  # posts/day seen
         self.ever_joined = np.zeros(shape, dtype=bool)
@@ -124,7 +125,8 @@ class SparkModel(mesa.Model):
         promo = table.posts * params.promo_share + joined_today * params.join_burst_posts
 
         # 5. people move
-        if n_platforms > 1 and cfg.retention.attention_cost > 0:
+        attention = n_platforms > 1 and cfg.retention.attention_cost > 0
+        if attention:
             active_now = people.state == ACTIVE
             others = active_now.sum(axis=0, dtype=np.int16)
         moves: list[Transitions] = []
@@ -142,8 +144,7 @@ class SparkModel(mesa.Model):
                 friend_share=self.friend_counts[k].share(),
                 influence=influence,
                 content=content + platform.spec.feed_baseline,
-                others_active=others - active_now[k] if n_platforms > 1
-                and cfg.retention.attention_cost > 0 else 0,
+                others_active=others - active_now[k] if attention else 0,
                 adoption=cfg.adoption,
                 retention=cfg.retention,
                 exposure=exposure,
@@ -175,7 +176,8 @@ class SparkModel(mesa.Model):
                 self.payments.append(payments)
                 paid[:, k] = sum(payments.values())
                 spend_by_column[k] = {c: float(payments[c].sum()) for c in SPEND_COLUMNS}
-            table.learn(views, gmv, attributed, paid, self._public_outlook())
+            self.outlook = self._public_outlook()  # also tomorrow's: nothing moves in between
+            table.learn(views, gmv, attributed, paid, self.outlook)
 
         # 9. record
         commerce = cfg.commerce
@@ -205,7 +207,7 @@ class SparkModel(mesa.Model):
         table = self.influencers
         joined_today = table.decide(
             eligible=np.column_stack([p.eligible(day) for p in self.platforms]),
-            public=self._public_outlook(),
+            public=self.outlook,
             schemes=[p.schemes() for p in self.platforms],
             fee_available=np.column_stack([p.fee_available() for p in self.platforms]),
             rng=self.streams("influencers.decisions"),
