@@ -7,13 +7,17 @@ The public API (fixed; other tools script against it):
 - ``SparkModel``: the ``mesa.Model`` itself, for stepping by hand.
 """
 
+from .bass import BassFit, bass_share, fit_bass
+from .compare import compare
 from .config import Config, ConfigError, load_config
 from .metrics import COLUMNS, SUMMARY_KEYS
 from .model import SparkModel
 from .run import RunResult, run
+from .sweep import SweepResult, load_sweep, run_many, sweep
 
 __all__ = [
-    "COLUMNS", "SUMMARY_KEYS", "Config", "ConfigError", "RunResult", "SparkModel",
-    "load_config", "run",
+    "COLUMNS", "SUMMARY_KEYS", "BassFit", "Config", "ConfigError", "RunResult", "SparkModel",
+    "bass_share", "compare", "fit_bass",
+    "SweepResult", "load_config", "load_sweep", "run", "run_many", "sweep",
 ]
 __version__ = "0.1.0"

@@ -1,8 +1,13 @@
 """The ``sparksim`` command line (also ``python -m simulation``): a thin layer over the API.
 
-Exit codes: 0 done; 2 bad input (config, override or arguments), with one
-message on stderr and nothing written; 1 the output folder cannot be
-written; 130 interrupted.
+Commands: ``run`` (one config), ``sweep`` (many runs from a sweep file, resumable),
+``report`` (summary and figures of a sweep folder).
+
+Exit codes: 0 done; 2 bad input (config, sweep file, override or
+arguments), with one message on stderr and nothing written; 1 the output
+folder cannot be written; 3 a sweep finished but some runs failed (they are
+recorded with their errors in runs.parquet); 130 interrupted (a sweep keeps
+what finished: rerun the same command to resume).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 from .config import ConfigError, load_config, parse_override
 
 EXIT_USAGE = 2
+EXIT_RUNS_FAILED = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,19 +37,45 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=None, help="output folder (default: results/<config name>/)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="KEY=VALUE", help="override a value, e.g. adoption.imitation=0.3")
+    sweep = commands.add_parser("sweep", help="run a sweep file (resumes an interrupted sweep)")
+    sweep.add_argument("sweep_file", help="a sweep TOML, e.g. configs/sweeps/quick.toml")
+    sweep.add_argument("--out", default=None,
+                       help="output folder (default: results/sweeps/<sweep name>/)")
+    sweep.add_argument("--workers", type=int, default=None,
+                       help="local worker processes (default: every core; 1 = this process)")
+    sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+    sweep.add_argument("--force", action="store_true",
+                       help="discard results in --out that belong to a different sweep")
+    sweep.add_argument("--no-progress", dest="progress", action="store_false",
+                       help="no progress bar")
+    report = commands.add_parser("report", help="summarise a sweep folder: tables and figures")
+    report.add_argument("sweep_dir", help="a folder `sparksim sweep` wrote")
+    report.add_argument("--metric", default=None,
+                        help="summary key for the heatmap and sensitivity "
+                        "(default: the sweep file's report.metric)")
+    report.add_argument("--platform", default=None, help="platform reported (default: first)")
+    report.add_argument("--heatmap", nargs=2, default=None, metavar=("X", "Y"),
+                        help="two swept parameters for the heatmap")
+    report.add_argument("--out", default=None, help="output folder (default: SWEEP_DIR/report)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = build_parser().parse_args(argv)
+    command = {"run": _run, "sweep": _sweep, "report": _report}[args.command]
     try:
-        return _run(args)
+        return command(args)
     except ConfigError as err:
         print(f"sparksim: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("sparksim: interrupted; nothing was written", file=sys.stderr)
+        if args.command == "sweep":
+            print("sparksim: interrupted; finished runs are kept: rerun the same command "
+                  "to resume", file=sys.stderr)
+        else:
+            print("sparksim: interrupted; nothing was written", file=sys.stderr)
         return 130
     except OSError as err:  # the output folder cannot be written: not a config problem
         print(f"sparksim: cannot write {err.filename or 'the output'}: {err.strerror}",
@@ -70,6 +102,44 @@ def _run(args: argparse.Namespace) -> int:
             "adoption_share_end", "active_users_end", "peak_active_users", "days_to_10pct",
             "influencers_joined", "total_spend", "cost_per_adopter", "retention_after_switch")))
     print(f"wrote {out}/ (timeseries.csv, summary.json, config.toml, adoption.png)")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import time
+
+    from .designs import load_sweep_spec
+    from .sweep import sweep
+
+    spec = load_sweep_spec(args.sweep_file)
+    started = time.perf_counter()
+    result = sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler,
+                   force=args.force, progress=args.progress)
+    runs = result.runs
+    failed = runs[runs["status"] != "ok"]
+    manifest = result.manifest
+    print(f"{spec.name}: {len(runs)} of {manifest['runs_planned']} runs done "
+          f"({len(failed)} failed) in {time.perf_counter() - started:.1f} s on "
+          f"{manifest.get('executor', '?')}")
+    print(f"wrote {result.path}/ (runs.parquet, timeseries/, manifest.json); "
+          f"next: sparksim report {result.path}")
+    if len(failed):
+        first = failed.iloc[0]
+        print(f"sparksim: {len(failed)} runs failed, e.g. run {first['run_id']}: "
+              f"{first['error']}", file=sys.stderr)
+        return EXIT_RUNS_FAILED
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    report = write_report(args.sweep_dir, metric=args.metric, platform=args.platform,
+                          heatmap=tuple(args.heatmap) if args.heatmap else None, out=args.out)
+    print(f"wrote {report.folder}/ ({', '.join(report.files)})")
+    if report.sensitivity is not None:
+        print(f"sensitivity of {report.sensitivity.attrs['metric']}:")
+        print(report.sensitivity.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return 0
 
 

@@ -385,25 +385,26 @@ def _set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
             node = node.setdefault(part, {})
 
 
-def _describe(err: ValidationError) -> str:
+def _describe(err: ValidationError, root: type[BaseModel] | None = None,
+              what: str = "config") -> str:
     """One message per problem: key, value given, what is allowed."""
     lines = []
     for problem in err.errors():
         key = ".".join(str(p) for p in problem["loc"]) or "(top level)"
         given = problem.get("input")
         if problem["type"] == "extra_forbidden":
-            allowed = _allowed_keys(problem["loc"][:-1])
+            allowed = _allowed_keys(problem["loc"][:-1], root or Config)
             lines.append(f"unknown key {key!r} (given: {given!r}); allowed here: {allowed}")
         elif not problem["loc"]:  # a cross-field rule: its message names the keys
             lines.append(problem["msg"].removeprefix("Value error, "))
         else:
             message = problem["msg"].removeprefix("Value error, ")
             lines.append(f"{key} = {given!r}: {message}")
-    return "invalid config: " + "; ".join(lines)
+    return f"invalid {what}: " + "; ".join(lines)
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> str:
-    model: Any = Config
+def _allowed_keys(loc: tuple[Any, ...], root: type[BaseModel]) -> str:
+    model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import simulation
+from simulation.bass import bass_share
 from tests.conftest import CONFIGS
 
 SAMPLING = 0.01  # 100 000 people: binomial noise on F is < 0.002 per day; 0.01 is 5σ+
@@ -29,12 +30,6 @@ def bass_recursion(p: float, q: float, steps: int) -> np.ndarray:
     for t in range(steps):
         share[t + 1] = share[t] + (1 - share[t]) * -np.expm1(-(p + q * share[t]))
     return share
-
-
-def bass_closed_form(p: float, q: float, t: np.ndarray) -> np.ndarray:
-    """F(t) of the continuous Bass model."""
-    decay = np.exp(-(p + q) * t)
-    return (1 - decay) / (1 + q / p * decay)
 
 
 def simulated_share(p: float, q: float, days: int, seed: int = 0) -> np.ndarray:
@@ -74,7 +69,7 @@ def test_tends_to_closed_form_as_step_shrinks(p, q):
     for substeps in (1, 4, 16):
         simulated = simulated_share(p / substeps, q / substeps, horizon * substeps)
         t = np.arange(horizon * substeps + 1) / substeps
-        closed = bass_closed_form(p, q, t)
+        closed = bass_share(p, q, t)
         discretisation = np.abs(bass_recursion(p / substeps, q / substeps,
                                                horizon * substeps) - closed).max()
         errors[substeps] = np.abs(simulated - closed).max()

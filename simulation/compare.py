@@ -1,0 +1,302 @@
+"""Paired comparison of scenarios on common random numbers.
+
+``compare(scenarios, replicates=10, seed=0)`` runs every scenario with the
+same ``replicates`` run seeds (through :func:`simulation.sweep.run_many`:
+replicate r of every scenario draws the same random streams) and returns a
+:class:`Comparison`:
+
+- ``.table``: the tidy table, one row per (scenario, platform, metric):
+  ``scenario, platform, metric, n, mean, low, high, diff, diff_low,
+  diff_high, reference``. ``mean`` is the mean over replicates with its 95%
+  t-interval ``[low, high]``; ``diff`` is the mean of the per-replicate
+  differences scenario − reference (paired: replicate r against replicate r)
+  with its 95% t-interval. The reference's own ``diff`` is 0. ``n`` counts
+  the replicates with a value (events that never happen, e.g.
+  ``days_to_50pct``, are left out of that metric's statistics).
+- ``.runs``: one row per run (``run_id, point, replicate, seed``, any
+  override columns, ``<platform>.<summary key>``, ``status, error``) plus
+  ``scenario``.
+- ``.timeseries``: every run's daily table (``simulation.COLUMNS``) with
+  ``run_id, point, replicate, scenario``.
+
+A result object rather than ``DataFrame.attrs``: attrs are copied by every
+pandas operation, which for the daily tables is slow, and dropped by some.
+
+:func:`paired_table` computes the tidy table from any runs table, so a
+metric derived per run (e.g. active users per $1 000) gets the same paired
+statistics. :func:`tier_timeseries` steps a model by hand and records the
+influencers joined and posting per tier and day, which the daily table does
+not hold (for :func:`simulation.plots.tier_figure`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .config import Config, ConfigError, load_config
+from .metrics import SUMMARY_KEYS
+from .model import SparkModel
+from .payouts import TIERS
+
+Scenario = Config | str | Path | Mapping[str, Any]
+TABLE_COLUMNS = ("scenario", "platform", "metric", "n", "mean", "low", "high", "diff",
+                 "diff_low", "diff_high", "reference")
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` returns: the tidy table, the runs and their daily tables."""
+
+    table: pd.DataFrame
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame | None
+    reference: str
+    scenarios: list[str]
+
+    def value(self, scenario: str, metric: str, column: str = "mean",
+              platform: str | None = None) -> float:
+        """One number of the table, e.g. ``value("flat_fee", "cost_per_adopter", "diff")``."""
+        rows = self.table[(self.table["scenario"] == scenario) & (self.table["metric"] == metric)]
+        if platform is not None:
+            rows = rows[rows["platform"] == platform]
+        if len(rows) != 1:
+            raise KeyError(f"no single row for scenario={scenario!r}, metric={metric!r}, "
+                           f"platform={platform!r} (found {len(rows)})")
+        return float(rows[column].iloc[0])
+
+    def wide(self, column: str = "mean", platform: str | None = None) -> pd.DataFrame:
+        """Scenarios × metrics of one column of the table (e.g. ``"mean"`` or ``"diff"``)."""
+        rows = self.table if platform is None else self.table[self.table["platform"] == platform]
+        index = ["scenario"] if rows["platform"].nunique() <= 1 else ["scenario", "platform"]
+        wide = rows.pivot_table(index=index, columns="metric", values=column, sort=False,
+                                dropna=False)
+        return wide.reindex(columns=list(dict.fromkeys(rows["metric"])))
+
+    def _repr_html_(self) -> str:
+        return self.table._repr_html_()
+
+
+def compare(
+    scenarios: Mapping[str, Scenario] | Sequence[Scenario],
+    replicates: int = 10,
+    seed: int = 0,
+    reference: str | None = None,
+    *,
+    base: Config | str | Path | Mapping[str, Any] | None = None,
+    workers: int | None = 1,
+    client: Any = None,
+    metrics: Sequence[str] | None = None,
+    platform: str | None = None,
+    keep_timeseries: bool = True,
+    progress: bool = False,
+) -> Comparison:
+    """Run every scenario on the same random streams and compare each with a reference.
+
+    Args:
+        scenarios: name → scenario, or a list of scenarios (named by their
+            config's ``name``, or ``key=value, ...`` for overrides). A scenario
+            is a Config, a TOML path, or a mapping of dotted-key overrides
+            applied to ``base``.
+        replicates: runs per scenario; replicate r uses the same seed in
+            every scenario, so differences are paired.
+        seed: the root seed.
+        reference: the scenario the others are compared with (default: the first).
+        base: the config that override mappings apply to.
+        workers: 1 runs here; N > 1 uses N local processes; None, every core.
+        client: a ``dask.distributed.Client`` to run on instead.
+        metrics: summary keys to compare (default: all of ``SUMMARY_KEYS``).
+        platform: only this platform (default: every platform).
+        keep_timeseries: keep every run's daily table (``.timeseries``).
+        progress: show a progress bar.
+
+    Raises:
+        ConfigError: a bad scenario, an unknown reference, metric or platform.
+        RuntimeError: a run failed (its error is in the message).
+    """
+    from .sweep import run_many
+
+    names, items = _named(scenarios, base)
+    reference = names[0] if reference is None else reference
+    if reference not in names:
+        raise ConfigError(f"reference = {reference!r}: not a scenario; allowed: "
+                          f"{', '.join(map(repr, names))}")
+    unknown = [m for m in (metrics or ()) if m not in SUMMARY_KEYS]
+    if unknown:
+        raise ConfigError(f"metrics = {unknown}: unknown; allowed: {', '.join(SUMMARY_KEYS)}")
+    result = run_many(items, replicates, seed, base=base, workers=workers, client=client,
+                      progress=progress, keep_timeseries=keep_timeseries)
+    runs = result.runs.assign(scenario=[names[p] for p in result.runs["point"]])
+    failed = runs[runs["status"] != "ok"]
+    if len(failed):
+        first = failed.iloc[0]
+        raise RuntimeError(f"compare: {len(failed)} of {len(runs)} runs failed; first: "
+                           f"scenario {first['scenario']!r}, replicate {first['replicate']}: "
+                           f"{first['error']}")
+    timeseries = result.timeseries
+    if timeseries is not None and not timeseries.empty:
+        timeseries = timeseries.assign(scenario=[names[p] for p in timeseries["point"]])
+    table = paired_table(runs, reference, metrics=metrics, platform=platform)
+    if platform is not None and table.empty:
+        raise ConfigError(f"platform = {platform!r}: no scenario has it")
+    return Comparison(table, runs, timeseries, reference, names)
+
+
+def paired_table(
+    runs: pd.DataFrame,
+    reference: str,
+    *,
+    metrics: Sequence[str] | None = None,
+    platform: str | None = None,
+    by: str = "scenario",
+) -> pd.DataFrame:
+    """The tidy comparison table of a runs table (see the module docstring).
+
+    Args:
+        runs: one row per run with ``by``, ``replicate`` and metric columns
+            ``<platform>.<metric>`` (add derived metrics as such columns).
+        reference: the value of ``by`` the others are compared with.
+        metrics: the metric names (default: every ``<platform>.<metric>`` column).
+        platform: only this platform.
+        by: the column naming scenarios.
+    """
+    if "status" in runs.columns:
+        runs = runs[runs["status"] == "ok"]
+    columns = _metric_columns(runs, metrics, platform)
+    names = list(dict.fromkeys(runs[by]))
+    wide = {name: group.set_index("replicate") for name, group in runs.groupby(by, sort=False)}
+    rows = []
+    for plat, metric in columns:
+        column = f"{plat}.{metric}"
+        ref = wide[reference][column] if column in wide[reference] else None
+        for name in names:
+            if column not in wide[name]:
+                continue
+            values = wide[name][column].astype(float)
+            present = values.dropna()
+            mean, low, high = _t_interval(present.to_numpy())
+            if ref is None:
+                diff = diff_low = diff_high = np.nan
+            else:
+                pairs = (values - ref.reindex(values.index).astype(float)).dropna()
+                diff, diff_low, diff_high = _t_interval(pairs.to_numpy())
+            rows.append((name, plat, metric, len(present), mean, low, high, diff, diff_low,
+                         diff_high, reference))
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def _metric_columns(runs: pd.DataFrame, metrics: Sequence[str] | None,
+                    platform: str | None) -> list[tuple[str, str]]:
+    """(platform, metric) pairs in order: metrics as given (or found), platforms as found.
+
+    Platforms are the prefixes of summary-key columns (``spark.total_spend``),
+    so override columns (``adoption.imitation``) are never taken for metrics.
+    """
+    split = [tuple(c.split(".", 1)) for c in runs.columns if "." in c]
+    platforms = list(dict.fromkeys(p for p, key in split if key in SUMMARY_KEYS))
+    found = [(p, key) for p, key in split if p in platforms
+             and pd.api.types.is_numeric_dtype(runs[f"{p}.{key}"])]
+    if platform is not None:
+        platforms = [p for p in platforms if p == platform]
+    wanted = list(dict.fromkeys(m for _, m in found)) if metrics is None else list(metrics)
+    present = set(found)
+    return [(p, m) for p in platforms for m in wanted if (p, m) in present]
+
+
+def _t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and its t-interval; a single value has no interval (NaN), none gives NaNs."""
+    n = len(values)
+    if n == 0:
+        return np.nan, np.nan, np.nan
+    mean = float(np.mean(values))
+    if n == 1:
+        return mean, np.nan, np.nan
+    spread = float(np.std(values, ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * spread / np.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def _named(scenarios: Mapping[str, Scenario] | Sequence[Scenario],
+           base: Any) -> tuple[list[str], list[Scenario]]:
+    """Scenario names and items; names from config names when a list is given."""
+    if isinstance(scenarios, Mapping):
+        names, items = [str(k) for k in scenarios], list(scenarios.values())
+    else:
+        items = list(scenarios)
+        names = [_scenario_name(item) for item in items]
+    if not items:
+        raise ConfigError("scenarios: none given; pass at least one")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"scenario names must be unique (repeated: {duplicates}); "
+                          "pass a mapping name → scenario")
+    return names, items
+
+
+def _scenario_name(item: Scenario) -> str:
+    if isinstance(item, Config):
+        return item.name
+    if isinstance(item, Mapping):
+        return ", ".join(f"{k}={v}" for k, v in item.items()) or "base"
+    return load_config(item).name
+
+
+# --- influencers by tier ---------------------------------------------------------------
+
+
+def tier_timeseries(
+    config: Config | str | Path | Mapping[str, Any],
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Influencers invited, joined and posting per day, platform and tier, from one run.
+
+    Steps a :class:`SparkModel` by hand and reads the influencer arrays after
+    each day. Returns ``day, platform, tier, invited, joined, active``:
+    ``invited`` may join (the invitation policy, the open day), ``joined``
+    are joined that day (before quits), ``active`` posted that day
+    (influencers). Day 0 is the launch, before anyone decides.
+    """
+    if not isinstance(config, Config) or overrides:
+        config = load_config(config, overrides)
+    model = SparkModel(config, seed)
+    try:
+        table = model.influencers
+        tiers = table.tier.astype(np.intp)
+        n_tiers = len(TIERS)
+        names = [p.name for p in model.platforms]
+        days, counts = [], []  # per recorded day: (platforms, 3 counts, tiers)
+        quit_before = table.quit.copy()
+
+        def record() -> None:
+            quit_today = table.quit & ~quit_before  # joined during the day, quit at its end
+            masks = (np.column_stack([p.eligible(model.day) for p in model.platforms]),
+                     table.joined | quit_today, table.posts > 0)
+            days.append(model.day)
+            counts.append([[np.bincount(tiers[mask[:, k]], minlength=n_tiers) for mask in masks]
+                           for k in range(len(names))])
+
+        record()
+        while model.running:
+            last = model.day
+            quit_before = table.quit.copy()
+            model.step()
+            if model.day > last:
+                record()
+        data = np.asarray(counts)  # days × platforms × 3 × tiers
+        n_days, n_platforms = len(days), len(names)
+        return pd.DataFrame({
+            "day": np.repeat(days, n_platforms * n_tiers),
+            "platform": np.tile(np.repeat(np.array(names, dtype=object), n_tiers), n_days),
+            "tier": np.tile(np.array(TIERS, dtype=object), n_days * n_platforms),
+            **{name: data[:, :, i, :].ravel().astype(np.int64)
+               for i, name in enumerate(("invited", "joined", "active"))},
+        })
+    finally:
+        model.release()

@@ -1,0 +1,269 @@
+"""Running many simulations: run seeds, one run as a task, and the executors that run tasks.
+
+Every batch of runs (a sweep, a comparison, a decomposition) goes through
+:func:`dispatch` over a ``concurrent.futures.Executor``: this process
+(``workers=1``), local worker processes (``workers=N``), or a Dask cluster
+(``client.get_executor(pure=False)``: each task is a distinct run even when
+its arguments repeat). Seeds are fixed before dispatch, so results never
+depend on the executor, the number of workers or the order runs finish in.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+RunFunction = Callable[[Mapping[str, Any], int], Mapping[str, float]]
+"""A stand-in for the model, ``function(parameters, seed) -> {metric: value}``, used
+to check the machinery on functions with known answers (e.g. Ishigami)."""
+
+
+def run_seed(root: int, replicate: int, point: int | None = None) -> int:
+    """The seed of one run, derived from the root seed by ``numpy.random.SeedSequence``.
+
+    With common random numbers (``point=None``, the default everywhere) the
+    seed depends on the replicate only: replicate r draws the same random
+    streams at every design point, so differences between points are paired.
+    Pass ``point`` for independent streams at every (point, replicate).
+    """
+    key = (int(replicate),) if point is None else (int(point), int(replicate))
+    state = np.random.SeedSequence(int(root), spawn_key=key).generate_state(1, np.uint64)
+    return int(state[0] >> np.uint64(1))  # 63 bits: a non-negative int64
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run: a base config (as a mapping) with a design point's overrides, and its seed."""
+
+    run_id: int
+    point: int
+    replicate: int
+    seed: int
+    overrides: Mapping[str, Any]
+    base: Mapping[str, Any] | None = None
+    function: RunFunction | None = None
+    keep_timeseries: bool = True
+
+
+@dataclass
+class Outcome:
+    """What a task produced: summary metrics (``<platform>.<key>``) or the error."""
+
+    task: Task
+    metrics: dict[str, Any] = field(default_factory=dict)
+    timeseries: pd.DataFrame | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        """``"ok"`` or ``"failed"``."""
+        return "failed" if self.error is not None else "ok"
+
+    def row(self) -> dict[str, Any]:
+        """The run's row of the runs table."""
+        task = self.task
+        return {"run_id": task.run_id, "point": task.point, "replicate": task.replicate,
+                "seed": task.seed, **task.overrides, **self.metrics,
+                "status": self.status, "error": self.error}
+
+
+def execute(task: Task) -> Outcome:
+    """Run one task; an exception becomes a failed outcome (the batch goes on)."""
+    started = time.perf_counter()
+    try:
+        if task.function is not None:
+            metrics = {k: _plain(v) for k, v in task.function(task.overrides, task.seed).items()}
+            outcome = Outcome(task, metrics)
+        else:
+            from .run import run
+
+            result = run(task.base or {}, seed=task.seed, overrides=task.overrides)
+            metrics = {f"{platform}.{key}": _plain(value)
+                       for platform, summary in result.summary.items()
+                       for key, value in summary.items()}
+            table = result.timeseries if task.keep_timeseries else None
+            if table is not None:
+                table = table.assign(run_id=task.run_id, point=task.point,
+                                     replicate=task.replicate)
+            outcome = Outcome(task, metrics, table)
+    except Exception as err:  # recorded, not raised: one bad run must not stop a sweep
+        outcome = Outcome(task, error=_describe(err))
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars → Python numbers (for JSON and Parquet)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _describe(err: BaseException) -> str:
+    from .config import ConfigError
+
+    if isinstance(err, ConfigError):
+        return str(err)
+    where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+    at = f" (at {os.path.basename(where.filename)}:{where.lineno})" if where else ""
+    return f"{type(err).__name__}: {err}{at}"
+
+
+# --- executors ---------------------------------------------------------------
+
+
+class InProcessExecutor(cf.Executor):
+    """Runs each task at once, in this process (``workers=1``): no pickling, easy to debug."""
+
+    def submit(self, fn, /, *args, **kwargs) -> cf.Future:  # noqa: D102
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as err:
+            future.set_exception(err)
+        return future
+
+
+def _worker_init(parent_pid: int) -> None:
+    """In each local worker: Ctrl-C is the parent's business; exit if the parent dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_when_orphaned() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)  # the sweep was killed (e.g. kill -9): do not linger
+
+    threading.Thread(target=exit_when_orphaned, daemon=True).start()
+
+
+def local_executor(workers: int) -> cf.Executor:
+    """``workers`` local processes (spawned: safe beside threads), or this process for 1."""
+    if workers <= 1:
+        return InProcessExecutor()
+    return cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init, initargs=(os.getpid(),),
+    )
+
+
+def default_workers() -> int:
+    """The number of cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@dataclass
+class Pool:
+    """Where tasks run: makes (and remakes, if a local worker dies) the executor."""
+
+    workers: int = 1
+    client: Any = None  # a dask.distributed.Client
+
+    def make(self) -> cf.Executor:
+        """A fresh executor."""
+        if self.client is not None:
+            return self.client.get_executor(pure=False)
+        return local_executor(self.workers)
+
+    @property
+    def slots(self) -> int:
+        """Tasks kept in flight: two per worker, so no worker waits for the next."""
+        if self.client is not None:
+            return max(2, 2 * sum(self.client.nthreads().values()))
+        return max(1, 2 * self.workers) if self.workers > 1 else 1
+
+    def describe(self) -> str:
+        """For messages and the manifest."""
+        if self.client is not None:
+            return f"dask {self.client.scheduler.address} ({len(self.client.nthreads())} workers)"
+        return f"{self.workers} local worker{'s' if self.workers > 1 else ''}"
+
+
+@contextmanager
+def open_pool(
+    workers: int | None = None, client: Any = None, scheduler: str | None = None
+) -> Iterator[Pool]:
+    """A :class:`Pool` for local workers, a given Dask client, or a scheduler address.
+
+    A client this function opens (from ``scheduler``) is closed on exit; a
+    client passed in is left open.
+    """
+    from .config import ConfigError
+
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers = {workers}: must be at least 1")
+    if client is None and scheduler is None:
+        yield Pool(workers=workers or default_workers())
+        return
+    if client is not None:
+        yield Pool(client=client)
+        return
+    from distributed import Client
+
+    try:
+        opened = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as err:
+        raise ConfigError(
+            f"--scheduler = {scheduler!r}: cannot reach a Dask scheduler there ({err}); "
+            "allowed: the address a running `dask scheduler` prints, e.g. tcp://10.0.0.5:8786"
+        ) from None
+    try:
+        yield Pool(client=opened)
+    finally:
+        opened.close()
+
+
+def dispatch(
+    tasks: Iterable[Task], pool: Pool, on_done: Callable[[Outcome], None]
+) -> None:
+    """Run every task on the pool, calling ``on_done`` (in this process) as each finishes.
+
+    At most ``pool.slots`` tasks are in flight, so memory stays flat however
+    many runs there are and an interrupt cancels quickly. If a local worker
+    process dies (killed, out of memory), the runs it held are recorded as
+    failed and a fresh pool takes the rest.
+    """
+    queue = deque(tasks)
+    executor = pool.make()
+    in_flight: dict[cf.Future, Task] = {}
+    try:
+        while queue or in_flight:
+            while queue and len(in_flight) < pool.slots:
+                task = queue.popleft()
+                in_flight[executor.submit(execute, task)] = task
+            done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+            broken = False
+            for future in sorted(done, key=lambda f: in_flight[f].run_id):
+                task = in_flight.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as err:  # the worker, not the run, failed
+                    broken |= isinstance(err, cf.BrokenExecutor)
+                    outcome = Outcome(task, error=f"worker lost: {_describe(err)}")
+                on_done(outcome)
+            if broken:
+                executor.shutdown(wait=False, cancel_futures=True)
+                executor = pool.make()
+    except BaseException:
+        _stop(executor)
+        raise
+    executor.shutdown(wait=True)
+
+
+def _stop(executor: cf.Executor) -> None:
+    """Cancel what has not started and stop local workers at once (on interrupt)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()

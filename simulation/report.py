@@ -1,0 +1,193 @@
+"""The report of a sweep (``sparksim report DIR``): summary table, fan charts, heatmap, sensitivity.
+
+Writes into ``DIR/report/`` (atomically, like every output):
+
+- ``summary.csv``: per design point and metric, the number of successful
+  replicates, mean, median and the 5–95% band;
+- ``fan_adoption.png``, ``fan_active_users.png``: adoption share and active
+  users over time per design point (median, 25–75% and 5–95% bands over
+  replicates), for up to ``report.fan_points`` points;
+- ``heatmap.png``: the mean of the chosen metric over two parameters
+  (sampled designs are binned);
+- for sobol and morris designs, ``sensitivity.csv`` and ``sensitivity.png``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import ConfigError
+from .run import _replace_dir
+from .sensitivity import analyse, metric_column
+from .sweep import FIXED_COLUMNS, STATUS_COLUMNS, SweepResult, load_sweep
+
+HEATMAP_BINS = 8  # bins per axis when a sampled parameter has too many distinct values
+
+
+@dataclass
+class Report:
+    """What :func:`write_report` made."""
+
+    folder: Path
+    summary: pd.DataFrame
+    sensitivity: pd.DataFrame | None = None
+    files: list[str] = field(default_factory=list)
+
+
+def summary_table(result: SweepResult) -> pd.DataFrame:
+    """Per design point and metric: n ok, mean, median, 5% and 95% quantiles over replicates."""
+    runs = result.runs
+    ok = runs[runs["status"] == "ok"]
+    parameters = result.parameters
+    metrics = [c for c in runs.columns
+               if c not in (*FIXED_COLUMNS, *parameters, *STATUS_COLUMNS)]
+    long = ok.melt(id_vars=["point"], value_vars=metrics, var_name="metric")
+    grouped = long.groupby(["point", "metric"], sort=False)["value"]
+    table = pd.DataFrame({
+        "n": grouped.count(), "mean": grouped.mean(), "median": grouped.median(),
+        "p5": grouped.quantile(0.05), "p95": grouped.quantile(0.95),
+    }).reset_index()
+    points = runs.drop_duplicates("point").set_index("point")[parameters]
+    table = table.join(points, on="point")
+    order = {m: i for i, m in enumerate(metrics)}
+    table = table.sort_values(["point", "metric"], key=lambda s: s.map(order) if
+                              s.name == "metric" else s, kind="stable")
+    return table[["point", *parameters, "metric", "n", "mean", "median", "p5", "p95"]]
+
+
+def write_report(
+    path: str | Path,
+    metric: str | None = None,
+    platform: str | None = None,
+    heatmap: tuple[str, str] | None = None,
+    out: str | Path | None = None,
+) -> Report:
+    """Write the report of the sweep in ``path`` (into ``path/report`` unless ``out``)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    result = load_sweep(path)
+    spec = result.spec
+    if not (result.runs["status"] == "ok").any():
+        raise ConfigError(f"{str(path)!r}: no successful runs to report on")
+    column = metric_column(result.runs, metric or spec.report.metric,
+                           platform or spec.report.platform)
+    chosen_platform = column.split(".", 1)[0] if "." in column else None
+    target = Path(out) if out is not None else result.path / "report"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    report = Report(target, summary_table(result))
+    try:
+        report.summary.to_csv(staging / "summary.csv", index=False)
+        report.files.append("summary.csv")
+        figures = {}
+        if result.manifest.get("keep_timeseries", True):
+            figures.update(_fan_charts(result, chosen_platform))
+        axes = list(heatmap) if heatmap else (spec.report.heatmap or result.parameters[:2])
+        if len(axes) == 2:
+            figures["heatmap.png"] = _heatmap(result, axes[0], axes[1], column)
+        if spec.design.kind in ("sobol", "morris"):
+            from .plots import sensitivity_figure
+
+            report.sensitivity = analyse(result, column)
+            report.sensitivity.to_csv(staging / "sensitivity.csv", index=False)
+            report.files.append("sensitivity.csv")
+            figures["sensitivity.png"] = sensitivity_figure(
+                report.sensitivity, title=f"{spec.name}: sensitivity", output=column)
+        for name, figure in figures.items():
+            figure.savefig(staging / name, dpi=110)
+            plt.close(figure)
+            report.files.append(name)
+        _replace_dir(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return report
+
+
+def _fan_points(result: SweepResult) -> list[int]:
+    """Up to ``report.fan_points`` design points, evenly spread over the design."""
+    ok_points = sorted(result.runs.loc[result.runs["status"] == "ok", "point"].unique())
+    wanted = result.spec.report.fan_points
+    if len(ok_points) <= wanted:
+        return [int(p) for p in ok_points]
+    picks = np.linspace(0, len(ok_points) - 1, wanted).round().astype(int)
+    return [int(ok_points[i]) for i in picks]
+
+
+def _point_label(result: SweepResult, point: int) -> str:
+    row = result.runs.loc[result.runs["point"] == point].iloc[0]
+    return ", ".join(f"{_short(k)}={_fmt(row[k])}" for k in result.parameters)
+
+
+def _short(key: str) -> str:
+    """A readable name for a dotted key: its last part (``...flat_fee.fee`` → ``fee``)."""
+    return key.rsplit(".", 1)[-1]
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _fan_charts(result: SweepResult, platform: str | None) -> dict[str, object]:
+    from .plots import band_figure
+
+    points = _fan_points(result)
+    runs = result.runs[(result.runs["status"] == "ok") & result.runs["point"].isin(points)]
+    table = result.timeseries(runs["run_id"], columns=["adopters", "active_users"])
+    if table.empty:
+        return {}
+    if platform is not None:
+        table = table[table["platform"] == platform]
+    n_people = _people(result)
+    labels = {p: _point_label(result, p) for p in points}
+    table = table.assign(design_point=table["point"].map(labels))
+    name = result.spec.name
+    return {
+        "fan_adoption.png": band_figure(
+            table, metric="adopters", by="design_point", n_people=n_people, fan=True,
+            title=f"{name}: adoption per design point ({len(points)} shown)"),
+        "fan_active_users.png": band_figure(
+            table, metric="active_users", by="design_point", fan=True,
+            title=f"{name}: active users per design point ({len(points)} shown)"),
+    }
+
+
+def _people(result: SweepResult) -> int | None:
+    import tomllib
+
+    text = result.manifest.get("base_config")
+    if not text:
+        return None
+    base = tomllib.loads(text)
+    people = base.get("population", {}).get("followers")
+    for key, value in result.spec.set.items():
+        if key == "population.followers":
+            people = value
+    if "population.followers" in result.parameters:
+        return None  # varies by point
+    return int(people) if people else None
+
+
+def _heatmap(result: SweepResult, x: str, y: str, column: str) -> object:
+    from .plots import heatmap_figure
+
+    ok = result.runs[result.runs["status"] == "ok"]
+    frame = ok[[x, y, column]].copy()
+    for key in (x, y):
+        if frame[key].nunique() > 12:  # a sampled design: bin to cell mid-points
+            edges = np.linspace(frame[key].min(), frame[key].max(), HEATMAP_BINS + 1)
+            mids = (edges[:-1] + edges[1:]) / 2
+            index = np.clip(np.searchsorted(edges, frame[key], side="right") - 1, 0,
+                            HEATMAP_BINS - 1)
+            frame[key] = np.round(mids[index], 6)
+    return heatmap_figure(frame, x=x, y=y, value=column,
+                          title=f"{result.spec.name}: mean {column}")

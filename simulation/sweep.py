@@ -1,0 +1,464 @@
+"""Batches of runs: ``run_many`` in memory; ``sweep``, the durable sweep (``sparksim sweep``).
+
+A sweep folder holds:
+
+- ``manifest.json``: the sweep file, the resolved base config, package
+  versions, git commit, start and end times, runs planned / done / failed,
+  and a fingerprint of the plan (every run's parameters and seed);
+- ``journal.jsonl``: one line per finished run, appended the moment it
+  finishes (a run is *done* once its line is there);
+- ``timeseries/run-NNNNNN.parquet``: each run's daily table, written to a
+  temporary name and renamed before the run's journal line is written;
+- ``runs.parquet``: one row per run (run id, design point, replicate, seed,
+  each parameter, each platform's summary metrics as ``<platform>.<key>``,
+  status, error), rebuilt from the journal as the sweep goes and at its end.
+
+Rerunning an interrupted sweep (Ctrl-C, ``kill -9``, a lost worker) skips
+the runs already done and retries failed ones; the result is the same as an
+uninterrupted sweep because every run's seed is fixed by the plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import Config, ConfigError, load_config
+from .designs import SweepSpec, load_sweep_spec
+from .executors import Outcome, RunFunction, Task, dispatch, open_pool, run_seed
+
+FIXED_COLUMNS = ("run_id", "point", "replicate", "seed")
+STATUS_COLUMNS = ("status", "error")
+SWEEP_FILES = ("manifest.json", "journal.jsonl", "runs.parquet", "timeseries", "report")
+REFRESH_SECONDS = 30.0  # how often runs.parquet is rebuilt while a sweep runs
+
+
+# --- tables ------------------------------------------------------------------
+
+
+def runs_table(rows: Sequence[Mapping[str, Any]], parameters: Sequence[str]) -> pd.DataFrame:
+    """One row per run, sorted by run id: fixed columns, parameters, metrics, status.
+
+    Metric columns are float (null → NaN) in order of first appearance by run
+    id, so the table does not depend on the order runs finished in.
+    """
+    rows = sorted(rows, key=lambda row: row["run_id"])
+    known = {*FIXED_COLUMNS, *parameters, *STATUS_COLUMNS}
+    metrics = list(dict.fromkeys(k for row in rows for k in row if k not in known))
+    table = pd.DataFrame(list(rows), columns=[*FIXED_COLUMNS, *parameters, *metrics,
+                                              *STATUS_COLUMNS])
+    for column in FIXED_COLUMNS:
+        table[column] = table[column].astype("int64")
+    for column in metrics:
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
+    table["error"] = table["error"].astype(object).where(table["error"].notna(), None)
+    return table.reset_index(drop=True)
+
+
+class Progress:
+    """A progress bar (tqdm: terminal or notebook) with runs done, failures and time left."""
+
+    def __init__(self, total: int, done: int = 0, label: str = "runs", enabled: bool = True):
+        from tqdm.auto import tqdm
+
+        self.failed = 0
+        self.bar = tqdm(total=total, initial=done, desc=label, unit="run", disable=not enabled,
+                        dynamic_ncols=True, smoothing=0.1)
+
+    def update(self, outcome: Outcome) -> None:
+        """Count one finished run."""
+        if outcome.error is not None:
+            self.failed += 1
+            self.bar.set_postfix(failed=self.failed, refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        """Finish the bar."""
+        self.bar.close()
+
+
+# --- in memory ---------------------------------------------------------------
+
+
+@dataclass
+class Runs:
+    """The results of :func:`run_many`: the runs table and, if kept, the daily tables."""
+
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame | None
+
+
+def run_many(
+    scenarios: Sequence[Config | str | Path | Mapping[str, Any]],
+    replicates: int = 1,
+    seed: int = 0,
+    *,
+    base: Config | str | Path | Mapping[str, Any] | None = None,
+    workers: int | None = 1,
+    client: Any = None,
+    progress: bool = False,
+    keep_timeseries: bool = True,
+) -> Runs:
+    """Run every scenario ``replicates`` times on common random numbers; keep results in memory.
+
+    Args:
+        scenarios: each a Config, a TOML path, or a mapping of dotted-key
+            overrides (as ``--set`` takes them) applied to ``base``.
+        replicates: runs per scenario; replicate r uses seed ``run_seed(seed, r)``
+            in every scenario, so differences between scenarios are paired.
+        seed: the root seed.
+        base: the config that override mappings apply to.
+        workers: 1 runs here; N > 1 uses N local processes; None, every core.
+        client: a ``dask.distributed.Client`` to run on instead.
+        progress: show a progress bar.
+        keep_timeseries: also return every run's daily table.
+
+    Raises:
+        ConfigError: a scenario is not a valid config (checked before any run).
+    """
+    if replicates < 1:
+        raise ConfigError(f"replicates = {replicates}: must be at least 1")
+    resolved_base = None if base is None else load_config(base)
+    tasks, parameters = [], []
+    for point, scenario in enumerate(scenarios):
+        if isinstance(scenario, Mapping) and not isinstance(scenario, Config):
+            if resolved_base is None:
+                raise ConfigError(f"scenario {point} is a mapping of overrides; pass base=")
+            overrides = dict(scenario)
+            config = load_config(resolved_base, overrides)  # fail fast on a bad scenario
+            raw = resolved_base.model_dump(mode="json", exclude_none=True)
+            parameters.extend(k for k in overrides if k not in parameters)
+        else:
+            config, overrides = load_config(scenario), {}
+            raw = config.model_dump(mode="json", exclude_none=True)
+        tasks += [Task(point * replicates + r, point, r, run_seed(seed, r), overrides, raw,
+                       keep_timeseries=keep_timeseries) for r in range(replicates)]
+    rows, tables = [], []
+
+    def collect(outcome: Outcome) -> None:
+        rows.append(outcome.row())
+        if outcome.timeseries is not None:
+            tables.append(outcome.timeseries)
+        bar.update(outcome)
+
+    bar = Progress(len(tasks), enabled=progress)
+    try:
+        with open_pool(workers, client) as pool:
+            dispatch(tasks, pool, collect)
+    finally:
+        bar.close()
+    timeseries = None
+    if keep_timeseries:
+        timeseries = (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame())
+        if not timeseries.empty:
+            timeseries = timeseries.sort_values(["run_id", "day"], kind="stable",
+                                                ignore_index=True)
+    return Runs(runs_table(rows, parameters), timeseries)
+
+
+# --- the durable sweep -------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    """A sweep folder, read back: the manifest, the runs table, and daily tables on demand."""
+
+    path: Path
+    manifest: dict[str, Any]
+    runs: pd.DataFrame
+
+    @property
+    def spec(self) -> SweepSpec:
+        """The sweep file, parsed."""
+        return SweepSpec.model_validate(self.manifest["sweep"])
+
+    @property
+    def parameters(self) -> list[str]:
+        """The swept parameters (dotted config keys), in sweep-file order."""
+        return list(self.manifest["sweep"]["parameters"])
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """The runs that failed, with their errors."""
+        return self.runs[self.runs["status"] != "ok"]
+
+    def timeseries(
+        self, run_ids: Sequence[int] | None = None, columns: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Daily tables of the given runs (default: all) with ``run_id, point, replicate``."""
+        folder = self.path / "timeseries"
+        ids = self.runs.loc[self.runs["status"] == "ok", "run_id"] if run_ids is None else run_ids
+        files = [folder / _timeseries_name(int(i)) for i in ids]
+        files = [f for f in files if f.exists()]
+        if not files:
+            return pd.DataFrame()
+        import pyarrow.parquet as pq
+
+        wanted = None if columns is None else list(dict.fromkeys(
+            ["run_id", "point", "replicate", "day", "platform", *columns]))
+        return pd.concat([pq.read_table(f, columns=wanted).to_pandas() for f in files],
+                         ignore_index=True)
+
+
+def sweep(
+    spec: SweepSpec | str | Path,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    client: Any = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    function: RunFunction | None = None,
+) -> SweepResult:
+    """Run a sweep into a folder, resuming whatever an earlier attempt finished.
+
+    Args:
+        spec: a sweep file (TOML path) or a parsed :class:`SweepSpec`.
+        out: the folder (default ``results/sweeps/<sweep name>``).
+        workers: local worker processes (default: every core; 1 runs in this process).
+        client: a ``dask.distributed.Client`` to run on.
+        scheduler: a Dask scheduler address (``tcp://HOST:PORT``) to connect to.
+        force: discard results in ``out`` that belong to a different sweep.
+        progress: show a progress bar.
+        function: run this ``function(parameters, seed) -> {metric: value}``
+            instead of the model (to check the machinery on known answers).
+
+    Raises:
+        ConfigError: a bad sweep file, or ``out`` holds another sweep's results.
+        KeyboardInterrupt: after recording what finished (rerun to resume).
+    """
+    spec = spec if isinstance(spec, SweepSpec) else load_sweep_spec(spec)
+    base = None if function is not None else spec.base_config()
+    raw_base = None if base is None else base.model_dump(mode="json", exclude_none=True)
+    points = spec.points()
+    tasks = [Task(p * spec.replicates + r, p, r, spec.seed_of(p, r), point, raw_base, function,
+                  keep_timeseries=function is None)
+             for p, point in enumerate(points) for r in range(spec.replicates)]
+    plan = _fingerprint(spec, raw_base, tasks)
+    folder = Path(out) if out is not None else Path("results") / "sweeps" / spec.name
+    store = SweepStore(folder)
+    store.prepare(plan, force)
+    done = store.finished()
+    todo = [t for t in tasks if t.run_id not in done]
+    manifest = store.manifest_for(spec, base, plan, len(tasks))
+    bar = Progress(len(tasks), len(tasks) - len(todo), spec.name, progress)
+    status = "interrupted"
+    try:
+        with open_pool(workers, client, scheduler) as pool:
+            manifest["executor"] = pool.describe()
+            store.write_manifest(manifest)
+
+            def record(outcome: Outcome) -> None:
+                store.record(outcome)
+                bar.update(outcome)
+
+            dispatch(todo, pool, record)
+        status = "complete"
+    finally:
+        bar.close()
+        store.finish(manifest, status)
+    return load_sweep(folder)
+
+
+def load_sweep(path: str | Path) -> SweepResult:
+    """Read a sweep folder (finished or not): manifest and runs table."""
+    store = SweepStore(Path(path))
+    manifest = store.read_manifest()
+    if manifest is None:
+        raise ConfigError(f"{str(path)!r} is not a sweep folder (no manifest.json)")
+    return SweepResult(store.folder, manifest, store.runs())
+
+
+def _timeseries_name(run_id: int) -> str:
+    return f"run-{run_id:06d}.parquet"
+
+
+def _fingerprint(spec: SweepSpec, raw_base: Any, tasks: Sequence[Task]) -> str:
+    """A hash of everything that fixes the results: base config, parameters, seeds."""
+    plan = {"base": raw_base, "function": _function_name(tasks),
+            "runs": [[t.run_id, t.seed, t.overrides] for t in tasks]}
+    text = json.dumps(plan, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _function_name(tasks: Sequence[Task]) -> str | None:
+    function = tasks[0].function if tasks else None
+    return None if function is None else f"{function.__module__}.{function.__qualname__}"
+
+
+class SweepStore:
+    """The files of one sweep folder. Every write is atomic (temporary name, then rename)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.journal = folder / "journal.jsonl"
+        self.series = folder / "timeseries"
+        self._parameters: list[str] = []
+        self._last_refresh = time.monotonic()
+
+    # reading
+    def read_manifest(self) -> dict[str, Any] | None:
+        """The manifest, or None if there is none."""
+        path = self.folder / "manifest.json"
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def records(self) -> dict[int, dict[str, Any]]:
+        """The last journal line of each run (a line cut short by a kill is ignored)."""
+        records: dict[int, dict[str, Any]] = {}
+        if self.journal.is_file():
+            for line in self.journal.read_text().splitlines():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                records[int(row["run_id"])] = row
+        return records
+
+    def finished(self) -> set[int]:
+        """Runs done (status ok, daily table present when expected): skipped on resume."""
+        keep = (self.read_manifest() or {}).get("keep_timeseries", True)
+        return {i for i, row in self.records().items() if row["status"] == "ok"
+                and (not keep or (self.series / _timeseries_name(i)).is_file())}
+
+    def runs(self) -> pd.DataFrame:
+        """The runs table, from the journal (the ground truth)."""
+        manifest = self.read_manifest() or {}
+        parameters = list(manifest.get("sweep", {}).get("parameters", {}))
+        return runs_table(list(self.records().values()), parameters)
+
+    # writing
+    def prepare(self, plan: str, force: bool) -> None:
+        """Make the folder ready: new, resumable (same plan), or cleared with ``force``."""
+        folder = self.folder
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"--out {str(folder)!r}: exists and is not a folder")
+        if folder.is_dir() and any(folder.iterdir()):
+            others = sorted(p.name for p in folder.iterdir()
+                            if p.name not in SWEEP_FILES and not p.name.startswith("."))
+            if others:
+                raise ConfigError(
+                    f"--out {str(folder)!r}: holds files that are not a sweep's "
+                    f"({', '.join(others[:5])}); allowed: a new or empty folder, or a sweep's"
+                )
+            manifest = self.read_manifest()
+            if manifest is not None and manifest.get("plan_sha256") != plan:
+                if not force:
+                    raise ConfigError(
+                        f"--out {str(folder)!r}: holds results of a different sweep "
+                        f"({manifest.get('sweep', {}).get('name', '?')!r}: other parameters, "
+                        "base config or seeds); rerun with --force to discard them, or "
+                        "choose another --out"
+                    )
+                for name in SWEEP_FILES:
+                    target = folder / name
+                    shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+        self.series.mkdir(parents=True, exist_ok=True)
+
+    def manifest_for(
+        self, spec: SweepSpec, base: Config | None, plan: str, planned: int
+    ) -> dict[str, Any]:
+        """A new manifest (keeps the first start time of a resumed sweep)."""
+        previous = self.read_manifest() or {}
+        self._parameters = list(spec.parameters)
+        return {
+            "sweep": spec.model_dump(mode="json"),
+            "sweep_file": spec.source_text,
+            "base_config": None if base is None else base.to_toml(),
+            "plan_sha256": plan,
+            "keep_timeseries": base is not None,
+            "versions": _versions(),
+            "git_commit": _git_commit(),
+            "started": previous.get("started") or _now(),
+            "resumed": ([*previous.get("resumed", []), _now()] if previous else []),
+            "finished": None,
+            "status": "running",
+            "runs_planned": planned,
+            "runs_done": 0,
+            "runs_failed": 0,
+        }
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write manifest.json atomically."""
+        _write_atomic(self.folder / "manifest.json",
+                      (json.dumps(manifest, indent=2) + "\n").encode())
+
+    def record(self, outcome: Outcome) -> None:
+        """Store one finished run: its daily table first, then its journal line."""
+        if outcome.timeseries is not None:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            target = self.series / _timeseries_name(outcome.task.run_id)
+            staging = target.with_name(f".{target.name}.tmp")
+            pq.write_table(pa.Table.from_pandas(outcome.timeseries, preserve_index=False),
+                           staging)
+            os.replace(staging, target)
+        line = json.dumps(outcome.row(), default=str, allow_nan=True) + "\n"
+        with open(self.journal, "a", encoding="utf-8") as journal:
+            journal.write(line)  # one write of one line: a kill leaves it whole or cut (ignored)
+        if time.monotonic() - self._last_refresh > REFRESH_SECONDS:
+            self.write_runs()
+
+    def write_runs(self) -> pd.DataFrame:
+        """Rebuild runs.parquet from the journal, atomically."""
+        table = self.runs()
+        staging = self.folder / ".runs.parquet.tmp"
+        table.to_parquet(staging, index=False)
+        os.replace(staging, self.folder / "runs.parquet")
+        self._last_refresh = time.monotonic()
+        return table
+
+    def finish(self, manifest: dict[str, Any], status: str) -> None:
+        """Final runs.parquet and manifest (also after an interrupt)."""
+        table = self.write_runs()
+        failed = int((table["status"] != "ok").sum())
+        manifest.update(status=status if status != "complete" or len(table) ==
+                        manifest["runs_planned"] else "incomplete",
+                        finished=_now(), runs_done=int(len(table)) - failed, runs_failed=failed)
+        self.write_manifest(manifest)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    staging = path.with_name(f".{path.name}.tmp")
+    staging.write_bytes(data)
+    os.replace(staging, path)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": sys.version.split()[0]}
+    for name in ("sparksim", "numpy", "scipy", "pandas", "pyarrow", "mesa", "networkx",
+                 "pydantic", "dask", "distributed", "SALib"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        result = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"],
+                                capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
