@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= configs/baseline.toml
 
-.PHONY: run test test-compat bench lint clean
+.PHONY: run test test-compat bench lint clean notebooks lab sweep
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,21 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/sweep_bench.py
+
+# The quick sweep and its report: results/sweeps/quick/ (resumes if interrupted).
+sweep: $(STAMP)
+	$(BIN)/sparksim sweep configs/sweeps/quick.toml
+	$(BIN)/sparksim report results/sweeps/quick
+
+# Every notebook at full size, with HTML copies for reading and sharing.
+notebooks: $(STAMP)
+	mkdir -p results/notebooks
+	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=3600 \
+	    --output-dir results/notebooks notebooks/*.ipynb
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) $(VENV312) results/*/ .pytest_cache

@@ -58,13 +58,37 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--heatmap", nargs=2, default=None, metavar=("X", "Y"),
                         help="two swept parameters for the heatmap")
     report.add_argument("--out", default=None, help="output folder (default: SWEEP_DIR/report)")
+    fit = commands.add_parser("calibrate", help="fit config parameters to an observed series")
+    fit.add_argument("data", help="a CSV: a time column and one value column, e.g. "
+                     "data/vcr_sales.csv")
+    fit.add_argument("--config", required=True, help="the base config, e.g. configs/bass.toml")
+    fit.add_argument("--fit", dest="fits", action="append", default=[], required=True,
+                     metavar="KEY=LOW:HIGH", help="a parameter and its search bounds, e.g. "
+                     "adoption.imitation=0.1:0.6 (repeat; days_per_period=LOW:HIGH fits time)")
+    fit.add_argument("--target", choices=("adopters", "active_users"), default="adopters",
+                     help="new adopters per period (default) or active users at period end")
+    fit.add_argument("--cumulative", action="store_true",
+                     help="the data are cumulative adopters (differenced before fitting)")
+    fit.add_argument("--days-per-period", type=float, default=None, metavar="N",
+                     help="simulated days per data period (default: from dated rows)")
+    fit.add_argument("--replicates", type=int, default=4, help="runs per candidate (default 4)")
+    fit.add_argument("--trials", type=int, default=200,
+                     help="candidates the search evaluates (default 200)")
+    fit.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    fit.add_argument("--workers", type=int, default=1,
+                     help="local worker processes per generation (default 1 = this process)")
+    fit.add_argument("--out", default=None,
+                     help="output folder (default: results/<config name>-calibration/)")
+    fit.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="KEY=VALUE", help="override a base config value")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = build_parser().parse_args(argv)
-    command = {"run": _run, "sweep": _sweep, "report": _report}[args.command]
+    command = {"run": _run, "sweep": _sweep, "report": _report,
+               "calibrate": _calibrate}[args.command]
     try:
         return command(args)
     except ConfigError as err:
@@ -140,6 +164,25 @@ def _report(args: argparse.Namespace) -> int:
     if report.sensitivity is not None:
         print(f"sensitivity of {report.sensitivity.attrs['metric']}:")
         print(report.sensitivity.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate, check_calibration_dir, parse_fit
+
+    if args.seed < 0:
+        raise ConfigError(f"--seed = {args.seed}: must be a non-negative integer")
+    fits = dict(parse_fit(text) for text in args.fits)
+    overrides = dict(parse_override(text) for text in args.overrides)
+    config = load_config(args.config, overrides)
+    out = Path(args.out) if args.out else Path("results") / f"{config.name}-calibration"
+    check_calibration_dir(out)  # before the runs: fail fast, and never clobber other files
+    result = calibrate(args.data, config, fits, args.target, cumulative=args.cumulative,
+                       days_per_period=args.days_per_period, replicates=args.replicates,
+                       trials=args.trials, seed=args.seed, workers=args.workers)
+    result.write(out)
+    print(result.summary())
+    print(f"wrote {out}/ (calibration.json, history.csv, fit.png)")
     return 0
 
 

@@ -190,7 +190,7 @@ class SweepSpec(Section):
             point = {}
             for (key, spec), x in zip(self.parameters.items(), row, strict=True):
                 assert isinstance(spec, Range)
-                value = 10.0 ** x if spec.log else float(x)
+                value = float(10.0 ** x) if spec.log else float(x)
                 point[key] = int(round(value)) if spec.integer else value
             points.append(point)
         return points

@@ -183,11 +183,15 @@ def _heatmap(result: SweepResult, x: str, y: str, column: str) -> object:
     ok = result.runs[result.runs["status"] == "ok"]
     frame = ok[[x, y, column]].copy()
     for key in (x, y):
-        if frame[key].nunique() > 12:  # a sampled design: bin to cell mid-points
-            edges = np.linspace(frame[key].min(), frame[key].max(), HEATMAP_BINS + 1)
+        if frame[key].nunique() > 12:  # a sampled design: bin, label cells by their middle
+            spec = result.spec.parameters.get(key)
+            log = bool(getattr(spec, "log", False))
+            values = np.log10(frame[key]) if log else frame[key].astype(float)
+            edges = np.linspace(values.min(), values.max(), HEATMAP_BINS + 1)
             mids = (edges[:-1] + edges[1:]) / 2
-            index = np.clip(np.searchsorted(edges, frame[key], side="right") - 1, 0,
+            mids = 10.0 ** mids if log else mids
+            index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0,
                             HEATMAP_BINS - 1)
-            frame[key] = np.round(mids[index], 6)
+            frame[key] = [float(f"{m:.3g}") for m in mids[index]]
     return heatmap_figure(frame, x=x, y=y, value=column,
                           title=f"{result.spec.name}: mean {column}")

@@ -24,6 +24,7 @@ from .config import ConfigError
 from .sweep import SweepResult
 
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
+ANALYSIS_KEY = (0, 0, 1)  # SeedSequence spawn key of the bootstrap intervals
 
 
 def ishigami(parameters: Mapping[str, float], seed: int = 0) -> dict[str, float]:
@@ -93,17 +94,19 @@ def analyse(
                            platform or spec.report.platform)
     y = point_means(result, column)
     problem = spec.problem
+    # SALib seeds its bootstrap only with a non-zero seed: derive one from the sweep's
+    seed = int(np.random.SeedSequence(spec.seed, spawn_key=ANALYSIS_KEY).generate_state(1)[0]) or 1
     if kind == "sobol":
         from SALib.analyze import sobol
 
         indices: Any = sobol.analyze(problem, y, calc_second_order=spec.design.second_order,
-                                     conf_level=conf_level, seed=spec.seed)
+                                     conf_level=conf_level, seed=seed)
         keys = ("S1", "S1_conf", "ST", "ST_conf")
     else:
         from SALib.analyze import morris
 
         indices = morris.analyze(problem, spec.sample(), y, conf_level=conf_level,
-                                 num_levels=spec.design.levels, seed=spec.seed)
+                                 num_levels=spec.design.levels, seed=seed)
         keys = ("mu", "mu_star", "mu_star_conf", "sigma")
     table = pd.DataFrame({"parameter": problem["names"],
                           **{k: np.asarray(indices[k], dtype=float) for k in keys}})

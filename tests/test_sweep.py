@@ -123,6 +123,18 @@ def test_bad_sweep_files_exit_2_with_one_message(tmp_path, text, message):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("path", sorted((CONFIGS / "sweeps").glob("*.toml")), ids=lambda p: p.stem)
+def test_shipped_sweep_files_are_valid(path):
+    spec = load_sweep_spec(path)
+    config = spec.base_config()
+    runs = len(spec.points()) * spec.replicates
+    assert runs >= 1 and config.name == "baseline"
+    for point in spec.points()[:3]:
+        simulation.load_config(config, point)
+    if path.stem == "quick":
+        assert runs <= 16
+
+
 # --- the contract: same results whoever runs them ----------------------------------
 
 
@@ -196,6 +208,26 @@ def test_quick_sweep_on_a_dask_cluster_matches_local(quick_local, dask_cluster, 
     assert done.returncode == 0, done.stderr
     assert "dask tcp://127.0.0.1" in done.stdout and "2 workers" in done.stdout
     pd.testing.assert_frame_equal(runs_of(out), runs_of(quick_local))
+
+
+def test_report_summarises_each_design_point(quick_local, tmp_path):
+    out = tmp_path / "report"
+    done = cli("report", str(quick_local), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in out.iterdir()} == {
+        "summary.csv", "fan_adoption.png", "fan_active_users.png", "heatmap.png"}
+    summary = pd.read_csv(out / "summary.csv")
+    runs = runs_of(quick_local)
+    for point in (0, 5):
+        values = runs.loc[runs["point"] == point, "spark.active_users_end"]
+        row = summary[(summary["point"] == point)
+                      & (summary["metric"] == "spark.active_users_end")].iloc[0]
+        assert row["n"] == 2 and row["mean"] == pytest.approx(values.mean())
+        assert row["p5"] == pytest.approx(values.quantile(0.05))
+        assert row["p95"] == pytest.approx(values.quantile(0.95))
+    assert len(summary) == 6 * summary["metric"].nunique()
+    missing = cli("report", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "not a sweep folder" in missing.stderr
 
 
 # --- nothing lost --------------------------------------------------------------
@@ -340,6 +372,14 @@ def test_sobol_indices_of_ishigami_through_the_sweep_machinery(tmp_path):
         assert (error < 0.1).all(), (name, indices, truth)
         assert (error < 3 * indices[f"{name}_conf"] + 0.02).all(), (name, indices, truth)
     assert indices.loc["x2", "S1"] > indices.loc["x1", "S1"] > indices.loc["x3", "S1"]
+
+    done = cli("report", str(tmp_path / "ishigami"), "--metric", "y")
+    assert done.returncode == 0, done.stderr
+    written = pd.read_csv(tmp_path / "ishigami" / "report" / "sensitivity.csv")
+    pd.testing.assert_frame_equal(written, indices.reset_index(), check_exact=False)
+    assert {"sensitivity.png", "heatmap.png", "summary.csv"} <= {
+        p.name for p in (tmp_path / "ishigami" / "report").iterdir()}
+    assert "sensitivity of y" in done.stdout
 
 
 def test_morris_ranks_ishigami_inputs(tmp_path):
