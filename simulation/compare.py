@@ -171,24 +171,32 @@ def paired_table(
     columns = _metric_columns(runs, metrics, platform)
     names = list(dict.fromkeys(runs[by]))
     wide = {name: group.set_index("replicate") for name, group in runs.groupby(by, sort=False)}
+    has = {(name, plat): _has(wide[name], plat) for name in names
+           for plat in dict.fromkeys(p for p, _ in columns)}
     rows = []
     for plat, metric in columns:
         column = f"{plat}.{metric}"
-        ref = wide[reference][column] if column in wide[reference] else None
+        ref = wide[reference][column] if has[(reference, plat)] else None
         for name in names:
-            if column not in wide[name]:
+            if not has[(name, plat)]:  # the scenario has no such platform
                 continue
             values = wide[name][column].astype(float)
             present = values.dropna()
-            mean, low, high = _t_interval(present.to_numpy())
+            mean, low, high = t_interval(present.to_numpy())
             if ref is None:
                 diff = diff_low = diff_high = np.nan
             else:
                 pairs = (values - ref.reindex(values.index).astype(float)).dropna()
-                diff, diff_low, diff_high = _t_interval(pairs.to_numpy())
+                diff, diff_low, diff_high = t_interval(pairs.to_numpy())
             rows.append((name, plat, metric, len(present), mean, low, high, diff, diff_low,
                          diff_high, reference))
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def _has(runs: pd.DataFrame, platform: str) -> bool:
+    """Whether these runs have the platform: any of its summary keys has a value."""
+    columns = [f"{platform}.{key}" for key in SUMMARY_KEYS if f"{platform}.{key}" in runs]
+    return bool(columns) and bool(runs[columns].notna().to_numpy().any())
 
 
 def _metric_columns(runs: pd.DataFrame, metrics: Sequence[str] | None,
@@ -209,8 +217,13 @@ def _metric_columns(runs: pd.DataFrame, metrics: Sequence[str] | None,
     return [(p, m) for p in platforms for m in wanted if (p, m) in present]
 
 
-def _t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and its t-interval; a single value has no interval (NaN), none gives NaNs."""
+def t_interval(values: Sequence[float] | np.ndarray, level: float = 0.95
+               ) -> tuple[float, float, float]:
+    """Mean and its t-interval ``(mean, low, high)``.
+
+    One value has no interval (low and high NaN); no values give all NaN.
+    """
+    values = np.asarray(values, dtype=float)
     n = len(values)
     if n == 0:
         return np.nan, np.nan, np.nan

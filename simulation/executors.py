@@ -10,6 +10,7 @@ depend on the executor, the number of workers or the order runs finish in.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import multiprocessing
 import os
@@ -148,14 +149,38 @@ def _worker_init(parent_pid: int) -> None:
     threading.Thread(target=exit_when_orphaned, daemon=True).start()
 
 
+_LOCAL_POOLS: dict[int, cf.ProcessPoolExecutor] = {}
+"""Live local process pools by size, kept between batches: starting spawned workers takes
+seconds, and calibration or optimisation dispatch one batch per step."""
+
+
 def local_executor(workers: int) -> cf.Executor:
-    """``workers`` local processes (spawned: safe beside threads), or this process for 1."""
+    """``workers`` local processes (spawned: safe beside threads), or this process for 1.
+
+    The pool is kept for the next batch of the same size and shut down at exit.
+    """
     if workers <= 1:
         return InProcessExecutor()
-    return cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init, initargs=(os.getpid(),),
-    )
+    if workers not in _LOCAL_POOLS:
+        _LOCAL_POOLS[workers] = cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init, initargs=(os.getpid(),),
+        )
+    return _LOCAL_POOLS[workers]
+
+
+def _discard(executor: cf.Executor) -> None:
+    """Forget a local pool that is broken or being stopped."""
+    for size, pool in list(_LOCAL_POOLS.items()):
+        if pool is executor:
+            del _LOCAL_POOLS[size]
+
+
+@atexit.register
+def _shut_local_pools() -> None:
+    for pool in list(_LOCAL_POOLS.values()):
+        pool.shutdown(wait=True, cancel_futures=True)
+    _LOCAL_POOLS.clear()
 
 
 def default_workers() -> int:
@@ -253,16 +278,19 @@ def dispatch(
                     outcome = Outcome(task, error=f"worker lost: {_describe(err)}")
                 on_done(outcome)
             if broken:
+                _discard(executor)
                 executor.shutdown(wait=False, cancel_futures=True)
                 executor = pool.make()
     except BaseException:
         _stop(executor)
         raise
-    executor.shutdown(wait=True)
+    if not isinstance(executor, cf.ProcessPoolExecutor):  # local pools stay warm for the next
+        executor.shutdown(wait=True)
 
 
 def _stop(executor: cf.Executor) -> None:
     """Cancel what has not started and stop local workers at once (on interrupt)."""
+    _discard(executor)
     processes = list((getattr(executor, "_processes", None) or {}).values())
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:

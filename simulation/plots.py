@@ -182,9 +182,9 @@ def _words(key: str) -> tuple[str, str]:
 
 def _finish(ax: Axes, title: str, xlabel: str, ylabel: str, legend: bool = True) -> None:
     """The one style: title, labelled axes, light grid, a small legend if there is one."""
-    ax.set_title(title, fontsize=11)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_title(_safe(title), fontsize=11)
+    ax.set_xlabel(_safe(xlabel))
+    ax.set_ylabel(_safe(ylabel))
     ax.grid(alpha=0.3)
     for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
         if axis.get_scale() == "linear" and max(abs(v) for v in limits) >= 10_000:
@@ -219,9 +219,26 @@ def _grid(n: int, width: float = 4.6, height: float = 3.4, ncols: int = 3,
     return figure, flat[:n]
 
 
+def _panels(n: int, ax: Axes | None, **grid: bool) -> tuple[Figure, list[Axes]]:
+    """A grid of ``n`` panels, or the given axes when there is one panel."""
+    if ax is None:
+        return _grid(n, **grid)
+    if n != 1:
+        raise ValueError(f"this figure has {n} panels; pass ax only when it has one")
+    return ax.figure, [ax]
+
+
+def _safe(text: str) -> str:
+    """Text shown as written: dollars are dollars, not mathtext (which two '$' would start)."""
+    text = str(text)
+    if text.count("$") - text.count("\\$") < 2:
+        return text  # matplotlib shows a single '$' as it is
+    return text.replace("\\$", "$").replace("$", "\\$")
+
+
 def _suptitle(figure: Figure, title: str) -> None:
     if title:
-        figure.suptitle(title, fontsize=13)
+        figure.suptitle(_safe(title), fontsize=13)
 
 
 def _groups(frame: pd.DataFrame, by: str | None) -> list[tuple[object, pd.DataFrame]]:
@@ -361,11 +378,12 @@ def band_figure(
                                        alpha=0.35, lw=0)
                 panel.plot(days, bands[0.5], color=colour,
                            ls=PLATFORM_STYLES[platforms.index(plat) % len(PLATFORM_STYLES)],
-                           lw=1.6, label=_name(group, plat, len(platforms) > 1) or name)
+                           lw=1.6, label=_safe(_name(group, plat, len(platforms) > 1) or name))
         words, units = _words(name)
         bands_text = "5–95% and 25–75%" if fan else "5–95%"
-        panel_title = (f"{words[0].upper()}{words[1:]}: median, {bands_text} of "
-                       f"{n_reps} replicate{'s' if n_reps != 1 else ''}")
+        panel_title = f"{words[0].upper()}{words[1:]}"
+        if n_reps > 1:
+            panel_title += f": median, {bands_text} of {n_reps} replicates"
         _finish(panel, panel_title, "day",
                 "share of people (%)" if share else f"{words} ({units or 'value'})")
     _suptitle(figure, title)
@@ -381,7 +399,9 @@ def tier_figure(
     by: str | None = None,
     platform: str | Sequence[str] | None = None,
     joined: bool = True,
+    sharey: bool = False,
     title: str = "",
+    ax: Axes | None = None,
 ) -> Figure:
     """Influencers posting (solid) and joined (dashed) by tier over time, one panel per platform.
 
@@ -393,7 +413,9 @@ def tier_figure(
         by: a grouping column: one panel per group and platform.
         platform: only this platform (or these).
         joined: also draw the influencers currently joined (dashed).
+        sharey: one y scale for every panel.
         title: the figure's title.
+        ax: draw into this axes (when there is one panel).
     """
     frame = tiers
     if platform is not None:
@@ -402,20 +424,20 @@ def tier_figure(
     platforms = list(dict.fromkeys(frame["platform"]))
     panels = [(group, plat, rows) for group, group_rows in _groups(frame, by)
               for plat, rows in group_rows.groupby("platform", sort=False)]
-    figure, axes = _grid(len(panels), sharey=True)
-    for (group, plat, rows), ax in zip(panels, axes, strict=True):
+    figure, axes = _panels(len(panels), ax, sharey=sharey)
+    for (group, plat, rows), panel in zip(panels, axes, strict=True):
         for t, tier in enumerate(TIERS):
             tier_rows = rows[rows["tier"] == tier]
             if tier_rows.empty or tier_rows["joined"].max() == 0:
                 continue
             active = band_quantiles(tier_rows, "active", (0.5,))[0.5]
-            ax.plot(active.index, active, color=TIER_COLORS[t], lw=1.6, label=f"{tier} posting")
+            panel.plot(active.index, active, color=TIER_COLORS[t], lw=1.6, label=f"{tier} posting")
             if joined:
                 members = band_quantiles(tier_rows, "joined", (0.5,))[0.5]
-                ax.plot(members.index, members, color=TIER_COLORS[t], lw=1.0, ls="--",
+                panel.plot(members.index, members, color=TIER_COLORS[t], lw=1.0, ls="--",
                         label=f"{tier} joined")
         name = _name(group, plat, len(platforms) > 1) or str(plat)
-        _finish(ax, f"Influencers by tier: {name}", "day", "influencers")
+        _finish(panel, f"Influencers by tier: {name}", "day", "influencers")
     _suptitle(figure, title)
     return figure
 
@@ -429,7 +451,9 @@ def spend_figure(
     by: str | None = "scenario",
     cumulative: bool = True,
     platform: str | Sequence[str] | None = None,
+    sharey: bool = True,
     title: str = "",
+    ax: Axes | None = None,
 ) -> Figure:
     """Payout spend by scheme over time, stacked, one panel per group and platform.
 
@@ -441,7 +465,9 @@ def spend_figure(
         by: the grouping column; None or absent draws one group.
         cumulative: cumulative spend (thousand $) rather than $/day.
         platform: only this platform (or these).
+        sharey: one y scale for every panel.
         title: the figure's title.
+        ax: draw into this axes (when there is one panel).
     """
     frame = timeseries
     if platform is not None:
@@ -451,21 +477,24 @@ def spend_figure(
     panels = [(group, plat, rows) for group, group_rows in _groups(frame, by)
               for plat, rows in group_rows.groupby("platform", sort=False)]
     used = [c for c in SPEND_COLUMNS if (frame[c] > 0).any()] or ["spend_flat_fee"]
-    figure, axes = _grid(len(panels), sharey=True)
-    for (group, plat, rows), ax in zip(panels, axes, strict=True):
+    figure, axes = _panels(len(panels), ax, sharey=sharey)
+    for (group, plat, rows), panel in zip(panels, axes, strict=True):
         daily = rows.groupby("day")[list(SPEND_COLUMNS)].mean()
         values = daily.cumsum() / 1000 if cumulative else daily
         colours = [SCHEME_COLORS[SPEND_COLUMNS.index(c)] for c in used]
-        ax.stackplot(values.index, *(values[c] for c in used), colors=colours, alpha=0.85,
+        panel.stackplot(values.index, *(values[c] for c in used), colors=colours, alpha=0.85,
                      labels=[c.removeprefix("spend_").replace("_", " ") for c in used])
         name = _name(group, plat, len(platforms) > 1) or str(plat)
-        _finish(ax, f"Spend by scheme: {name}", "day",
+        _finish(panel, f"Spend by scheme: {name}", "day",
                 "cumulative spend (thousand $)" if cumulative else "spend ($/day)",
                 legend=False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=9,
-                  frameon=False, title="payout scheme" + (" (mean over replicates)"
-                                                          if _replicate_column(frame) else ""))
+    what = "payout scheme" + (" (mean over replicates)" if _replicate_column(frame) else "")
+    if ax is not None:
+        ax.legend(fontsize=8, frameon=False, title=what, title_fontsize=8)
+    else:
+        handles, labels = axes[0].get_legend_handles_labels()
+        figure.legend(handles, labels, loc="outside lower center", ncols=len(labels),
+                      fontsize=9, frameon=False, title=what)
     _suptitle(figure, title)
     return figure
 
@@ -515,13 +544,14 @@ def comparison_figure(
                         mfc="white" if is_ref[i] else colours[i], capsize=3, lw=1.4)
         if value == "diff":
             ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(y, [_name(s, p, several) for s, p in zip(rows["scenario"],
+        ax.set_yticks(y, [_safe(_name(s, p, several)) for s, p in zip(rows["scenario"],
                                                                  rows["platform"], strict=True)])
         words, units = _words(name)
         reference = rows["reference"].iloc[0] if len(rows) else ""
         xlabel = (f"difference to {reference} ({units or 'value'})" if value == "diff"
                   else f"{words} ({units or 'value'})")
-        _finish(ax, f"{words[0].upper()}{words[1:]}", xlabel, "", legend=False)
+        _finish(ax, f"{words[0].upper()}{words[1:]}", xlabel,
+                "scenario · platform" if several else "scenario", legend=False)
     what = "paired difference to the reference" if value == "diff" else "mean"
     _suptitle(figure, title or f"Scenarios compared: {what}, 95% intervals over replicates")
     return figure
@@ -609,7 +639,7 @@ def frontier_figure(
                                         [row["value_high"] - row["value_mean"]]]),
                     fmt="o", color="#2c7fb8" if front[i] else "grey", capsize=3, lw=1.2)
     for (x, y), names in _coincident(points).items():  # one label for points on one spot
-        ax.annotate(", ".join(names), (x, y), fontsize=8, xytext=(5, 5),
+        ax.annotate(_safe(", ".join(names)), (x, y), fontsize=8, xytext=(5, 5),
                     textcoords="offset points")
     on_front = points[front].sort_values("cost_mean")
     ax.plot(on_front["cost_mean"], on_front["value_mean"], color="#2c7fb8", ls="--", lw=1.2,
@@ -682,8 +712,8 @@ def heatmap_figure(
                                layout="constrained") if ax is None else (ax.figure, ax))
     data = means.to_numpy(dtype=float)
     image = ax.imshow(data, origin="lower", aspect="auto", cmap=cmap)
-    ax.set_xticks(range(means.shape[1]), [_tick(v) for v in means.columns])
-    ax.set_yticks(range(means.shape[0]), [_tick(v) for v in means.index])
+    ax.set_xticks(range(means.shape[1]), [_safe(_tick(v)) for v in means.columns])
+    ax.set_yticks(range(means.shape[0]), [_safe(_tick(v)) for v in means.index])
     finite = data[np.isfinite(data)]
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
     for (i, j), cell in np.ndenumerate(data):
@@ -691,12 +721,12 @@ def heatmap_figure(
         ax.text(j, i, text, ha="center", va="center", fontsize=8,
                 color="black" if np.isfinite(cell) and cell > middle else "white")
     bar = figure.colorbar(image, ax=ax)
-    bar.set_label(f"{_label_text(value)}\nmean over replicates")
+    bar.set_label(_safe(f"{_label_text(value)}\nmean over replicates"))
     bar.formatter = ticker.FuncFormatter(lambda v, _: number(v))
     default = f"{label_words(value)}\nby {_words(x)[0]} and {_words(y)[0]}"
-    ax.set_title(title or default, fontsize=11)
-    ax.set_xlabel(_label_text(x))
-    ax.set_ylabel(_label_text(y))
+    ax.set_title(_safe(title or default), fontsize=11)
+    ax.set_xlabel(_safe(_label_text(x)))
+    ax.set_ylabel(_safe(_label_text(y)))
     return figure
 
 
@@ -742,7 +772,7 @@ def sensitivity_figure(indices: pd.DataFrame, title: str = "", *, output: str | 
         ax.barh(y + offset, indices[column], height=height, color=colour, label=words,
                 xerr=None if conf is None else conf.to_numpy(dtype=float),
                 error_kw={"capsize": 3, "lw": 1})
-    ax.set_yticks(y, names)
+    ax.set_yticks(y, [_safe(n) for n in names])
     ax.axvline(0, color="black", lw=0.8)
     default = "Sobol sensitivity indices" if sobol else "Morris screening"
     if output:

@@ -1,0 +1,337 @@
+"""What the payouts bought: expansion versus acceleration.
+
+``decompose(config, without="none", replicates=20)`` runs the plan and a
+counterfactual world (by default the same world with every payout removed)
+on the same random streams (through :func:`simulation.sweep.run_many`:
+replicate r of both worlds uses seed ``run_seed(seed, r)``) and splits the
+adopter-days the plan gained into two parts, after Libai, Muller & Peres
+(2013): a seeding programme's value is *expansion*, people who adopted only
+because of it, plus *acceleration*, people who would have adopted anyway but
+adopted earlier.
+
+Definitions, per replicate and platform, from the cumulative adopter curves
+of the plan ``A(t)`` and of the counterfactual ``B(t)`` (people, days
+``t = 0..T``, T the horizon):
+
+- adopter-days gained ``D = sum_t [A(t) - B(t)]`` (adopter-days): the area
+  between the curves, each adopter counting one for every recorded day from
+  its adoption day to the horizon;
+- extra adopters ``E = A(T) - B(T)`` (people): expansion counted in people;
+- with ``L = min(A(T), B(T))`` the adopters both worlds reach, adopters are
+  matched by rank (the n-th adopter of one world with the n-th of the other:
+  on aggregate curves who is "extra" is identified only up to rank);
+  acceleration ``C = sum_t [min(A(t), L) - min(B(t), L)]`` is the time
+  gained by the first L adopters (the horizontal gap between the curves
+  below ``L``; negative if the plan slowed them), and expansion
+  ``X = sum_t [max(A(t), L) - max(B(t), L)]`` is the adopter-days of the
+  ``E`` extra adopters (the area above ``L``; negative if the plan lost
+  adopters). Because ``min(a, L) + max(a, L) = a + L``, **X + C = D exactly**
+  for every replicate (integer counts: no rounding).
+
+Spend is the plan's payout spend minus the counterfactual's ($): all of it
+when nothing is paid without the plan. Cost per expanded adopter is spend / E
+($ per person) and cost per adopter-day gained spend / D ($ per adopter-day),
+computed per replicate where the denominator is positive.
+
+Every row of :attr:`Decomposition.table` is a mean over replicates with its
+95% t-interval (:func:`simulation.compare.t_interval`); ``n`` counts the
+replicates with a value.
+
+Reference:
+    Libai, B., Muller, E. & Peres, R. (2013). Decomposing the value of
+    word-of-mouth seeding programs: acceleration versus expansion. Journal of
+    Marketing Research 50(2), 161-176.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .compare import t_interval
+from .config import Config, ConfigError, load_config
+from .payouts import SCHEMES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+PARTS: dict[str, str] = {
+    "extra_adopters": "people",
+    "adopter_days_gained": "adopter-days",
+    "expansion": "adopter-days",
+    "acceleration": "adopter-days",
+    "days_earlier": "days per adopter",
+    "extra_active_users_end": "people",
+    "spend": "$",
+    "cost_per_expanded_adopter": "$ per extra adopter",
+    "cost_per_adopter_day": "$ per adopter-day",
+}
+"""Metric of :attr:`Decomposition.table` → its unit. ``days_earlier`` is C / L:
+how much earlier, on average, the adopters both worlds reach adopted."""
+
+WITHOUT = ("none", *SCHEMES)
+"""Named counterfactuals: every payout removed, or one scheme removed from every phase."""
+
+PLAN, COUNTERFACTUAL = "plan", "counterfactual"
+
+
+@dataclass
+class Decomposition:
+    """What :func:`decompose` returns (see the module docstring for the definitions).
+
+    Attributes:
+        table: ``platform, metric, unit, n, mean, low, high``: per-replicate
+            parts averaged over replicates, with 95% t-intervals.
+        parts: one row per (platform, replicate): ``seed`` and every metric of
+            ``PARTS`` for that replicate.
+        timeseries: both worlds' daily tables with ``world`` (``"plan"`` or
+            ``"counterfactual"``), ``replicate`` and ``run_id``.
+        runs: the runs table of both worlds, with ``world``.
+        plan: the plan's config name.
+        counterfactual: what the counterfactual is, in words.
+    """
+
+    table: pd.DataFrame
+    parts: pd.DataFrame
+    timeseries: pd.DataFrame
+    runs: pd.DataFrame
+    plan: str
+    counterfactual: str
+
+    def value(self, metric: str, column: str = "mean", platform: str | None = None) -> float:
+        """One number of the table, e.g. ``value("expansion", "low")``."""
+        if metric not in PARTS:
+            raise ConfigError(f"metric = {metric!r}: unknown; allowed: {', '.join(PARTS)}")
+        rows = self.table[self.table["metric"] == metric]
+        platform = platform if platform is not None else str(rows["platform"].iloc[0])
+        rows = rows[rows["platform"] == platform]
+        if len(rows) != 1:
+            raise ConfigError(f"platform = {platform!r}: not in the decomposition; allowed: "
+                              f"{', '.join(dict.fromkeys(self.table['platform']))}")
+        return float(rows[column].iloc[0])
+
+    def figure(self, platform: str | None = None, title: str = "") -> Figure:
+        """Median adopter curves of both worlds with the two areas between them shaded.
+
+        Left: the median over replicates (per day) of the plan's and the
+        counterfactual's adopters; below the level ``L`` both median curves
+        reach, the shaded gap is acceleration, above it expansion. (Medians of
+        curves: the areas illustrate, the numbers are in the right panel.)
+        Right: mean expansion, acceleration and their sum per replicate
+        (adopter-days) with 95% intervals.
+        """
+        import matplotlib.pyplot as plt
+
+        from .plots import _finish, number
+
+        platforms = list(dict.fromkeys(self.parts["platform"]))
+        platform = platforms[0] if platform is None else platform
+        if platform not in platforms:
+            raise ConfigError(f"platform = {platform!r}: not in the decomposition; allowed: "
+                              f"{', '.join(platforms)}")
+        rows = self.timeseries[self.timeseries["platform"] == platform]
+        curves = {world: rows[rows["world"] == world].pivot_table(
+            index="day", columns="replicate", values="adopters", aggfunc="first").median(axis=1)
+            for world in (PLAN, COUNTERFACTUAL)}
+        days = curves[PLAN].index.to_numpy()
+        plan, base = curves[PLAN].to_numpy(), curves[COUNTERFACTUAL].to_numpy()
+        level = min(plan[-1], base[-1])
+        figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained",
+                                             gridspec_kw={"width_ratios": [1.6, 1]})
+        left.fill_between(days, np.minimum(base, level), np.minimum(plan, level),
+                          color="#DD8452", alpha=0.45, lw=0, label="acceleration")
+        left.fill_between(days, np.maximum(base, level), np.maximum(plan, level),
+                          color="#55A868", alpha=0.45, lw=0, label="expansion")
+        left.plot(days, plan, color="#4C72B0", lw=1.8, label=self.plan)
+        left.plot(days, base, color="0.3", lw=1.5, ls="--", label=self.counterfactual)
+        left.axhline(level, color="0.5", lw=0.8, ls=":")
+        n_reps = rows["replicate"].nunique()
+        _finish(left, f"{platform}: adopters, median of {n_reps} replicates", "day",
+                "adopters (ever) (people)")
+        names = ["expansion", "acceleration", "adopter_days_gained"]
+        means = [self.value(m, platform=platform) for m in names]
+        lows = [self.value(m, "low", platform=platform) for m in names]
+        highs = [self.value(m, "high", platform=platform) for m in names]
+        errors = np.array([[m - lo for m, lo in zip(means, lows, strict=True)],
+                           [hi - m for m, hi in zip(means, highs, strict=True)]])
+        right.barh(["expansion", "acceleration", "total gained"], means,
+                   xerr=np.nan_to_num(errors), color=["#55A868", "#DD8452", "#4C72B0"],
+                   alpha=0.8, capsize=4)
+        right.invert_yaxis()
+        cost = self.value("cost_per_expanded_adopter", platform=platform)
+        extra = self.value("extra_adopters", platform=platform)
+        _finish(right, f"{number(extra)} extra adopters, ${number(cost)} each", "adopter-days",
+                "", legend=False)
+        if title:
+            figure.suptitle(title, fontsize=13)
+        return figure
+
+    def _repr_html_(self) -> str:
+        return self.table._repr_html_()
+
+
+def decompose(
+    config: Config | str | Path | Mapping[str, Any],
+    without: str | Path | Config | Mapping[str, Any] = "none",
+    replicates: int = 20,
+    seed: int = 0,
+    *,
+    workers: int | None = 1,
+    client: Any = None,
+    platform: str | None = None,
+) -> Decomposition:
+    """Split what a payout plan bought into expansion and acceleration (module docstring).
+
+    Args:
+        config: the plan: a Config, a TOML path or a mapping.
+        without: the counterfactual: ``"none"`` (the same world, every
+            platform's ``phases`` emptied: no payouts), a scheme name
+            (``"flat_fee"``, ``"commission"``, ``"per_view"``,
+            ``"per_adopter"``: that scheme removed from every phase), a
+            mapping of dotted-key overrides applied to the plan, a Config or
+            a TOML path.
+        replicates: paired runs per world; replicate r of both uses seed
+            ``run_seed(seed, r)``.
+        seed: the root seed.
+        workers: 1 runs here; N > 1 uses N local processes; None, every core.
+        client: a ``dask.distributed.Client`` to run on instead.
+        platform: only this platform (default: every platform).
+
+    Raises:
+        ConfigError: a bad config, counterfactual or platform.
+        RuntimeError: a run failed (its error is in the message).
+    """
+    from .sweep import run_many
+
+    plan = load_config(config)
+    counterfactual, words = _counterfactual(plan, without)
+    names = [p.name for p in plan.platforms]
+    if [p.name for p in counterfactual.platforms] != names:
+        raise ConfigError(
+            f"without = {_show(without)}: its platforms "
+            f"{[p.name for p in counterfactual.platforms]} differ from the plan's {names}; "
+            "allowed: a counterfactual with the same platforms")
+    if platform is not None and platform not in names:
+        raise ConfigError(f"platform = {platform!r}: not in the config; allowed: "
+                          f"{', '.join(names)}")
+    result = run_many([plan, counterfactual], replicates, seed, workers=workers, client=client)
+    worlds = np.array([PLAN, COUNTERFACTUAL], dtype=object)
+    runs = result.runs.assign(world=worlds[result.runs["point"].to_numpy()])
+    failed = runs[runs["status"] != "ok"]
+    if len(failed):
+        first = failed.iloc[0]
+        raise RuntimeError(f"decompose: {len(failed)} of {len(runs)} runs failed; first: "
+                           f"{first['world']}, replicate {first['replicate']}: {first['error']}")
+    series = result.timeseries
+    series = series.assign(world=worlds[series["point"].to_numpy()])
+    wanted = names if platform is None else [platform]
+    series = series[series["platform"].isin(wanted)].reset_index(drop=True)
+    parts = pd.concat([_parts(series, runs, name) for name in wanted], ignore_index=True)
+    rows = []
+    for name in wanted:
+        mine = parts[parts["platform"] == name]
+        for metric, unit in PARTS.items():
+            values = mine[metric].dropna().to_numpy()
+            rows.append((name, metric, unit, len(values), *t_interval(values)))
+    table = pd.DataFrame(rows, columns=["platform", "metric", "unit", "n", "mean", "low", "high"])
+    return Decomposition(table, parts, series, runs, plan.name, words)
+
+
+def parts_of(plan: np.ndarray, base: np.ndarray) -> dict[str, np.ndarray]:
+    """Adopter-days gained, expansion and acceleration of cumulative adopter curves.
+
+    Args:
+        plan: replicates × days cumulative adopters of the plan (people).
+        base: the same for the counterfactual, on the same days.
+
+    Returns:
+        ``extra_adopters`` (people), ``adopter_days_gained``, ``expansion``,
+        ``acceleration`` (adopter-days) and ``days_earlier`` (days), one value
+        per replicate; ``expansion + acceleration == adopter_days_gained``.
+    """
+    plan, base = np.atleast_2d(plan), np.atleast_2d(base)
+    level = np.minimum(plan[:, -1], base[:, -1])[:, None]
+    acceleration = (np.minimum(plan, level) - np.minimum(base, level)).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        days_earlier = np.where(level[:, 0] > 0, acceleration / level[:, 0], np.nan)
+    return {
+        "extra_adopters": plan[:, -1] - base[:, -1],
+        "adopter_days_gained": (plan - base).sum(axis=1),
+        "expansion": (np.maximum(plan, level) - np.maximum(base, level)).sum(axis=1),
+        "acceleration": acceleration,
+        "days_earlier": days_earlier,
+    }
+
+
+def _parts(series: pd.DataFrame, runs: pd.DataFrame, platform: str) -> pd.DataFrame:
+    """The per-replicate parts of one platform."""
+    rows = series[series["platform"] == platform]
+    curves = {world: rows[rows["world"] == world].pivot_table(
+        index="replicate", columns="day", values="adopters", aggfunc="first").sort_index()
+        for world in (PLAN, COUNTERFACTUAL)}
+    replicates = curves[PLAN].index.to_numpy()
+    found = parts_of(curves[PLAN].to_numpy(np.int64), curves[COUNTERFACTUAL]
+                          .reindex(index=replicates, columns=curves[PLAN].columns)
+                          .to_numpy(np.int64))
+    by_world = {world: group.set_index("replicate").reindex(replicates)
+                for world, group in runs.groupby("world")}
+    spend = (by_world[PLAN][f"{platform}.total_spend"]
+             - by_world[COUNTERFACTUAL][f"{platform}.total_spend"]).to_numpy(float)
+    active = (by_world[PLAN][f"{platform}.active_users_end"]
+              - by_world[COUNTERFACTUAL][f"{platform}.active_users_end"]).to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_extra = np.where(found["extra_adopters"] > 0, spend / found["extra_adopters"], np.nan)
+        per_day = np.where(found["adopter_days_gained"] > 0,
+                           spend / found["adopter_days_gained"], np.nan)
+    return pd.DataFrame({
+        "platform": platform, "replicate": replicates,
+        "seed": by_world[PLAN]["seed"].to_numpy(np.int64),
+        **{k: found[k] for k in ("extra_adopters", "adopter_days_gained", "expansion",
+                                 "acceleration", "days_earlier")},
+        "extra_active_users_end": active, "spend": spend,
+        "cost_per_expanded_adopter": per_extra, "cost_per_adopter_day": per_day,
+    })
+
+
+
+def _counterfactual(plan: Config, without: Any) -> tuple[Config, str]:
+    """The counterfactual config and its name in words."""
+    if isinstance(without, Config):
+        return without, without.name
+    if isinstance(without, Mapping):
+        shown = ", ".join(f"{k}={v}" for k, v in without.items()) or "the plan itself"
+        return load_config(plan, dict(without)), shown
+    if isinstance(without, str) and without in WITHOUT:
+        raw = plan.model_dump(mode="json", exclude_none=True)
+        if without == "none":
+            for entry in raw["platforms"]:
+                entry["phases"] = []
+            return load_config(raw), "no payouts"
+        found = False
+        for entry in raw["platforms"]:
+            for phase in entry.get("phases", []):
+                found |= phase.pop(without, None) is not None
+        if not found:
+            paid = sorted({k for p in plan.platforms for ph in p.phases for k in SCHEMES
+                           if getattr(ph, k) is not None})
+            raise ConfigError(f"without = {without!r}: the plan pays no {without} "
+                              f"(it pays: {', '.join(paid) or 'nothing'}); allowed: "
+                              f"'none' or a scheme it pays")
+        return load_config(raw), f"no {without.replace('_', ' ')}"
+    if isinstance(without, Path) or (isinstance(without, str) and without.endswith(".toml")):
+        other = load_config(without)
+        return other, other.name
+    raise ConfigError(
+        f"without = {_show(without)}: unknown counterfactual; allowed: "
+        f"{', '.join(map(repr, WITHOUT))}, a mapping of dotted-key overrides, a Config "
+        "or a TOML path")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"a {type(value).__name__}"

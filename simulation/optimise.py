@@ -1,0 +1,558 @@
+"""The best payout plan: a noisy, constrained search over levers, judged on fresh seeds.
+
+``optimise(config, levers={dotted key: (low, high) | [choices]}, objective=...,
+budget=..., target=...)`` searches the levers (fee, quota, number invited,
+commission rate, switch day: any config keys) for the plan with the best
+mean objective over ``replicates`` runs, then re-runs the winner and the
+starting config on *fresh* seeds and reports their paired difference.
+
+The search. Optuna's TPE sampler (Bergstra et al. 2011; Watanabe 2023),
+seeded, multivariate, with ``constant_liar`` so that ``batch`` trials can be
+asked at once; each batch's runs (batch × replicates) go to the sweep
+machinery in one :func:`simulation.sweep.run_many` call, so ``workers`` or a
+Dask ``client`` run them in parallel.
+
+Why TPE: the objective is a noisy, expensive simulation with integer and
+categorical levers and a few dozen evaluations affordable; TPE needs no
+gradients or smoothness, handles mixed spaces and constraints
+(``Trial.set_constraint``, Optuna >= 5: infeasible trials inform the model but
+are never chosen) and works with ask/tell batches. Differential evolution
+would need populations × generations (hundreds of evaluations) and has no
+categorical levers. Noise is tamed by common random numbers: every trial uses
+the same replicate seeds ``run_seed(seed, r)``, so trials are compared on the
+same random streams. The starting config is enqueued as trial 0 when its
+lever values lie in the ranges, so a feasible start is never beaten by a
+worse plan on the search seeds. The batch size, not ``workers``, shapes the
+search: results do not depend on the executor.
+
+Constraints, on means over the search replicates: ``budget`` (total payout
+spend of the platform ≤ budget, $) and ``target`` (e.g. ``"active_users_end
+>= 3000"``). With a target and no objective the search minimises spend: the
+cheapest plan that reaches the target.
+
+The winner's curse: the best of many noisy trials is flattered by its seeds.
+So the winner and the start are run again on ``fresh_replicates`` seeds from
+a different root, ``run_seed(seed, 0, point=FRESH_KEY)`` (numpy
+``SeedSequence(seed, spawn_key=(FRESH_KEY, 0))``, a spawn key of another
+length than the search's ``(r,)``), paired replicate by replicate, and
+compared with :func:`simulation.compare.paired_table` (95% t-intervals).
+
+References:
+    Bergstra, J., Bardenet, R., Bengio, Y. & Kégl, B. (2011). Algorithms for
+    hyper-parameter optimization. NeurIPS 24.
+    Watanabe, S. (2023). Tree-structured Parzen estimator: understanding its
+    algorithm components and their roles. arXiv:2304.11127.
+    Akiba, T. et al. (2019). Optuna: a next-generation hyperparameter
+    optimization framework. KDD.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .compare import paired_table
+from .config import Config, ConfigError, load_config
+from .executors import run_seed
+from .metrics import SUMMARY_KEYS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+FRESH_KEY = 0x46524553
+"""Spawn-key entry ("FRES") of the fresh seeds' root: ``run_seed(seed, 0, point=FRESH_KEY)``."""
+
+MAXIMISE = ("peak_active_users", "active_users_end", "adoption_share_end",
+            "retention_after_switch", "influencers_joined", "influencers_active_end",
+            "gmv_total", "net_total")
+MINIMISE = ("days_to_10pct", "days_to_50pct", "total_spend", "cost_per_adopter",
+            "cost_per_active_user_end")
+"""Default direction of each summary key as an objective (``peak_day`` needs ``direction``)."""
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
+
+Objective = str | Callable[[pd.Series], float]
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One searched config key: a range (``low``, ``high``; integer or real) or choices."""
+
+    key: str
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    choices: tuple[Any, ...] | None = None
+
+    def distribution(self) -> Any:
+        """The Optuna distribution (choices are searched by index)."""
+        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+        if self.choices is not None:
+            return CategoricalDistribution(list(range(len(self.choices))))
+        if self.integer:
+            return IntDistribution(int(self.low), int(self.high))
+        return FloatDistribution(float(self.low), float(self.high))
+
+    def value(self, raw: Any) -> Any:
+        """The config value of an Optuna parameter."""
+        return self.choices[int(raw)] if self.choices is not None else raw
+
+    def encode(self, value: Any) -> Any | None:
+        """The Optuna parameter of a config value, or None if outside the search space."""
+        if self.choices is not None:
+            return next((i for i, c in enumerate(self.choices) if c == value), None)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        if not self.low <= value <= self.high or (self.integer and value != int(value)):
+            return None
+        return int(value) if self.integer else float(value)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A constraint on a mean summary metric over the search replicates."""
+
+    metric: str
+    operator: str
+    value: float
+
+    def met(self, mean: float) -> bool:
+        """Whether a mean value meets the target (NaN never does)."""
+        return bool(np.isfinite(mean) and OPERATORS[self.operator](mean, self.value))
+
+    def violation(self, mean: float) -> float:
+        """≤ 0 when met (Optuna's constraint convention), in the metric's units."""
+        if not np.isfinite(mean):
+            return math.inf
+        return self.value - mean if self.operator == ">=" else mean - self.value
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.operator} {self.value:g}"
+
+
+@dataclass
+class Optimum:
+    """What :func:`optimise` returns.
+
+    Attributes:
+        best: lever key → the winner's value.
+        start: lever key → the starting config's value (None where unset).
+        best_value: the winner's mean objective over the search replicates
+            (optimistic: see ``fresh``).
+        history: one row per trial: ``trial, batch``, every lever, ``objective``
+            (mean over the search replicates), ``spend`` ($, mean), the target
+            metric's mean (if any), ``feasible``, ``state`` (``complete`` or
+            ``failed``), ``error``, ``best_so_far``.
+        fresh: the paired table (:func:`simulation.compare.paired_table`) of
+            ``best`` against ``start`` on fresh seeds: every summary key and
+            ``objective``, mean and difference with 95% t-intervals.
+        fresh_runs: the fresh-seed runs (``scenario`` is ``start`` or ``best``).
+        search_runs: every search run, with ``trial``.
+        objective, direction, platform, budget, target: what was asked.
+        config: the starting config.
+    """
+
+    best: dict[str, Any]
+    start: dict[str, Any]
+    best_value: float
+    history: pd.DataFrame
+    fresh: pd.DataFrame
+    fresh_runs: pd.DataFrame
+    search_runs: pd.DataFrame
+    objective: str
+    direction: str
+    platform: str
+    budget: float | None
+    target: Target | None
+    config: Config
+
+    @property
+    def best_config(self) -> Config:
+        """The starting config with the winner's levers."""
+        return load_config(self.config, self.best)
+
+    def value(self, metric: str = "objective", column: str = "mean",
+              scenario: str = "best") -> float:
+        """One number of the fresh-seed table, e.g. ``value("objective", "diff_low")``."""
+        rows = self.fresh[(self.fresh["metric"] == metric) & (self.fresh["scenario"] == scenario)
+                          & (self.fresh["platform"] == self.platform)]
+        if len(rows) != 1:
+            allowed = ", ".join(dict.fromkeys(self.fresh["metric"]))
+            raise ConfigError(f"metric = {metric!r}, scenario = {scenario!r}: not in the "
+                              f"fresh-seed table; allowed metrics: {allowed}; scenarios: "
+                              "start, best")
+        return float(rows[column].iloc[0])
+
+    def figure(self, title: str = "") -> Figure:
+        """The search (objective per trial, best so far) and the winner vs start on fresh seeds."""
+        import matplotlib.pyplot as plt
+
+        from .plots import _finish, label, number
+
+        panels = 3 if self.target is not None else 2
+        figure, axes = plt.subplots(1, panels, figsize=(4.6 * panels + 1, 4),
+                                    layout="constrained",
+                                    gridspec_kw={"width_ratios": [1.6] + [1] * (panels - 1)})
+        trials = self.history
+        done = trials[trials["state"] == "complete"]
+        ok, bad = done[done["feasible"]], done[~done["feasible"]]
+        search = axes[0]
+        search.scatter(ok["trial"], ok["objective"], s=22, color="#4C72B0", label="feasible")
+        search.scatter(bad["trial"], bad["objective"], s=22, marker="x", color="#C44E52",
+                       label="infeasible")
+        search.step(trials["trial"], trials["best_so_far"], where="post", color="0.2", lw=1.2,
+                    label="best so far")
+        _finish(search, f"Search: {len(trials)} trials × {self._search_replicates} replicates",
+                "trial", f"{label(self.objective)}, mean")
+        for ax, metric in zip(axes[1:], ["objective", *(
+                [self.target.metric] if self.target is not None else [])], strict=True):
+            means = [self.value(metric, "mean", s) for s in ("start", "best")]
+            lows = [self.value(metric, "low", s) for s in ("start", "best")]
+            highs = [self.value(metric, "high", s) for s in ("start", "best")]
+            errors = np.nan_to_num(np.array([np.subtract(means, lows), np.subtract(highs, means)]))
+            ax.bar(["start", "best"], means, yerr=errors, capsize=5, color=["0.6", "#4C72B0"])
+            diff = [self.value(metric, c) for c in ("diff", "diff_low", "diff_high")]
+            if metric == self.target_metric_name and self.target is not None:
+                ax.axhline(self.target.value, color="#C44E52", ls="--", lw=1, label="target")
+            name = self.objective if metric == "objective" else metric
+            n = int(self.value(metric, "n"))
+            _finish(ax, f"Fresh seeds (n={n}), best − start:\n{number(diff[0])} "
+                    f"[{number(diff[1])}, {number(diff[2])}]", "", label(name))
+        if title:
+            figure.suptitle(title, fontsize=13)
+        return figure
+
+    @property
+    def target_metric_name(self) -> str | None:
+        """The target's metric (summary key), if there is a target."""
+        return None if self.target is None else self.target.metric
+
+    @property
+    def _search_replicates(self) -> int:
+        return int(self.search_runs["replicate"].nunique())
+
+    def _repr_html_(self) -> str:
+        return self.fresh._repr_html_()
+
+
+def optimise(
+    config: Config | str | Path | Mapping[str, Any],
+    levers: Mapping[str, tuple[float, float] | list[Any]],
+    objective: Objective | None = None,
+    budget: float | None = None,
+    target: str | tuple[str, str, float] | None = None,
+    n_trials: int = 40,
+    replicates: int = 4,
+    seed: int = 0,
+    *,
+    workers: int | None = 1,
+    client: Any = None,
+    direction: str | None = None,
+    platform: str | None = None,
+    batch: int = 4,
+    fresh_replicates: int | None = None,
+) -> Optimum:
+    """Search the levers for the best plan, then check the winner against the start on fresh seeds.
+
+    Args:
+        config: the starting plan (a Config, a TOML path or a mapping).
+        levers: dotted config key → ``(low, high)`` (a tuple: a range; integer
+            when the config's value is an int, e.g. ``posts_per_day``,
+            ``top_k``, ``start.day``) or ``[choice, ...]`` (a list).
+        objective: a summary key (``"active_users_end"``, ``"net_total"``, ...,
+            or ``"<platform>.<key>"``) or ``callable(runs_row) -> float`` of one
+            run's row of the runs table; its mean over replicates is optimised.
+            Default: ``"active_users_end"``, or ``"total_spend"`` with a target.
+        budget: $ cap on the platform's mean total payout spend; plans over it
+            are infeasible.
+        target: a constraint ``"metric >= value"`` (or ``<=``; or a tuple
+            ``(metric, ">=", value)``) on a summary key's mean.
+        n_trials: plans evaluated (including the start).
+        replicates: runs per plan, seeds ``run_seed(seed, r)`` (common to all plans).
+        seed: the root seed; also fixes the sampler and the fresh seeds.
+        workers: 1 runs here; N > 1 uses N local processes; None, every core.
+        client: a ``dask.distributed.Client`` to run on instead.
+        direction: ``"maximize"`` or ``"minimize"`` (default: by the metric;
+            maximise a callable).
+        platform: the platform whose metrics count (default: the first).
+        batch: trials asked at once (their runs are dispatched together).
+        fresh_replicates: fresh-seed runs of the winner and the start
+            (default ``max(10, 2 * replicates)``).
+
+    Raises:
+        ConfigError: a bad config, lever, objective, target, budget or size.
+        RuntimeError: no plan was feasible, or a fresh-seed run failed.
+    """
+    import optuna
+
+    from .sweep import run_many
+
+    start_config = load_config(config)
+    platform = _platform(start_config, platform)
+    target = _target(target, start_config, platform)
+    if objective is None:
+        objective = "total_spend" if target is not None else "active_users_end"
+    objective_name, column, direction = _objective(objective, direction, start_config, platform)
+    for name, value, least in (("n_trials", n_trials, 1), ("replicates", replicates, 1),
+                               ("batch", batch, 1), ("fresh_replicates", fresh_replicates, 2)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < least):
+            raise ConfigError(f"{name} = {value!r}: must be an integer >= {least}")
+    if budget is not None and not (isinstance(budget, int | float) and budget >= 0):
+        raise ConfigError(f"budget = {budget!r}: must be a number of dollars >= 0, or None")
+    specs = _levers(levers, start_config)
+    raw_start = start_config.model_dump(mode="json", exclude_none=True)
+    start = {lever.key: _lookup(raw_start, lever.key) for lever in specs}
+    fresh_replicates = fresh_replicates or max(10, 2 * replicates)
+
+    def score(rows: pd.DataFrame) -> pd.Series:
+        if column is not None:
+            return rows[column].astype(float)
+        return rows.apply(lambda row: float(objective(row)), axis=1)
+
+    spend_column = f"{platform}.total_spend"
+    sampler = optuna.samplers.TPESampler(
+        seed=seed, multivariate=True, constant_liar=True,
+        n_startup_trials=min(10, max(2, n_trials // 3)))
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study = optuna.create_study(direction=direction, sampler=sampler)
+            encoded = {lever.key: lever.encode(start[lever.key]) for lever in specs}
+            if all(v is not None for v in encoded.values()):
+                study.enqueue_trial(encoded)
+            distributions = {lever.key: lever.distribution() for lever in specs}
+            records, search_runs = [], []
+            for first in range(0, n_trials, batch):
+                asked = [study.ask(distributions) for _ in range(min(batch, n_trials - first))]
+                plans, valid = [], []
+                for trial in asked:
+                    plan = {lever.key: _plain(lever.value(trial.params[lever.key]))
+                            for lever in specs}
+                    record = {"trial": trial.number, "batch": first // batch, **plan,
+                              "objective": np.nan, "spend": np.nan, "feasible": False,
+                              "state": "failed", "error": None}
+                    if target is not None:
+                        record[target.metric] = np.nan
+                    try:
+                        load_config(start_config, plan)
+                        valid.append((trial, record))
+                        plans.append(plan)
+                    except ConfigError as err:
+                        record["error"] = str(err)
+                        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                    records.append(record)
+                if not plans:
+                    continue
+                runs = run_many(plans, replicates, seed, base=start_config, workers=workers,
+                                client=client, keep_timeseries=False).runs
+                runs = runs.assign(trial=[valid[p][0].number for p in runs["point"]])
+                search_runs.append(runs)
+                for point, (trial, record) in enumerate(valid):
+                    mine = runs[runs["point"] == point]
+                    failed = mine[mine["status"] != "ok"]
+                    values = score(mine) if failed.empty else pd.Series(dtype=float)
+                    if not failed.empty or values.isna().any():
+                        record["error"] = (str(failed["error"].iloc[0]) if not failed.empty
+                                           else f"{objective_name} is undefined in some runs")
+                        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                        continue
+                    spend = float(mine[spend_column].mean())
+                    constraints = [spend - budget if budget is not None else -1.0]
+                    if target is not None:
+                        reached = float(mine[f"{platform}.{target.metric}"].mean())
+                        record[target.metric] = reached
+                        constraints.append(target.violation(reached))
+                    for name, violation in zip(("budget", "target"), constraints, strict=False):
+                        trial.set_constraint(name, min(violation, 1e300))  # <= 0: feasible
+                    record.update(objective=float(values.mean()), spend=spend, state="complete",
+                                  feasible=all(c <= 0 for c in constraints))
+                    study.tell(trial, record["objective"])
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+    history = _history(records, direction)
+    feasible = history[history["feasible"]]
+    if feasible.empty:
+        errors = history["error"].dropna()
+        raise RuntimeError(
+            f"optimise: none of {len(history)} plans was feasible (budget={budget}, "
+            f"target={target}); " + (f"first error: {errors.iloc[0]}; " if len(errors) else "")
+            + "widen the levers, raise the budget or lower the target")
+    order = feasible["objective"] if direction == "maximize" else -feasible["objective"]
+    winner = feasible.loc[order.idxmax()]  # the first trial on ties
+    best = {lever.key: winner[lever.key] for lever in specs}
+    best = {k: _plain(v) for k, v in best.items()}
+    fresh_root = run_seed(seed, 0, point=FRESH_KEY)
+    known = {k: v for k, v in start.items() if v is not None}  # lever columns for a callable
+    fresh = run_many([known, best], fresh_replicates, fresh_root, base=start_config,
+                     workers=workers, client=client, keep_timeseries=False).runs
+    fresh = fresh.assign(scenario=np.array(["start", "best"], dtype=object)[fresh["point"]])
+    failed = fresh[fresh["status"] != "ok"]
+    if len(failed):
+        raise RuntimeError(f"optimise: {len(failed)} fresh-seed runs failed; first: "
+                           f"{failed['error'].iloc[0]}")
+    fresh[f"{platform}.objective"] = score(fresh).to_numpy()
+    table = paired_table(fresh, "start", platform=platform)
+    return Optimum(best, start, float(winner["objective"]), history, table, fresh,
+                   pd.concat(search_runs, ignore_index=True), objective_name, direction,
+                   platform, None if budget is None else float(budget), target, start_config)
+
+
+# --- checking the inputs ------------------------------------------------------
+
+
+def _platform(config: Config, platform: str | None) -> str:
+    names = [p.name for p in config.platforms]
+    if platform is None:
+        return names[0]
+    if platform not in names:
+        raise ConfigError(f"platform = {platform!r}: not in the config; allowed: "
+                          f"{', '.join(names)}")
+    return platform
+
+
+def _metric(text: str, what: str, config: Config, platform: str) -> tuple[str, str]:
+    """(platform, summary key) of ``key`` or ``platform.key``; else a ConfigError."""
+    names = [p.name for p in config.platforms]
+    owner, _, key = text.rpartition(".")
+    if key in SUMMARY_KEYS and (owner == "" or owner in names):
+        return owner or platform, key
+    raise ConfigError(f"{what} = {text!r}: unknown metric; allowed: a summary key "
+                      f"({', '.join(SUMMARY_KEYS)}), optionally as '<platform>.<key>' with "
+                      f"platform in {names}" + (", or a callable(runs_row) -> float"
+                                                if what == "objective" else ""))
+
+
+def _objective(objective: Objective, direction: str | None, config: Config,
+               platform: str) -> tuple[str, str | None, str]:
+    """The objective's name, its runs-table column (None for a callable), the direction."""
+    if callable(objective):
+        name, column, default = getattr(objective, "__name__", "objective"), None, "maximize"
+    elif isinstance(objective, str):
+        owner, key = _metric(objective, "objective", config, platform)
+        if owner != platform:
+            raise ConfigError(f"objective = {objective!r}: on platform {owner!r}, but platform "
+                              f"= {platform!r}; allowed: pass platform={owner!r}")
+        name, column = key, f"{platform}.{key}"
+        default = "maximize" if key in MAXIMISE else "minimize" if key in MINIMISE else None
+    else:
+        raise ConfigError(f"objective = {objective!r}: unknown; allowed: a summary key "
+                          f"({', '.join(SUMMARY_KEYS)}) or a callable(runs_row) -> float")
+    words = {"maximize": "maximize", "maximise": "maximize", "minimize": "minimize",
+             "minimise": "minimize"}
+    if direction is None:
+        if default is None:
+            raise ConfigError(f"objective = {objective!r}: no natural direction; pass "
+                              "direction='maximize' or 'minimize'")
+        return name, column, default
+    if direction not in words:
+        raise ConfigError(f"direction = {direction!r}: unknown; allowed: 'maximize', "
+                          "'minimize'")
+    return name, column, words[direction]
+
+
+def _target(target: Any, config: Config, platform: str) -> Target | None:
+    if target is None:
+        return None
+    allowed = "a string like 'active_users_end >= 3000' or a tuple (metric, '>=' or '<=', value)"
+    if isinstance(target, str):
+        match = re.fullmatch(r"\s*([\w.]+)\s*(>=|<=)\s*([-+0-9.eE_]+)\s*", target)
+        if match is None:
+            raise ConfigError(f"target = {target!r}: not understood; allowed: {allowed}")
+        metric, operator, text = match.groups()
+        try:
+            value = float(text)
+        except ValueError:
+            raise ConfigError(f"target = {target!r}: {text!r} is not a number; "
+                              f"allowed: {allowed}") from None
+    elif isinstance(target, tuple | list) and len(target) == 3:
+        metric, operator, value = target
+        if operator not in OPERATORS or not isinstance(value, int | float):
+            raise ConfigError(f"target = {target!r}: not understood; allowed: {allowed}")
+    else:
+        raise ConfigError(f"target = {target!r}: not understood; allowed: {allowed}")
+    owner, key = _metric(str(metric), "target", config, platform)
+    if owner != platform:
+        raise ConfigError(f"target = {target!r}: on platform {owner!r}, but platform = "
+                          f"{platform!r}; allowed: pass platform={owner!r}")
+    if not math.isfinite(float(value)):
+        raise ConfigError(f"target = {target!r}: the value must be finite")
+    return Target(key, operator, float(value))
+
+
+def _levers(levers: Mapping[str, Any], config: Config) -> list[Lever]:
+    """Checked levers; each bound or choice is validated as an override of the config."""
+    if not isinstance(levers, Mapping) or not levers:
+        raise ConfigError(f"levers = {levers!r}: give at least one, as {{dotted key: "
+                          "(low, high) or [choice, ...]}}")
+    raw = config.model_dump(mode="json", exclude_none=True)
+    specs = []
+    for key, spec in levers.items():
+        where = f"levers[{key!r}] = {spec!r}"
+        if isinstance(spec, list):
+            if not spec:
+                raise ConfigError(f"{where}: no choices; allowed: a non-empty list of values")
+            lever, values = Lever(key, choices=tuple(spec)), spec
+        elif isinstance(spec, tuple) and len(spec) == 2 and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                for v in spec):
+            low, high = spec
+            if not low < high:
+                raise ConfigError(f"{where}: low must be below high; allowed: (low, high) "
+                                  "with low < high")
+            current = _lookup(raw, key)
+            integer = (isinstance(current, int) and not isinstance(current, bool)) or (
+                current is None and all(isinstance(v, int) for v in spec))
+            if integer:
+                low, high = math.ceil(low), math.floor(high)
+                if low > high:
+                    raise ConfigError(f"{where}: an integer lever needs an integer in range")
+            lever, values = Lever(key, low, high, integer), [low, high]
+        else:
+            raise ConfigError(f"{where}: allowed: a tuple (low, high) of numbers or a list of "
+                              "choices")
+        for value in values:
+            try:
+                load_config(config, {key: value})
+            except ConfigError as err:
+                raise ConfigError(f"{where}: {err}") from None
+        specs.append(lever)
+    return specs
+
+
+def _lookup(raw: Any, key: str) -> Any:
+    """The value at a dotted key of a config mapping, or None when absent."""
+    node = raw
+    for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _history(records: Sequence[Mapping[str, Any]], direction: str) -> pd.DataFrame:
+    history = pd.DataFrame(list(records)).sort_values("trial", ignore_index=True)
+    history["feasible"] = history["feasible"].astype(bool)
+    kept = history["objective"].where(history["feasible"])
+    best = kept.cummax() if direction == "maximize" else kept.cummin()
+    history["best_so_far"] = best.ffill()  # the best feasible objective up to each trial
+    return history
