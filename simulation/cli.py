@@ -1,7 +1,8 @@
 """The ``sparksim`` command line (also ``python -m simulation``): a thin layer over the API.
 
 Commands: ``run`` (one config), ``sweep`` (many runs from a sweep file, resumable),
-``report`` (summary and figures of a sweep folder).
+``report`` (summary and figures of a sweep folder), ``calibrate`` (fit config
+parameters to an observed series).
 
 Exit codes: 0 done; 2 bad input (config, sweep file, override or
 arguments), with one message on stderr and nothing written; 1 the output
