@@ -26,7 +26,9 @@ pandas operation, which for the daily tables is slow, and dropped by some.
 metric derived per run (e.g. active users per $1 000) gets the same paired
 statistics. :func:`tier_timeseries` steps a model by hand and records the
 influencers joined and posting per tier and day, which the daily table does
-not hold (for :func:`simulation.plots.tier_figure`).
+not hold (for :func:`simulation.plots.tier_figure`). Import them from this
+module (``from simulation.compare import paired_table, tier_timeseries``):
+``simulation.compare``, the package attribute, is the function.
 """
 
 from __future__ import annotations
@@ -52,7 +54,15 @@ TABLE_COLUMNS = ("scenario", "platform", "metric", "n", "mean", "low", "high", "
 
 @dataclass
 class Comparison:
-    """What :func:`compare` returns: the tidy table, the runs and their daily tables."""
+    """What :func:`compare` returns.
+
+    Attributes:
+        table: the tidy table, one row per (scenario, platform, metric).
+        runs: one row per run, with ``scenario``.
+        timeseries: every run's daily table, with ``scenario`` (None when not kept).
+        reference: the scenario the others are compared with.
+        scenarios: the scenario names, in order.
+    """
 
     table: pd.DataFrame
     runs: pd.DataFrame
@@ -122,7 +132,7 @@ def compare(
     """
     from .sweep import run_many
 
-    names, items = _named(scenarios, base)
+    names, items = _named(scenarios)
     reference = names[0] if reference is None else reference
     if reference not in names:
         raise ConfigError(f"reference = {reference!r}: not a scenario; allowed: "
@@ -132,7 +142,8 @@ def compare(
         raise ConfigError(f"metrics = {unknown}: unknown; allowed: {', '.join(SUMMARY_KEYS)}")
     result = run_many(items, replicates, seed, base=base, workers=workers, client=client,
                       progress=progress, keep_timeseries=keep_timeseries)
-    runs = result.runs.assign(scenario=[names[p] for p in result.runs["point"]])
+    name_of = dict(enumerate(names))
+    runs = result.runs.assign(scenario=result.runs["point"].map(name_of))
     failed = runs[runs["status"] != "ok"]
     if len(failed):
         first = failed.iloc[0]
@@ -141,7 +152,7 @@ def compare(
                            f"{first['error']}")
     timeseries = result.timeseries
     if timeseries is not None and not timeseries.empty:
-        timeseries = timeseries.assign(scenario=[names[p] for p in timeseries["point"]])
+        timeseries = timeseries.assign(scenario=timeseries["point"].map(name_of))
     table = paired_table(runs, reference, metrics=metrics, platform=platform)
     if platform is not None and table.empty:
         raise ConfigError(f"platform = {platform!r}: no scenario has it")
@@ -235,8 +246,8 @@ def t_interval(values: Sequence[float] | np.ndarray, level: float = 0.95
     return mean, mean - half, mean + half
 
 
-def _named(scenarios: Mapping[str, Scenario] | Sequence[Scenario],
-           base: Any) -> tuple[list[str], list[Scenario]]:
+def _named(scenarios: Mapping[str, Scenario] | Sequence[Scenario]
+           ) -> tuple[list[str], list[Scenario]]:
     """Scenario names and items; names from config names when a list is given."""
     if isinstance(scenarios, Mapping):
         names, items = [str(k) for k in scenarios], list(scenarios.values())

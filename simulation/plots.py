@@ -9,7 +9,8 @@ Every function returns a :class:`matplotlib.figure.Figure` (the one holding
 - runs tables (one row per run, metrics as ``<platform>.<summary key>``);
 - the tidy table of :func:`simulation.compare` (``scenario, platform,
   metric, mean, low, high, diff, diff_low, diff_high, reference``);
-- the per-tier table of :func:`simulation.compare.tier_timeseries`.
+- the per-tier table of ``tier_timeseries`` (``from simulation.compare import
+  tier_timeseries``: ``simulation.compare`` itself is the function).
 
 Axis labels come from :func:`label`, which knows the unit of every daily
 column, summary key and the common config keys; add entries to ``LABELS``
@@ -205,10 +206,10 @@ def number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _grid(n: int, width: float = 4.6, height: float = 3.4, ncols: int = 3,
+def _grid(n: int, width: float = 4.6, height: float = 3.4, ncols: int | None = None,
           sharex: bool = True, sharey: bool = False) -> tuple[Figure, list[Axes]]:
-    """A figure with ``n`` panels in rows of at most ``ncols``; unused panels hidden."""
-    ncols = max(1, min(ncols, n))
+    """A figure with ``n`` panels in rows of ``ncols`` (default 3; 2 for 4); unused hidden."""
+    ncols = max(1, min(ncols or (2 if n == 4 else 3), n))
     nrows = math.ceil(n / ncols)
     figure, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows),
                                 sharex=sharex, sharey=sharey, layout="constrained",
@@ -406,7 +407,7 @@ def tier_figure(
     """Influencers posting (solid) and joined (dashed) by tier over time, one panel per platform.
 
     Args:
-        tiers: the table of :func:`simulation.compare.tier_timeseries`
+        tiers: the table of ``tier_timeseries`` (module ``simulation.compare``)
             (``day, platform, tier, invited, joined, active``, optionally
             ``replicate`` and a grouping column); several replicates are drawn
             as their median.
@@ -528,7 +529,7 @@ def comparison_figure(
     several = frame["platform"].nunique() > 1
     rows_per_panel = frame["scenario"].nunique() * (frame["platform"].nunique() if several else 1)
     figure, axes = _grid(len(names), width=4.4, height=0.9 + 0.38 * rows_per_panel,
-                         ncols=2 if len(names) == 4 else 3, sharex=False, sharey=True)
+                         sharex=False, sharey=True)
     low, high = ("diff_low", "diff_high") if value == "diff" else ("low", "high")
     for name, ax in zip(names, axes, strict=True):
         rows = frame[frame["metric"] == name].iloc[::-1]

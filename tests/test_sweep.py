@@ -341,6 +341,7 @@ def test_fifty_runs_in_one_process_do_not_grow_memory():
     config = simulation.load_config(CONFIGS / "baseline.toml", {
         "population.followers": 4000, "population.influencers": 100, "horizon_days": 60})
     process = psutil.Process()
+    earlier = {id(o) for o in gc.get_objects() if isinstance(o, simulation.SparkModel)}
     result = simulation.run_many([config], replicates=10, keep_timeseries=False)
     gc.collect()
     before = process.memory_info().rss
@@ -348,7 +349,8 @@ def test_fifty_runs_in_one_process_do_not_grow_memory():
     gc.collect()
     grown = (process.memory_info().rss - before) / 2**20
     assert (result.runs["status"] == "ok").all()
-    alive = [o for o in gc.get_objects() if isinstance(o, simulation.SparkModel)]
+    alive = [o for o in gc.get_objects()
+             if isinstance(o, simulation.SparkModel) and id(o) not in earlier]
     assert not alive, f"{len(alive)} finished models are still referenced"
     assert grown < 40, f"memory grew by {grown:.0f} MB over 50 runs"
 
