@@ -1,25 +1,37 @@
-"""Sweep throughput: the durable sweep on N local workers against a plain serial loop.
+"""Sweep throughput: the durable sweep on N local workers against plain loops of ``simulation.run``.
 
-Runs the baseline at 10 000 people (1 000 influencers, 365 days) ``--runs`` times
-(default 200), first as a plain loop of ``simulation.run`` in this process, then
-as ``--workers`` plain loops side by side in spawned processes (what the machine
-itself gives: on a small machine two busy cores run slower than one), then as
-a sweep (``simulation.sweep``: worker processes, journal, per-run Parquet)
-with the same seeds. Reports runs per minute for each, the overhead per worker
-against the serial loop (1 − sweep rate / (workers × serial rate)), the
-sweep's own overhead against the plain loops, and each worker's memory (RSS)
-sampled through the sweep.
+Runs the baseline at 10 000 people (1 000 influencers, 365 days) ``--runs``
+times (default 200) in each of three ways, in ``--rounds`` interleaved rounds
+(default 10) so that the machine's drift over minutes falls on all three alike:
 
-Usage: ``python benchmarks/sweep_bench.py [--runs 200] [--workers 2]``; the
-table is also written to ``results/sweep_bench.txt``.
+- **serial**: a plain loop of ``simulation.run`` in this process;
+- **plain**: ``--workers`` plain loops side by side in spawned processes,
+  which is what the machine itself gives (on a small shared machine two busy
+  cores each run slower than one);
+- **sweep**: ``simulation.sweep`` (seeds, dispatch, journal, per-run Parquet,
+  manifest) on ``--workers`` local worker processes.
+
+Both pools are started and warmed before the first round; their start-up is
+reported apart (it is paid once per session, not per run). Reports runs per
+minute, the overhead per worker against the serial loop
+(1 − sweep rate / (workers × serial rate)), split into the machine's own
+scaling (plain loops against serial) and the sweep's own overhead (sweep
+against plain loops), the CPU seconds per run of each (which, unlike wall
+time, show the sweep's extra work directly), and each sweep worker's memory
+(RSS) after every round, beside the plain loops' workers.
+
+Usage: ``python benchmarks/sweep_bench.py [--runs 200] [--workers 2] [--rounds 10]``;
+the table is also written to ``results/sweep_bench.txt``.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures as cf
+import multiprocessing
+import resource
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -31,7 +43,7 @@ SEED = 2026
 
 
 def serial(runs: int, first: int = 0, step: int = 1) -> float:
-    """Seconds for a plain loop of ``simulation.run`` over the sweep's seeds."""
+    """Seconds for a plain loop of ``simulation.run`` from replicate ``first`` by ``step``."""
     sys.path.insert(0, str(ROOT))
     import simulation
     from simulation.executors import run_seed
@@ -43,102 +55,144 @@ def serial(runs: int, first: int = 0, step: int = 1) -> float:
     return time.perf_counter() - started
 
 
-def plain_parallel(runs: int, workers: int) -> float:
-    """Seconds for ``workers`` plain loops side by side (the machine's own scaling, no sweep)."""
-    import multiprocessing
-
-    started = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        pool.starmap(serial, [(runs, k, workers) for k in range(workers)])
-    return time.perf_counter() - started
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User + system CPU seconds used so far by ``processes``."""
+    return sum(sum(p.cpu_times()[:2]) for p in processes)
 
 
-class WorkerMemory:
-    """Samples the RSS of this process's worker processes every two seconds.
-
-    Sparse on purpose: the sampling thread shares the cores with the sweep.
-    """
-
-    def __init__(self) -> None:
-        self.samples: dict[int, list[tuple[float, float]]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._kind: dict[int, bool] = {}
-
-    def __enter__(self) -> WorkerMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _is_worker(self, child: psutil.Process) -> bool:
-        if child.pid not in self._kind:  # not e.g. multiprocessing's resource tracker
-            self._kind[child.pid] = "spawn_main" in " ".join(child.cmdline())
-        return self._kind[child.pid]
-
-    def _watch(self) -> None:
-        me = psutil.Process()
-        while not self._stop.wait(2.0):
-            for child in me.children():
-                try:
-                    if not self._is_worker(child):
-                        continue
-                    rss = child.memory_info().rss / 2**20
-                except psutil.Error:
-                    continue
-                self.samples.setdefault(child.pid, []).append((time.perf_counter(), rss))
+def own_cpu() -> float:
+    """User + system CPU seconds used so far by this process."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
-def swept(runs: int, workers: int) -> tuple[float, WorkerMemory]:
-    """Seconds for the same runs as a durable sweep on ``workers`` processes."""
-    from simulation.designs import SweepSpec
-    from simulation.sweep import sweep
+class Plain:
+    """``workers`` spawned processes that each run a plain loop (no sweep machinery)."""
 
-    spec = SweepSpec.model_validate({
-        "name": "bench", "base": str(ROOT / "configs" / "baseline.toml"), "seed": SEED,
-        "replicates": runs, "set": SIZE, "parameters": {"horizon_days": [365]}})
-    with tempfile.TemporaryDirectory() as folder, WorkerMemory() as memory:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def __call__(self, runs: int) -> float:
+        """Seconds for ``runs`` runs split over the workers."""
         started = time.perf_counter()
-        result = sweep(spec, Path(folder) / "sweep", workers=workers, progress=False)
+        list(self.pool.map(serial, [runs] * self.workers, range(self.workers),
+                           [self.workers] * self.workers))
+        return time.perf_counter() - started
+
+    def processes(self) -> list[psutil.Process]:
+        """The worker processes."""
+        return [psutil.Process(pid) for pid in self.pool._processes]
+
+
+class Swept:
+    """Durable sweeps of the same runs on ``workers`` local processes (the pool stays warm)."""
+
+    def __init__(self, workers: int, folder: Path) -> None:
+        self.workers, self.folder, self.count = workers, folder, 0
+
+    def __call__(self, runs: int) -> float:
+        """Seconds for a sweep of ``runs`` replicates into a new folder."""
+        from simulation.designs import SweepSpec
+        from simulation.sweep import sweep
+
+        spec = SweepSpec.model_validate({
+            "name": "bench", "base": str(ROOT / "configs" / "baseline.toml"), "seed": SEED,
+            "replicates": runs, "set": SIZE, "parameters": {"horizon_days": [365]}})
+        self.count += 1
+        started = time.perf_counter()
+        result = sweep(spec, self.folder / f"sweep-{self.count}", workers=self.workers,
+                       progress=False)
         seconds = time.perf_counter() - started
         assert (result.runs["status"] == "ok").all() and len(result.runs) == runs
-    return seconds, memory
+        return seconds
+
+    def processes(self) -> list[psutil.Process]:
+        """The worker processes of the kept local pool."""
+        from simulation.executors import _LOCAL_POOLS
+
+        return [psutil.Process(pid) for pid in _LOCAL_POOLS[self.workers]._processes]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args(argv)
+    per_round = args.runs // args.rounds
+    runs = per_round * args.rounds
 
-    serial_s = serial(args.runs)
-    plain_s = plain_parallel(args.runs, args.workers)
-    sweep_s, memory = swept(args.runs, args.workers)
-    serial_rate, sweep_rate = 60 * args.runs / serial_s, 60 * args.runs / sweep_s
-    plain_rate = 60 * args.runs / plain_s
-    overhead = 1 - sweep_rate / (args.workers * serial_rate)
-    own = 1 - sweep_rate / plain_rate
+    folder = tempfile.TemporaryDirectory()
+    plain, swept = Plain(args.workers), Swept(args.workers, Path(folder.name))
+    started = time.perf_counter()
+    plain(args.workers)  # start and warm: one run per worker
+    plain_start = time.perf_counter() - started
+    started = time.perf_counter()
+    swept(args.workers)
+    sweep_start = time.perf_counter() - started
+    plain_procs, sweep_procs = plain.processes(), swept.processes()
+
+    wall = {"serial": 0.0, "plain": 0.0, "sweep": 0.0}
+    cpu = {"serial": 0.0, "plain": 0.0, "sweep workers": 0.0, "sweep driver": 0.0}
+    own_by_round, cpu_by_round = [], []
+    rss = {(kind, k): [p.memory_info().rss / 2**20]
+           for kind, procs in (("sweep", sweep_procs), ("plain", plain_procs))
+           for k, p in enumerate(procs)}
+    for _ in range(args.rounds):
+        before = own_cpu()
+        seconds = {"serial": serial(per_round)}
+        cpu["serial"] += own_cpu() - before
+        before = cpu_seconds(plain_procs)
+        seconds["plain"] = plain(per_round)
+        plain_cpu = cpu_seconds(plain_procs) - before
+        before, before_driver = cpu_seconds(sweep_procs), own_cpu()
+        seconds["sweep"] = swept(per_round)
+        workers_cpu, driver_cpu = cpu_seconds(sweep_procs) - before, own_cpu() - before_driver
+        cpu["plain"] += plain_cpu
+        cpu["sweep workers"] += workers_cpu
+        cpu["sweep driver"] += driver_cpu
+        cpu_by_round.append((workers_cpu + driver_cpu) / plain_cpu - 1)
+        for key, value in seconds.items():
+            wall[key] += value
+        own_by_round.append(1 - seconds["plain"] / seconds["sweep"])
+        for kind, procs in (("sweep", sweep_procs), ("plain", plain_procs)):
+            for k, p in enumerate(procs):
+                rss[kind, k].append(p.memory_info().rss / 2**20)
+    plain.pool.shutdown()
+    folder.cleanup()
+
+    rate = {key: 60 * runs / seconds for key, seconds in wall.items()}
+    overhead = 1 - rate["sweep"] / (args.workers * rate["serial"])
+    machine = 1 - rate["plain"] / (args.workers * rate["serial"])
+    own = 1 - rate["sweep"] / rate["plain"]
+    per_run = {key: seconds / runs for key, seconds in cpu.items()}
+    sweep_cpu = per_run["sweep workers"] + per_run["sweep driver"]
     lines = [
-        f"sweep throughput: {args.runs} runs of the baseline at 10,000 people x 1,000 "
-        f"influencers x 365 d",
-        f"  serial loop of simulation.run:     {serial_s:7.1f} s  {serial_rate:6.1f} runs/min",
-        f"  {args.workers} plain loops side by side:        {plain_s:7.1f} s  "
-        f"{plain_rate:6.1f} runs/min  (the machine's own scaling)",
-        f"  sweep on {args.workers} local workers:         {sweep_s:7.1f} s  "
-        f"{sweep_rate:6.1f} runs/min",
+        f"sweep throughput: {runs} runs of the baseline at 10,000 people x 1,000 influencers "
+        f"x 365 d, {args.workers} workers, {args.rounds} interleaved rounds of {per_round}",
+        f"  serial loop of simulation.run:  {wall['serial']:7.1f} s  {rate['serial']:6.1f} runs/min"
+        f"  {per_run['serial']:.3f} CPU s/run",
+        f"  {args.workers} plain loops side by side:     {wall['plain']:7.1f} s  "
+        f"{rate['plain']:6.1f} runs/min  {per_run['plain']:.3f} CPU s/run",
+        f"  sweep on {args.workers} local workers:      {wall['sweep']:7.1f} s  "
+        f"{rate['sweep']:6.1f} runs/min  {per_run['sweep workers']:.3f} CPU s/run in workers"
+        f" + {per_run['sweep driver']:.3f} in the driver",
         f"  overhead per worker against the serial loop: {overhead:.1%} "
-        f"(1 - sweep rate / ({args.workers} x serial rate))",
-        f"  the sweep's own overhead (against {args.workers} plain loops): {own:.1%} "
-        "(seeds, dispatch, journal, Parquet, manifest; both include starting the workers)",
+        f"(1 - sweep rate / ({args.workers} x serial rate)), of which",
+        f"    the machine's own scaling ({args.workers} plain loops against serial): {machine:.1%}",
+        f"    the sweep's own overhead (sweep against {args.workers} plain loops): {own:.1%} "
+        f"(by round: {', '.join(f'{x:.1%}' for x in own_by_round)})",
+        f"    the sweep's extra CPU per run against the plain loops: "
+        f"{sweep_cpu / per_run['plain'] - 1:.1%} "
+        f"(by round: {', '.join(f'{x:.1%}' for x in cpu_by_round)})",
+        f"  starting the workers (once, not in the rates): plain {plain_start:.1f} s, "
+        f"sweep {sweep_start:.1f} s (with its first {args.workers} runs)",
     ]
-    workers = {pid: s for pid, s in memory.samples.items() if len(s) >= 5}
-    for k, samples in enumerate(workers.values()):
-        tenth, half = samples[len(samples) // 10][1], samples[len(samples) // 2][1]
-        peak = max(rss for _, rss in samples)
-        lines.append(f"  worker {k}: RSS {tenth:.0f} MB after a tenth of the sweep, {half:.0f} MB "
-                     f"at half, {samples[-1][1]:.0f} MB at the end (peak {peak:.0f} MB)")
+    for (kind, k), samples in rss.items():
+        lines.append(f"  {kind} worker {k}: RSS after each round (MB): "
+                     + " ".join(f"{x:.0f}" for x in samples[1:])
+                     + f" (after warm-up {samples[0]:.0f})")
     text = "\n".join(lines)
     print(text)
     (ROOT / "results").mkdir(exist_ok=True)

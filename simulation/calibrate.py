@@ -69,8 +69,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,7 +78,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .config import Config, ConfigError, load_config
+from .config import Config, ConfigError, get_dotted, load_config
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -273,22 +271,16 @@ class Calibration:
         """Write calibration.json, history.csv and fit.png atomically; returns the folder."""
         import matplotlib.pyplot as plt
 
-        from .run import _replace_dir
+        from .run import staged_folder
 
         out = check_calibration_dir(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
+        with staged_folder(out) as staging:
             (staging / "calibration.json").write_text(
                 json.dumps(self.to_dict(), indent=2, default=float) + "\n")
             self.history.to_csv(staging / "history.csv", index=False)
             figure = self.figure()
             figure.savefig(staging / "fit.png", dpi=110)
             plt.close(figure)
-            _replace_dir(staging, out)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         return out
 
 
@@ -597,7 +589,8 @@ def calibrate(
             integer.append(False)
             continue
         low, high = bounds[key]
-        whole = isinstance(_lookup(raw, key), int) and not isinstance(_lookup(raw, key), bool)
+        default = get_dotted(raw, key)
+        whole = isinstance(default, int) and not isinstance(default, bool)
         integer.append(whole)
         for value in (low, high):  # an unknown key or a bound outside the allowed range
             try:
@@ -805,18 +798,6 @@ def _check_bounds(key: str, bounds: Any) -> tuple[float, float]:
         raise ConfigError(f"--fit {key}={low:g}:{high:g}: days per period must be > 0")
     return low, high
 
-
-def _lookup(raw: Any, key: str) -> Any:
-    """The value at a dotted key of a dumped config, or None if absent."""
-    node = raw
-    for part in key.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node
 
 
 def _region_box(history: pd.DataFrame, keys: Sequence[str], factor: float,

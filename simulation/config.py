@@ -356,6 +356,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return raw
 
 
+def get_dotted(raw: Any, key: str) -> Any:
+    """The value at ``a.b.0.c`` in nested mappings/lists (a dumped config), or None if absent."""
+    node = raw
+    for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
 def _set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
     """Set ``a.b.0.c`` in nested dicts/lists, creating sections that are absent."""
     parts = key.split(".")

@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from .compare import paired_table
-from .config import Config, ConfigError, load_config
+from .config import Config, ConfigError, get_dotted, load_config
 from .executors import run_seed
 from .metrics import SUMMARY_KEYS
 
@@ -312,7 +312,7 @@ def optimise(
         raise ConfigError(f"budget = {budget!r}: must be a number of dollars >= 0, or None")
     specs = _levers(levers, start_config)
     raw_start = start_config.model_dump(mode="json", exclude_none=True)
-    start = {lever.key: _lookup(raw_start, lever.key) for lever in specs}
+    start = {lever.key: get_dotted(raw_start, lever.key) for lever in specs}
     fresh_replicates = fresh_replicates or max(10, 2 * replicates)
 
     def score(rows: pd.DataFrame) -> pd.Series:
@@ -512,7 +512,7 @@ def _levers(levers: Mapping[str, Any], config: Config) -> list[Lever]:
             if not low < high:
                 raise ConfigError(f"{where}: low must be below high; allowed: (low, high) "
                                   "with low < high")
-            current = _lookup(raw, key)
+            current = get_dotted(raw, key)
             integer = (isinstance(current, int) and not isinstance(current, bool)) or (
                 current is None and all(isinstance(v, int) for v in spec))
             if integer:
@@ -531,18 +531,6 @@ def _levers(levers: Mapping[str, Any], config: Config) -> list[Lever]:
         specs.append(lever)
     return specs
 
-
-def _lookup(raw: Any, key: str) -> Any:
-    """The value at a dotted key of a config mapping, or None when absent."""
-    node = raw
-    for part in key.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, Mapping) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node
 
 
 def _plain(value: Any) -> Any:

@@ -394,6 +394,18 @@ def band_figure(
 # --- influencers by tier ----------------------------------------------------------------
 
 
+def _platform_panels(
+    frame: pd.DataFrame, by: str | None, platform: str | Sequence[str] | None
+) -> tuple[pd.DataFrame, list[tuple[object, object, pd.DataFrame]], bool]:
+    """The chosen platforms' rows, the panels (group, platform, rows), and if several platforms."""
+    if platform is not None:
+        wanted = [platform] if isinstance(platform, str) else list(platform)
+        frame = frame[frame["platform"].isin(wanted)]
+    panels = [(group, plat, rows) for group, group_rows in _groups(frame, by)
+              for plat, rows in group_rows.groupby("platform", sort=False)]
+    return frame, panels, frame["platform"].nunique() > 1
+
+
 def tier_figure(
     tiers: pd.DataFrame,
     *,
@@ -418,13 +430,7 @@ def tier_figure(
         title: the figure's title.
         ax: draw into this axes (when there is one panel).
     """
-    frame = tiers
-    if platform is not None:
-        wanted = [platform] if isinstance(platform, str) else list(platform)
-        frame = frame[frame["platform"].isin(wanted)]
-    platforms = list(dict.fromkeys(frame["platform"]))
-    panels = [(group, plat, rows) for group, group_rows in _groups(frame, by)
-              for plat, rows in group_rows.groupby("platform", sort=False)]
+    frame, panels, several = _platform_panels(tiers, by, platform)
     figure, axes = _panels(len(panels), ax, sharey=sharey)
     for (group, plat, rows), panel in zip(panels, axes, strict=True):
         for t, tier in enumerate(TIERS):
@@ -437,7 +443,7 @@ def tier_figure(
                 members = band_quantiles(tier_rows, "joined", (0.5,))[0.5]
                 panel.plot(members.index, members, color=TIER_COLORS[t], lw=1.0, ls="--",
                         label=f"{tier} joined")
-        name = _name(group, plat, len(platforms) > 1) or str(plat)
+        name = _name(group, plat, several) or str(plat)
         _finish(panel, f"Influencers by tier: {name}", "day", "influencers")
     _suptitle(figure, title)
     return figure
@@ -470,13 +476,7 @@ def spend_figure(
         title: the figure's title.
         ax: draw into this axes (when there is one panel).
     """
-    frame = timeseries
-    if platform is not None:
-        wanted = [platform] if isinstance(platform, str) else list(platform)
-        frame = frame[frame["platform"].isin(wanted)]
-    platforms = list(dict.fromkeys(frame["platform"]))
-    panels = [(group, plat, rows) for group, group_rows in _groups(frame, by)
-              for plat, rows in group_rows.groupby("platform", sort=False)]
+    frame, panels, several = _platform_panels(timeseries, by, platform)
     used = [c for c in SPEND_COLUMNS if (frame[c] > 0).any()] or ["spend_flat_fee"]
     figure, axes = _panels(len(panels), ax, sharey=sharey)
     for (group, plat, rows), panel in zip(panels, axes, strict=True):
@@ -485,7 +485,7 @@ def spend_figure(
         colours = [SCHEME_COLORS[SPEND_COLUMNS.index(c)] for c in used]
         panel.stackplot(values.index, *(values[c] for c in used), colors=colours, alpha=0.85,
                      labels=[c.removeprefix("spend_").replace("_", " ") for c in used])
-        name = _name(group, plat, len(platforms) > 1) or str(plat)
+        name = _name(group, plat, several) or str(plat)
         _finish(panel, f"Spend by scheme: {name}", "day",
                 "cumulative spend (thousand $)" if cumulative else "spend ($/day)",
                 legend=False)

@@ -14,8 +14,6 @@ Writes into ``DIR/report/`` (atomically, like every output):
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ConfigError
-from .run import _replace_dir
+from .run import staged_folder
 from .sensitivity import analyse, metric_column
 from .sweep import FIXED_COLUMNS, STATUS_COLUMNS, SweepResult, load_sweep
 
@@ -82,10 +80,8 @@ def write_report(
                            platform or spec.report.platform)
     chosen_platform = column.split(".", 1)[0] if "." in column else None
     target = Path(out) if out is not None else result.path / "report"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     report = Report(target, summary_table(result))
-    try:
+    with staged_folder(target) as staging:
         report.summary.to_csv(staging / "summary.csv", index=False)
         report.files.append("summary.csv")
         figures = {}
@@ -106,10 +102,6 @@ def write_report(
             figure.savefig(staging / name, dpi=110)
             plt.close(figure)
             report.files.append(name)
-        _replace_dir(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return report
 
 

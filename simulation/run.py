@@ -13,7 +13,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,9 +95,7 @@ def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
     from .plots import adoption_figure
 
     out = check_output_dir(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged_folder(out) as staging:
         result.timeseries.to_csv(staging / "timeseries.csv", index=False)
         (staging / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
         (staging / "config.toml").write_text(result.config.to_toml())
@@ -104,11 +103,24 @@ def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
                                  n_people=result.config.population.followers)
         figure.savefig(staging / "adoption.png", dpi=110)
         plt.close(figure)
-        _replace_dir(staging, out)
+    return out
+
+
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """A new folder beside ``target`` to write into; it replaces ``target`` when the block ends.
+
+    If the block raises (or is interrupted) the new folder is removed and
+    ``target`` is left as it was: readers never see a half-written folder.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+        _replace_dir(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out
 
 
 def _replace_dir(new: Path, target: Path) -> None:
