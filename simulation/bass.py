@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -349,6 +348,8 @@ def fit_bass(
     def jacobian(x: np.ndarray) -> np.ndarray:
         shape, d_p, d_q = _shape_grad(x[0], x[1], t, method)
         return np.column_stack([x[2] * d_p, x[2] * d_q, shape])
+
+    from scipy.optimize import least_squares  # SciPy's optimisers only when fitting (import time)
 
     result = least_squares(
         residuals, x0, jac=jacobian, bounds=([P_FLOOR, 0.0, m_floor], [np.inf, np.inf, np.inf]),

@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .config import Config, ConfigError, load_config
 from .metrics import SUMMARY_KEYS
@@ -241,6 +240,8 @@ def t_interval(values: Sequence[float] | np.ndarray, level: float = 0.95
     mean = float(np.mean(values))
     if n == 1:
         return mean, np.nan, np.nan
+    from scipy import stats  # scipy.stats only when needed (import time)
+
     spread = float(np.std(values, ddof=1))
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * spread / np.sqrt(n)
     return mean, mean - half, mean + half
