@@ -120,6 +120,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args(argv)
+    if args.workers < 1 or args.rounds < 1 or args.runs < args.rounds * args.workers:
+        parser.error(f"--runs {args.runs} --workers {args.workers} --rounds {args.rounds}: "
+                     "allowed: workers >= 1, rounds >= 1, runs >= rounds x workers")
     per_round = args.runs // args.rounds
     runs = per_round * args.rounds
 

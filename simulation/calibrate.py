@@ -799,7 +799,6 @@ def _check_bounds(key: str, bounds: Any) -> tuple[float, float]:
     return low, high
 
 
-
 def _region_box(history: pd.DataFrame, keys: Sequence[str], factor: float,
                 lows: np.ndarray, highs: np.ndarray, widen: float = 3.0
                 ) -> tuple[np.ndarray, np.ndarray]:

@@ -298,7 +298,6 @@ def _parts(series: pd.DataFrame, runs: pd.DataFrame, platform: str) -> pd.DataFr
     })
 
 
-
 def _counterfactual(plan: Config, without: Any) -> tuple[Config, str]:
     """The counterfactual config and its name in words."""
     if isinstance(without, Config):

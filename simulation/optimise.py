@@ -532,7 +532,6 @@ def _levers(levers: Mapping[str, Any], config: Config) -> list[Lever]:
     return specs
 
 
-
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 

@@ -430,7 +430,7 @@ def tier_figure(
         title: the figure's title.
         ax: draw into this axes (when there is one panel).
     """
-    frame, panels, several = _platform_panels(tiers, by, platform)
+    _, panels, several = _platform_panels(tiers, by, platform)
     figure, axes = _panels(len(panels), ax, sharey=sharey)
     for (group, plat, rows), panel in zip(panels, axes, strict=True):
         for t, tier in enumerate(TIERS):
