@@ -10,8 +10,9 @@ The public API (fixed; other tools script against it):
 from .bass import BassFit, bass_share, fit_bass
 from .calibrate import Calibration, calibrate
 from .compare import compare
-from .config import Config, ConfigError, load_config
+from .config import Config, load_config
 from .decompose import decompose
+from .errors import ConfigError
 from .metrics import COLUMNS, SUMMARY_KEYS
 from .model import SparkModel
 from .optimise import optimise

@@ -78,7 +78,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .config import Config, ConfigError, get_dotted, load_config
+from .config import (
+    Config,
+    ConfigError,
+    check_input_file,
+    check_seed,
+    get_dotted,
+    load_config,
+)
+from .executors import check_workers_option
+from .folders import check_output_folder, staged_folder
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -267,14 +276,16 @@ class Calibration:
                         f"R² = {self.r2:.3f}", fontsize=10)
         return figure
 
-    def write(self, out_dir: str | Path) -> Path:
-        """Write calibration.json, history.csv and fit.png atomically; returns the folder."""
+    def write(self, out_dir: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+        """Write calibration.json, history.csv and fit.png atomically; returns the folder.
+
+        The folder must be new, empty or an earlier calibration's, and may not hold
+        ``inputs`` (the data file, the config).
+        """
         import matplotlib.pyplot as plt
 
-        from .run import staged_folder
-
-        out = check_calibration_dir(out_dir)
-        with staged_folder(out) as staging:
+        out = check_output_folder(out_dir, "calibration", inputs=inputs)
+        with staged_folder(out, "calibration") as staging:
             (staging / "calibration.json").write_text(
                 json.dumps(self.to_dict(), indent=2, default=float) + "\n")
             self.history.to_csv(staging / "history.csv", index=False)
@@ -282,21 +293,6 @@ class Calibration:
             figure.savefig(staging / "fit.png", dpi=110)
             plt.close(figure)
         return out
-
-
-def check_calibration_dir(out_dir: str | Path) -> Path:
-    """The folder to write to, if new, empty or an earlier calibration's; else ConfigError."""
-    out = Path(out_dir).resolve()
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {str(out_dir)!r}: exists and is not a folder")
-    if out.is_dir():
-        others = sorted(p.name for p in out.iterdir() if p.name not in CALIBRATION_FILES)
-        if others or out == Path.cwd().resolve():
-            what = (f"it holds other files: {', '.join(others[:5])}" if others
-                    else "it is the working folder")
-            raise ConfigError(f"--out {str(out_dir)!r}: {what}; allowed: a new or empty "
-                              "folder, or one an earlier calibration wrote")
-    return out
 
 
 # --- observed data -------------------------------------------------------------
@@ -317,9 +313,7 @@ def read_observed(source: Any, *, cumulative: bool = False, target: str = "adopt
     if isinstance(source, (str, Path)):
         path = Path(source)
         where = f"data file {str(path)!r}"
-        if not path.is_file():
-            raise ConfigError(f"{where} not found (expected a CSV with a time column and "
-                              "one value column)")
+        check_input_file(path, "data file", "a CSV with a time column and one value column")
         try:
             frame = pd.read_csv(path)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
@@ -566,8 +560,8 @@ def calibrate(
             raise ConfigError(f"{name} = {value!r}: must be an integer >= {least}")
     if not 0 < level < 1:
         raise ConfigError(f"level = {level!r}: must be between 0 and 1")
-    if seed is None or int(seed) < 0:
-        raise ConfigError(f"seed = {seed!r}: must be a non-negative integer")
+    check_seed(seed)
+    check_workers_option(workers, "workers")
     if scale is not None and not (np.isfinite(scale) and scale > 0):
         raise ConfigError(f"scale = {scale!r}: must be a positive number (data units per "
                           "simulated person), or None to fit it")

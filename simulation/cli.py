@@ -4,23 +4,39 @@ Commands: ``run`` (one config), ``sweep`` (many runs from a sweep file, resumabl
 ``report`` (summary and figures of a sweep folder), ``calibrate`` (fit config
 parameters to an observed series).
 
-Exit codes: 0 done; 2 bad input (config, sweep file, override or
-arguments), with one message on stderr and nothing written; 1 the output
-folder cannot be written; 3 a sweep finished but some runs failed (they are
-recorded with their errors in runs.parquet); 130 interrupted (a sweep keeps
-what finished: rerun the same command to resume).
+Exit codes (``simulation.errors``), each with one line on stderr:
+
+- 0 done;
+- 1 the machine failed the run: the output cannot be written, memory ran
+  out, or a Dask cluster lost every worker (a sweep keeps what finished);
+- 2 bad input (config, sweep file, data, override, argument, or an output
+  folder that is not the tool's to replace), with nothing written;
+- 3 a sweep ended with runs failed or missing (recorded in runs.parquet;
+  rerun the same command to retry them);
+- 130 interrupted by Ctrl-C, 143 by SIGTERM (a sweep keeps what finished:
+  rerun the same command to resume).
+
+Heavy modules are imported inside the commands, so Ctrl-C even during
+start-up ends with one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
-from .config import ConfigError, load_config, parse_override
-
-EXIT_USAGE = 2
-EXIT_RUNS_FAILED = 3
+from .errors import (
+    EXIT_ENVIRONMENT,
+    EXIT_INTERRUPTED,
+    EXIT_RUNS_FAILED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    ConfigError,
+    Terminated,
+    WorkersLost,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="local worker processes (default: every core; 1 = this process)")
     sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+    sweep.add_argument("--worker-timeout", type=float, default=None, metavar="SECONDS",
+                       help="with --scheduler: stop after this long with no worker at all "
+                       "(default 120; finished runs are kept)")
     sweep.add_argument("--force", action="store_true",
                        help="discard results in --out that belong to a different sweep")
     sweep.add_argument("--no-progress", dest="progress", action="store_false",
@@ -87,38 +106,56 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    command = {"run": _run, "sweep": _sweep, "report": _report,
-               "calibrate": _calibrate}[args.command]
+    signal.signal(signal.SIGTERM, _terminate)
+    command = None
     try:
-        return command(args)
+        args = build_parser().parse_args(argv)
+        command = args.command
+        return {"run": _run, "sweep": _sweep, "report": _report,
+                "calibrate": _calibrate}[command](args)
     except ConfigError as err:
-        print(f"sparksim: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        if args.command == "sweep":
-            print("sparksim: interrupted; finished runs are kept: rerun the same command "
-                  "to resume", file=sys.stderr)
-        else:
-            print("sparksim: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return _fail(str(err), EXIT_USAGE)
+    except KeyboardInterrupt as err:
+        how = "terminated" if isinstance(err, Terminated) else "interrupted"
+        code = EXIT_TERMINATED if isinstance(err, Terminated) else EXIT_INTERRUPTED
+        if command == "sweep":
+            return _fail(f"{how}; finished runs are kept: rerun the same command to resume",
+                         code)
+        return _fail(f"{how}; nothing was written", code)
+    except WorkersLost as err:
+        return _fail(f"{err}; finished runs are kept: start workers and rerun the same "
+                     "command to resume", EXIT_ENVIRONMENT)
+    except MemoryError:
+        return _fail("out of memory; lower population.followers (or run fewer workers)",
+                     EXIT_ENVIRONMENT)
     except OSError as err:  # the output folder cannot be written: not a config problem
-        print(f"sparksim: cannot write {err.filename or 'the output'}: {err.strerror}",
-              file=sys.stderr)
-        return 1
+        return _fail(f"cannot write {err.filename or 'the output'}: {err.strerror or err}",
+                     EXIT_ENVIRONMENT)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"sparksim: {message}", file=sys.stderr)
+    return code
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .run import check_output_dir, run
+    from .config import check_seed, load_config, parse_override
+    from .folders import check_output_folder
+    from .run import run
 
-    if args.seed is not None and args.seed < 0:
-        raise ConfigError(f"--seed = {args.seed}: must be a non-negative integer")
+    if args.seed is not None:
+        check_seed(args.seed)
     overrides = dict(parse_override(text) for text in args.overrides)
     config = load_config(args.config, overrides)
+    inputs = [args.config, *([config.network.social.path] if config.network.social.path else [])]
     out = Path(args.out) if args.out else Path("results") / config.name
-    check_output_dir(out)  # before the run: fail fast, and never clobber a user's folder
+    check_output_folder(out, "run", inputs=inputs)  # before the run: fail fast
     result = run(config, seed=args.seed)
-    result.write(out)
+    result.write(out, inputs=inputs)
     print(f"{config.name}: {config.population.followers:,} people, "
           f"{config.population.influencers:,} influencers, {config.horizon_days} days, "
           f"seed {result.seed}")
@@ -137,22 +174,30 @@ def _sweep(args: argparse.Namespace) -> int:
     from .sweep import sweep
 
     spec = load_sweep_spec(args.sweep_file)
+    if args.worker_timeout is not None and args.scheduler is None:
+        raise ConfigError("--worker-timeout: applies to a Dask cluster only; allowed with "
+                          "--scheduler ADDRESS")
     started = time.perf_counter()
+    timeout = {} if args.worker_timeout is None else {"worker_timeout": args.worker_timeout}
     result = sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler,
-                   force=args.force, progress=args.progress)
+                   force=args.force, progress=args.progress, **timeout)
     runs = result.runs
     failed = runs[runs["status"] != "ok"]
     manifest = result.manifest
-    print(f"{spec.name}: {len(runs)} of {manifest['runs_planned']} runs done "
-          f"({len(failed)} failed) in {time.perf_counter() - started:.1f} s on "
-          f"{manifest.get('executor', '?')}")
+    planned = manifest["runs_planned"]
+    done = len(runs) - len(failed)
+    print(f"{spec.name}: {done} of {planned} runs done ({len(failed)} failed) in "
+          f"{time.perf_counter() - started:.1f} s on {manifest.get('executor', '?')}")
     print(f"wrote {result.path}/ (runs.parquet, timeseries/, manifest.json); "
           f"next: sparksim report {result.path}")
     if len(failed):
         first = failed.iloc[0]
-        print(f"sparksim: {len(failed)} runs failed, e.g. run {first['run_id']}: "
-              f"{first['error']}", file=sys.stderr)
-        return EXIT_RUNS_FAILED
+        return _fail(f"{len(failed)} runs failed, e.g. run {first['run_id']}: "
+                     f"{first['error']}; rerun the same command to retry them",
+                     EXIT_RUNS_FAILED)
+    if done < planned:
+        return _fail(f"{planned - done} of {planned} runs are missing; rerun the same "
+                     "command to run them", EXIT_RUNS_FAILED)
     return 0
 
 
@@ -169,19 +214,23 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import calibrate, check_calibration_dir, parse_fit
+    from .calibrate import calibrate, parse_fit
+    from .config import check_seed, load_config, parse_override
+    from .executors import check_workers_option
+    from .folders import check_output_folder
 
-    if args.seed < 0:
-        raise ConfigError(f"--seed = {args.seed}: must be a non-negative integer")
+    check_seed(args.seed)
+    check_workers_option(args.workers)
     fits = dict(parse_fit(text) for text in args.fits)
     overrides = dict(parse_override(text) for text in args.overrides)
     config = load_config(args.config, overrides)
+    inputs = [args.data, args.config]
     out = Path(args.out) if args.out else Path("results") / f"{config.name}-calibration"
-    check_calibration_dir(out)  # before the runs: fail fast, and never clobber other files
+    check_output_folder(out, "calibration", inputs=inputs)  # before the runs: fail fast
     result = calibrate(args.data, config, fits, args.target, cumulative=args.cumulative,
                        days_per_period=args.days_per_period, replicates=args.replicates,
                        trials=args.trials, seed=args.seed, workers=args.workers)
-    result.write(out)
+    result.write(out, inputs=inputs)
     print(result.summary())
     print(f"wrote {out}/ (calibration.json, history.csv, fit.png)")
     return 0

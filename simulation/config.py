@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,22 +25,25 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from .errors import ConfigError
 from .payouts import Phase, Section, Tier
 
+MAX_SEED = 2**63 - 1
+"""The largest run seed: TOML integers are signed 64-bit, and the resolved config stores it."""
+MAX_PEOPLE = 2**31 - 1
+"""Person ids are int32 (half the memory of int64 in every graph index)."""
 MAX_POST_ALLOCATIONS = 3_000
 """Most (posts per platform) combinations an influencer weighs each day: the
 decision table is influencers × combinations, so this bounds its memory."""
-
-
-class ConfigError(ValueError):
-    """A user error in a config file or an override. The message says it all."""
 
 
 class Population(Section):
     """Who is simulated."""
 
     followers: int = Field(
-        100_000, ge=1, description="people simulated (followers); vectorised, so millions are fine"
+        100_000, ge=1, le=MAX_PEOPLE,
+        description="people simulated (followers); vectorised, so millions are fine; "
+        "person ids are int32"
     )
     influencers: int = Field(
         1_000, ge=0, description="influencers (mesa agents); 0 gives the Bass model"
@@ -246,7 +250,8 @@ class Config(Section):
         "run", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100,
         description="names the output folder results/<name>/: letters, digits, '.', '_', '-'",
     )
-    seed: int = Field(0, ge=0, description="run seed; every random stream derives from it")
+    seed: int = Field(0, ge=0, le=MAX_SEED,
+                      description="run seed; every random stream derives from it")
     horizon_days: int = Field(365, ge=1, description="days simulated; platforms launch at day 0")
     population: Population = Field(default_factory=Population)
     network: Network = Field(default_factory=Network)
@@ -290,6 +295,15 @@ class Config(Section):
     def to_toml(self) -> str:
         """The resolved config as TOML (every value, defaults included)."""
         return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
+
+
+def check_seed(seed: object) -> int:
+    """A run seed as an int, or a ConfigError: a whole number in 0..2**63-1 (TOML's range)."""
+    whole = isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
+    if not whole or not 0 <= int(seed) <= MAX_SEED:
+        raise ConfigError(f"seed = {seed!r}: must be a whole number in 0..{MAX_SEED} "
+                          "(2**63 - 1, the largest TOML integer)")
+    return int(seed)
 
 
 # --- loading ---------------------------------------------------------------
@@ -341,9 +355,16 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def check_input_file(path: Path, what: str, expected: str) -> None:
+    """A ConfigError unless ``path`` is an existing file (a folder is named as one)."""
+    if path.is_dir():
+        raise ConfigError(f"{what} {str(path)!r} is a folder, not a file (expected {expected})")
     if not path.is_file():
-        raise ConfigError(f"config file {str(path)!r} not found (expected a .toml file)")
+        raise ConfigError(f"{what} {str(path)!r} not found (expected {expected})")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    check_input_file(path, "config file", "a .toml file")
     try:
         raw = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as err:
@@ -402,8 +423,14 @@ def _describe(err: ValidationError, root: type[BaseModel] | None = None,
               what: str = "config") -> str:
     """One message per problem: key, value given, what is allowed."""
     lines = []
-    for problem in err.errors():
-        key = ".".join(str(p) for p in problem["loc"]) or "(top level)"
+    problems = err.errors()
+    # a value that fits no member of a union (a list, or a range) gets one error per
+    # member; the member's own rule (a value error) says more than "should be a list"
+    tagged = {_plain_key(p["loc"]) for p in problems if p["type"] == "value_error"}
+    problems = [p for p in problems if p["type"] == "value_error"
+                or _plain_key(p["loc"]) not in tagged]
+    for problem in problems:
+        key = _plain_key(problem["loc"]) or "(top level)"
         given = problem.get("input")
         if problem["type"] == "extra_forbidden":
             allowed = _allowed_keys(problem["loc"][:-1], root or Config)
@@ -414,6 +441,11 @@ def _describe(err: ValidationError, root: type[BaseModel] | None = None,
             message = problem["msg"].removeprefix("Value error, ")
             lines.append(f"{key} = {given!r}: {message}")
     return f"invalid {what}: " + "; ".join(lines)
+
+
+def _plain_key(loc: tuple[Any, ...]) -> str:
+    """A dotted key from an error location, without pydantic's union tags (``list[any]``)."""
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p))
 
 
 def _allowed_keys(loc: tuple[Any, ...], root: type[BaseModel]) -> str:

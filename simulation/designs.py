@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
-from .config import Config, ConfigError, _describe, load_config
+from .config import Config, ConfigError, _describe, check_input_file, load_config
 from .executors import run_seed
 from .payouts import Section
 
@@ -100,6 +100,7 @@ class SweepSpec(Section):
 
     _folder: Path = PrivateAttr(default_factory=Path.cwd)
     _text: str = PrivateAttr("")
+    _path: Path | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _parameters_fit_the_design(self) -> SweepSpec:
@@ -119,6 +120,14 @@ class SweepSpec(Section):
             raise ValueError(f"report.heatmap = {self.report.heatmap}: both must be parameters "
                              f"(allowed: {', '.join(self.parameters)})")
         return self
+
+    @property
+    def inputs(self) -> list[Path]:
+        """The files this sweep reads (its file and base config), which its output may not hold."""
+        found = [self._path] if self._path is not None else []
+        if self.base is not None:
+            found.append(self._folder / self.base)
+        return found
 
     @property
     def source_text(self) -> str:
@@ -203,8 +212,7 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
         ConfigError: one message naming the key, the value and what is allowed.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"sweep file {str(path)!r} not found (expected a .toml file)")
+    check_input_file(path, "sweep file", "a .toml file")
     try:
         text = path.read_text()
         raw = tomllib.loads(text)
@@ -219,4 +227,5 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
         raise ConfigError(_describe(err, SweepSpec, "sweep file")) from None
     spec._folder = path.resolve().parent
     spec._text = text
+    spec._path = path
     return spec

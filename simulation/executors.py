@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -26,6 +27,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .errors import ConfigError, WorkersLost
+
+WORKER_TIMEOUT = 120.0
+"""Seconds a Dask cluster may have no worker at all before a batch stops (exit 1, what
+finished kept). Long enough for a worker to restart; short enough that nobody waits
+forever on a cluster that is gone."""
+POLL_SECONDS = 2.0
+"""How often a batch waiting on a Dask cluster checks that it still has workers."""
 
 RunFunction = Callable[[Mapping[str, Any], int], Mapping[str, float]]
 """A stand-in for the model, ``function(parameters, seed) -> {metric: value}``, used
@@ -113,8 +123,6 @@ def _plain(value: Any) -> Any:
 
 
 def _describe(err: BaseException) -> str:
-    from .config import ConfigError
-
     if isinstance(err, ConfigError):
         return str(err)
     where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
@@ -194,6 +202,26 @@ class Pool:
 
     workers: int = 1
     client: Any = None  # a dask.distributed.Client
+    worker_timeout: float = WORKER_TIMEOUT
+    _no_workers_since: float | None = None
+
+    def check_workers(self) -> None:
+        """Raise WorkersLost once a Dask cluster has had no worker for ``worker_timeout`` s."""
+        if self.client is None:
+            return
+        try:
+            alive = len(self.client.nthreads()) > 0
+        except Exception:  # the scheduler itself is gone: no worker can come back
+            alive = False
+        now = time.monotonic()
+        if alive:
+            self._no_workers_since = None
+        elif self._no_workers_since is None:
+            self._no_workers_since = now
+        elif now - self._no_workers_since >= self.worker_timeout:
+            raise WorkersLost(
+                f"the Dask cluster at {self.client.scheduler.address} has had no worker for "
+                f"{self.worker_timeout:g} s")
 
     def make(self) -> cf.Executor:
         """A fresh executor."""
@@ -215,38 +243,56 @@ class Pool:
         return f"{self.workers} local worker{'s' if self.workers > 1 else ''}"
 
 
+def check_workers_option(workers: object, option: str = "--workers") -> None:
+    """A ConfigError unless ``workers`` is None (every core) or a whole number >= 1."""
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool)
+                                or workers < 1):
+        raise ConfigError(f"{option} = {workers!r}: must be a whole number of at least 1 "
+                          "(1 runs in this process)")
+
+
 @contextmanager
 def open_pool(
-    workers: int | None = None, client: Any = None, scheduler: str | None = None
+    workers: int | None = None, client: Any = None, scheduler: str | None = None,
+    worker_timeout: float = WORKER_TIMEOUT,
 ) -> Iterator[Pool]:
     """A :class:`Pool` for local workers, a given Dask client, or a scheduler address.
 
-    A client this function opens (from ``scheduler``) is closed on exit; a
-    client passed in is left open.
+    Everything is checked before the pool is handed out, so a caller can check
+    its arguments before writing anything. A client this function opens (from
+    ``scheduler``) is closed on exit; a client passed in is left open.
     """
-    from .config import ConfigError
-
-    if workers is not None and workers < 1:
-        raise ConfigError(f"--workers = {workers}: must be at least 1")
+    check_workers_option(workers)
+    if not worker_timeout > 0:
+        raise ConfigError(f"--worker-timeout = {worker_timeout!r}: must be above 0 seconds")
     if client is None and scheduler is None:
         yield Pool(workers=workers or default_workers())
         return
     if client is not None:
-        yield Pool(client=client)
+        yield Pool(client=client, worker_timeout=worker_timeout)
         return
+    opened = connect(scheduler)
+    try:
+        yield Pool(client=opened, worker_timeout=worker_timeout)
+    finally:
+        with contextlib.suppress(Exception):  # closing a client of a dead cluster may fail
+            opened.close(timeout=10)
+
+
+def connect(scheduler: str) -> Any:
+    """A Dask client of the scheduler at ``scheduler``, or a ConfigError saying why not."""
     from distributed import Client
 
+    allowed = ("allowed: the address a running `dask scheduler` prints, e.g. "
+               "tcp://10.0.0.5:8786")
+    if not isinstance(scheduler, str) or "://" not in scheduler:
+        raise ConfigError(f"--scheduler = {scheduler!r}: not a scheduler address; {allowed}")
     try:
-        opened = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError, ValueError) as err:
-        raise ConfigError(
-            f"--scheduler = {scheduler!r}: cannot reach a Dask scheduler there ({err}); "
-            "allowed: the address a running `dask scheduler` prints, e.g. tcp://10.0.0.5:8786"
-        ) from None
-    try:
-        yield Pool(client=opened)
-    finally:
-        opened.close()
+        return Client(scheduler, timeout="20s")
+    except Exception as err:  # noqa: BLE001 - any failure to connect is the address's fault
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(f"--scheduler = {scheduler!r}: cannot reach a Dask scheduler "
+                          f"there ({reason}); {allowed}") from None
 
 
 def dispatch(
@@ -267,7 +313,10 @@ def dispatch(
             while queue and len(in_flight) < pool.slots:
                 task = queue.popleft()
                 in_flight[executor.submit(execute, task)] = task
-            done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+            done, _ = cf.wait(in_flight, timeout=POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
+            if not done:
+                pool.check_workers()
+                continue
             broken = False
             for future in sorted(done, key=lambda f: in_flight[f].run_id):
                 task = in_flight.pop(future)
@@ -291,6 +340,10 @@ def dispatch(
 def _stop(executor: cf.Executor) -> None:
     """Cancel what has not started and stop local workers at once (on interrupt)."""
     _discard(executor)
+    if not isinstance(executor, cf.ProcessPoolExecutor):  # Dask's cancels all it holds
+        with contextlib.suppress(Exception):  # a dead cluster cannot be told anything
+            executor.shutdown(wait=False)
+        return
     processes = list((getattr(executor, "_processes", None) or {}).values())
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:

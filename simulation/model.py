@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
+from .errors import ConfigError
 from .influencers import Influencer, InfluencerTable
 from .metrics import Recorder, summarise
 from .networks import FriendCounts, Friends, add_rows, follow_graph, gather_rows
@@ -43,6 +44,37 @@ from .payouts import SPEND_COLUMNS, Activity
 from .platforms import PlatformState
 from .population import ACTIVE, People, Transitions
 from .streams import Streams
+
+BYTES_PER_PERSON = 48
+"""Memory per simulated person besides graph edges: states, draws, counts and feeds.
+With 16 bytes per friendship end and 24 per follow edge (CSR both ways) this matches
+the measured peak of ``make bench`` (about 280 bytes a person at 10 friends and 3 follows)."""
+BYTES_FIXED = 300e6
+"""Memory of the interpreter, numpy, pandas and Mesa before the first person."""
+
+
+def memory_needed(config: Config) -> float:
+    """Bytes a run of ``config`` needs at its peak, roughly (within a factor of 1.5)."""
+    people = config.population.followers
+    friends = 0.0 if config.network.social.kind == "complete" else config.network.social.mean_degree
+    per_person = (BYTES_PER_PERSON + 16 * friends + 24 * config.network.follows_per_person
+                  + 8 * len(config.platforms))
+    return BYTES_FIXED + people * per_person
+
+
+def check_memory(config: Config) -> None:
+    """A ConfigError before allocating anything if the run cannot fit in this machine's memory."""
+    import psutil
+
+    needed, available = memory_needed(config), psutil.virtual_memory().available
+    if needed > available:
+        most = int((available - BYTES_FIXED) / (memory_needed(config) - BYTES_FIXED)
+                   * config.population.followers)
+        raise ConfigError(
+            f"population.followers = {config.population.followers:,}: needs about "
+            f"{needed / 1e9:,.0f} GB of memory and {available / 1e9:,.0f} GB are available; "
+            f"allowed here: up to about {max(most, 0):,} people"
+        )
 
 
 class SparkModel(mesa.Model):
@@ -55,6 +87,7 @@ class SparkModel(mesa.Model):
     """
 
     def __init__(self, config: Config, seed: int | None = None):
+        check_memory(config)
         seed = config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.config = config

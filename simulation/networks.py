@@ -24,7 +24,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from .config import ConfigError, SocialGraph
+from .config import SocialGraph, check_input_file
+from .errors import ConfigError
 
 
 def follow_graph(
@@ -207,14 +208,14 @@ def barabasi_albert_edges(n: int, m: int, rng: np.random.Generator
 
 
 def _read_edgelist(path: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Read 'a b' id pairs; errors name the line, never echo the file's content."""
     key = "network.social.path"
-    if not path.is_file():
-        raise ConfigError(f"{key} = {str(path)!r}: file not found (expected 'a b' id pairs)")
+    check_input_file(path, key, "a file of 'a b' person-id pairs")
     try:
-        edges = np.loadtxt(path, comments="#", delimiter=None, dtype=np.int64, ndmin=2,
-                           converters=None)
-    except ValueError as err:
-        raise ConfigError(f"{key} = {str(path)!r}: not a list of integer pairs ({err})") from None
+        edges = np.loadtxt(path, comments="#", delimiter=None, dtype=np.int64, ndmin=2)
+    except (ValueError, UnicodeDecodeError):
+        raise ConfigError(f"{key} = {str(path)!r}: {_first_bad_line(path)}; allowed: two "
+                          "integer person ids per line, '#' comments") from None
     if edges.size == 0:
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
     if edges.shape[1] < 2:
@@ -226,3 +227,22 @@ def _read_edgelist(path: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
             f"(population.followers = {n}); found {edges.min()}..{edges.max()}"
         )
     return edges[:, 0].astype(np.int32), edges[:, 1].astype(np.int32)
+
+
+def _first_bad_line(path: Path) -> str:
+    """Which line of an edge list is not integer pairs (for the error message)."""
+    try:
+        lines = path.read_text().splitlines()
+    except UnicodeDecodeError:
+        return "not a text file"
+    widths = set()
+    for number, line in enumerate(lines, start=1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if not all(f.lstrip("-").isdigit() for f in fields):
+            return f"line {number} is not integer ids"
+        widths.add(len(fields))
+        if len(widths) > 1:
+            return f"line {number} has {len(fields)} fields, unlike the lines before it"
+    return "not a list of integer pairs"

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ConfigError
-from .run import staged_folder
+from .folders import check_output_folder, staged_folder
 from .sensitivity import analyse, metric_column
 from .sweep import FIXED_COLUMNS, STATUS_COLUMNS, SweepResult, load_sweep
 
@@ -79,15 +79,16 @@ def write_report(
     column = metric_column(result.runs, metric or spec.report.metric,
                            platform or spec.report.platform)
     chosen_platform = column.split(".", 1)[0] if "." in column else None
+    axes = _heatmap_axes(result, heatmap)
     target = Path(out) if out is not None else result.path / "report"
+    target = check_output_folder(target, "report", inputs=[result.path / "manifest.json"])
     report = Report(target, summary_table(result))
-    with staged_folder(target) as staging:
+    with staged_folder(target, "report") as staging:
         report.summary.to_csv(staging / "summary.csv", index=False)
         report.files.append("summary.csv")
         figures = {}
         if result.manifest.get("keep_timeseries", True):
             figures.update(_fan_charts(result, chosen_platform))
-        axes = list(heatmap) if heatmap else (spec.report.heatmap or result.parameters[:2])
         if len(axes) == 2:
             figures["heatmap.png"] = _heatmap(result, axes[0], axes[1], column)
         if spec.design.kind in ("sobol", "morris"):
@@ -103,6 +104,21 @@ def write_report(
             plt.close(figure)
             report.files.append(name)
     return report
+
+
+def _heatmap_axes(result: SweepResult, heatmap: tuple[str, str] | None) -> list[str]:
+    """The two parameters of the heatmap (checked), or fewer when the sweep has fewer."""
+    if heatmap is None:
+        return list(result.spec.report.heatmap or result.parameters[:2])
+    allowed = ", ".join(result.parameters)
+    for key in heatmap:
+        if key not in result.parameters:
+            raise ConfigError(f"--heatmap {key!r}: not a parameter of this sweep "
+                              f"(allowed: {allowed})")
+    if heatmap[0] == heatmap[1]:
+        raise ConfigError(f"--heatmap {heatmap[0]!r} {heatmap[1]!r}: give two different "
+                          f"parameters (allowed: {allowed})")
+    return list(heatmap)
 
 
 def _fan_points(result: SweepResult) -> list[int]:

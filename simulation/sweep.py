@@ -34,14 +34,36 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from .config import Config, ConfigError, load_config
 from .designs import SweepSpec, load_sweep_spec
-from .executors import Outcome, RunFunction, Task, dispatch, open_pool, run_seed
+from .errors import WorkersLost
+from .executors import (
+    WORKER_TIMEOUT,
+    Outcome,
+    RunFunction,
+    Task,
+    dispatch,
+    open_pool,
+    run_seed,
+)
+from .folders import (
+    LOCK,
+    OWNER,
+    TEMPORARY_SUFFIX,
+    FolderLock,
+    check_output_folder,
+    read_marker,
+    temporary_name,
+    write_atomic,
+    write_marker,
+)
 
 FIXED_COLUMNS = ("run_id", "point", "replicate", "seed")
 STATUS_COLUMNS = ("status", "error")
 SWEEP_FILES = ("manifest.json", "journal.jsonl", "runs.parquet", "timeseries", "report")
+"""What a sweep folder holds (besides its marker and lock); ``--force`` clears these only."""
 REFRESH_SECONDS = 30.0  # how often runs.parquet is rebuilt while a sweep runs
 
 
@@ -222,6 +244,7 @@ def sweep(
     force: bool = False,
     progress: bool = True,
     function: RunFunction | None = None,
+    worker_timeout: float = WORKER_TIMEOUT,
 ) -> SweepResult:
     """Run a sweep into a folder, resuming whatever an earlier attempt finished.
 
@@ -235,10 +258,14 @@ def sweep(
         progress: show a progress bar.
         function: run this ``function(parameters, seed) -> {metric: value}``
             instead of the model (to check the machinery on known answers).
+        worker_timeout: seconds a Dask cluster may have no worker before the
+            sweep stops (what finished is kept).
 
     Raises:
-        ConfigError: a bad sweep file, or ``out`` holds another sweep's results.
+        ConfigError: a bad sweep file; ``out`` holds another sweep's results, a
+            user's files, or is locked by a sweep still running.
         KeyboardInterrupt: after recording what finished (rerun to resume).
+        WorkersLost: the cluster had no worker for ``worker_timeout`` seconds.
     """
     spec = spec if isinstance(spec, SweepSpec) else load_sweep_spec(spec)
     base = None if function is not None else spec.base_config()
@@ -250,36 +277,50 @@ def sweep(
     plan = _fingerprint(spec, raw_base, tasks)
     folder = Path(out) if out is not None else Path("results") / "sweeps" / spec.name
     store = SweepStore(folder)
-    store.prepare(plan, force)
-    done = store.finished()
-    todo = [t for t in tasks if t.run_id not in done]
-    manifest = store.manifest_for(spec, base, plan, len(tasks))
-    bar = Progress(len(tasks), len(tasks) - len(todo), spec.name, progress)
+    store.check(inputs=spec.inputs)
     status = "interrupted"
-    try:
-        with open_pool(workers, client, scheduler) as pool:
-            manifest["executor"] = pool.describe()
-            store.write_manifest(manifest)
+    # workers and scheduler are checked before anything is written
+    with open_pool(workers, client, scheduler, worker_timeout) as pool, FolderLock(folder):
+        store.prepare(plan, force)
+        done = store.finished()
+        todo = [t for t in tasks if t.run_id not in done]
+        manifest = store.manifest_for(spec, base, plan, len(tasks))
+        manifest["executor"] = pool.describe()
+        store.write_manifest(manifest)
+        bar = Progress(len(tasks), len(tasks) - len(todo), spec.name, progress)
 
-            def record(outcome: Outcome) -> None:
-                store.record(outcome)
-                bar.update(outcome)
+        def record(outcome: Outcome) -> None:
+            store.record(outcome)
+            bar.update(outcome)
 
+        try:
             dispatch(todo, pool, record)
-        status = "complete"
-    finally:
-        bar.close()
-        store.finish(manifest, status)
+            status = "complete"
+        except WorkersLost:
+            status = "workers lost"
+            raise
+        finally:
+            bar.close()
+            store.finish(manifest, status)
     return load_sweep(folder)
 
 
 def load_sweep(path: str | Path) -> SweepResult:
     """Read a sweep folder (finished or not): manifest and runs table."""
     store = SweepStore(Path(path))
+    if Path(path).is_file():
+        raise ConfigError(f"{str(path)!r} is a file, not a sweep folder")
     manifest = store.read_manifest()
     if manifest is None:
         raise ConfigError(f"{str(path)!r} is not a sweep folder (no manifest.json)")
-    return SweepResult(store.folder, manifest, store.runs())
+    result = SweepResult(store.folder, manifest, store.runs())
+    try:
+        result.spec  # noqa: B018 - the sweep file kept in the manifest must still parse
+    except ValidationError:
+        raise ConfigError(f"{str(Path(path) / 'manifest.json')!r}: its 'sweep' section is not "
+                          "a valid sweep file; the sweep folder is damaged: rerun the sweep "
+                          "into a new folder") from None
+    return result
 
 
 def _timeseries_name(run_id: int) -> str:
@@ -311,21 +352,54 @@ class SweepStore:
 
     # reading
     def read_manifest(self) -> dict[str, Any] | None:
-        """The manifest, or None if there is none."""
+        """The manifest, or None if there is none; a damaged one is a ConfigError."""
         path = self.folder / "manifest.json"
-        return json.loads(path.read_text()) if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            manifest = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{str(path)!r} is not valid JSON ({_reason(err)}); the sweep "
+                              "folder is damaged: rerun the sweep into a new folder") from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("sweep"), dict):
+            raise ConfigError(f"{str(path)!r} is not a sweep manifest (no 'sweep' section); "
+                              "the sweep folder is damaged: rerun the sweep into a new folder")
+        return manifest
 
     def records(self) -> dict[int, dict[str, Any]]:
-        """The last journal line of each run (a line cut short by a kill is ignored)."""
+        """The last journal line of each run.
+
+        A last line without its newline was cut short by a kill mid-write and
+        is ignored (its run is run again); any other line that is not a run
+        record is a ConfigError naming it.
+        """
         records: dict[int, dict[str, Any]] = {}
-        if self.journal.is_file():
-            for line in self.journal.read_text().splitlines():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                records[int(row["run_id"])] = row
+        complete, torn = self._journal_lines()
+        for number, line in enumerate(complete, start=1):
+            if not line.strip():
+                continue
+            row = _run_record(line)
+            if row is None:
+                raise ConfigError(
+                    f"{str(self.journal)!r}: line {number} is not a run record; the sweep "
+                    "folder is damaged: delete that line to rerun its run, or rerun the sweep "
+                    "into a new folder")
+            records[row["run_id"]] = row
+        if torn and (row := _run_record(torn)) is not None:  # whole, only its newline lost
+            records[row["run_id"]] = row
         return records
+
+    def _journal_lines(self) -> tuple[list[str], str]:
+        """The journal's complete lines and its torn last line ('' if none)."""
+        if not self.journal.is_file():
+            return [], ""
+        try:
+            text = self.journal.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{str(self.journal)!r} is not a text file; the sweep folder "
+                              "is damaged: rerun the sweep into a new folder") from None
+        lines = text.split("\n")
+        return lines[:-1], lines[-1]
 
     def finished(self) -> set[int]:
         """Runs done (status ok, daily table present when expected): skipped on resume."""
@@ -340,32 +414,41 @@ class SweepStore:
         return runs_table(list(self.records().values()), parameters)
 
     # writing
+    def check(self, inputs: Sequence[str | Path] = ()) -> None:
+        """A ConfigError unless the folder is new, empty or a sweep's (nothing is written)."""
+        if (self.folder / "manifest.json").is_file() and read_marker(self.folder) is None:
+            self.read_manifest()  # a sweep folder from before markers: its manifest marks it
+            return
+        check_output_folder(self.folder, "sweep", inputs=inputs,
+                            allowed_extra=(*SWEEP_FILES, LOCK, OWNER))
+
     def prepare(self, plan: str, force: bool) -> None:
-        """Make the folder ready: new, resumable (same plan), or cleared with ``force``."""
-        folder = self.folder
-        if folder.exists() and not folder.is_dir():
-            raise ConfigError(f"--out {str(folder)!r}: exists and is not a folder")
-        if folder.is_dir() and any(folder.iterdir()):
-            others = sorted(p.name for p in folder.iterdir()
-                            if p.name not in SWEEP_FILES and not p.name.startswith("."))
-            if others:
+        """Under the lock: make the folder ready, then mark it.
+
+        Ready means new, resumable (the same plan) or cleared with ``force``; a
+        torn journal line and temporary files left by a killed writer are dropped.
+        """
+        manifest = self.read_manifest()
+        if manifest is not None and manifest.get("plan_sha256") != plan:
+            if not force:
                 raise ConfigError(
-                    f"--out {str(folder)!r}: holds files that are not a sweep's "
-                    f"({', '.join(others[:5])}); allowed: a new or empty folder, or a sweep's"
+                    f"--out {str(self.folder)!r}: holds results of a different sweep "
+                    f"({manifest['sweep'].get('name', '?')!r}: other parameters, base config "
+                    "or seeds); rerun with --force to discard them, or choose another --out"
                 )
-            manifest = self.read_manifest()
-            if manifest is not None and manifest.get("plan_sha256") != plan:
-                if not force:
-                    raise ConfigError(
-                        f"--out {str(folder)!r}: holds results of a different sweep "
-                        f"({manifest.get('sweep', {}).get('name', '?')!r}: other parameters, "
-                        "base config or seeds); rerun with --force to discard them, or "
-                        "choose another --out"
-                    )
-                for name in SWEEP_FILES:
-                    target = folder / name
-                    shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+            for name in SWEEP_FILES:
+                target = self.folder / name
+                shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+        write_marker(self.folder, "sweep", SWEEP_FILES)
         self.series.mkdir(parents=True, exist_ok=True)
+        for folder in (self.folder, self.series):  # left by a writer that was killed
+            for stale in folder.glob(f".*{TEMPORARY_SUFFIX}"):
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)
+        complete, torn = self._journal_lines()
+        if torn:
+            whole = _run_record(torn) is not None
+            text = "".join(f"{line}\n" for line in [*complete, *([torn] if whole else [])])
+            write_atomic(self.journal, text.encode())
 
     def manifest_for(
         self, spec: SweepSpec, base: Config | None, plan: str, planned: int
@@ -392,8 +475,8 @@ class SweepStore:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write manifest.json atomically."""
-        _write_atomic(self.folder / "manifest.json",
-                      (json.dumps(manifest, indent=2) + "\n").encode())
+        write_atomic(self.folder / "manifest.json",
+                     (json.dumps(manifest, indent=2) + "\n").encode())
 
     def record(self, outcome: Outcome) -> None:
         """Store one finished run: its daily table first, then its journal line."""
@@ -402,7 +485,7 @@ class SweepStore:
             import pyarrow.parquet as pq
 
             target = self.series / _timeseries_name(outcome.task.run_id)
-            staging = target.with_name(f".{target.name}.tmp")
+            staging = temporary_name(target)
             pq.write_table(pa.Table.from_pandas(outcome.timeseries, preserve_index=False),
                            staging)
             os.replace(staging, target)
@@ -415,7 +498,7 @@ class SweepStore:
     def write_runs(self) -> pd.DataFrame:
         """Rebuild runs.parquet from the journal, atomically."""
         table = self.runs()
-        staging = self.folder / ".runs.parquet.tmp"
+        staging = temporary_name(self.folder / "runs.parquet")
         table.to_parquet(staging, index=False)
         os.replace(staging, self.folder / "runs.parquet")
         self._last_refresh = time.monotonic()
@@ -425,16 +508,27 @@ class SweepStore:
         """Final runs.parquet and manifest (also after an interrupt)."""
         table = self.write_runs()
         failed = int((table["status"] != "ok").sum())
-        manifest.update(status=status if status != "complete" or len(table) ==
-                        manifest["runs_planned"] else "incomplete",
-                        finished=_now(), runs_done=int(len(table)) - failed, runs_failed=failed)
+        done = int(len(table)) - failed
+        if status == "complete" and done < manifest["runs_planned"]:
+            status = "incomplete"
+        manifest.update(status=status, finished=_now(), runs_done=done, runs_failed=failed)
         self.write_manifest(manifest)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    staging = path.with_name(f".{path.name}.tmp")
-    staging.write_bytes(data)
-    os.replace(staging, path)
+def _run_record(line: str) -> dict[str, Any] | None:
+    """A journal line as a run record, or None if it is not one."""
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return None
+    if (not isinstance(row, dict) or not isinstance(row.get("run_id"), int)
+            or row.get("status") not in ("ok", "failed")):
+        return None
+    return row
+
+
+def _reason(err: Exception) -> str:
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
 
 
 def _now() -> str:

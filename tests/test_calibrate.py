@@ -175,7 +175,8 @@ def test_cli_calibrates_vcr_sales(tmp_path):
     proc = sparksim("calibrate", VCR, "--config", BASS, *FITS, *TINY, "--out", out, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
-    assert {p.name for p in out.iterdir()} == {"calibration.json", "history.csv", "fit.png"}
+    assert {p.name for p in out.iterdir()} == {"calibration.json", "history.csv", "fit.png",
+                                               ".sparksim.json"}
     summary = json.loads((out / "calibration.json").read_text())
     assert set(summary["best"]) == set(summary["intervals"]) == {
         "adoption.innovation", "adoption.imitation"}

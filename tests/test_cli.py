@@ -28,6 +28,7 @@ RIVAL = CONFIGS / "schemes" / "rival.toml"
 WITH_INFLUENCERS = ["--set", "population.followers=5000", "--set", "population.influencers=50",
                     "--set", "horizon_days=30"]
 FILES = {"timeseries.csv", "summary.json", "config.toml", "adoption.png"}
+WRITTEN = FILES | {".sparksim.json"}  # the four files and the marker of a folder sparksim wrote
 COLUMNS = [
     "day", "platform", "adopters", "new_adopters", "active_users", "lapsed_users",
     "joined_influencers", "active_influencers", "posts", "views", "gmv", "spend_flat_fee",
@@ -93,7 +94,7 @@ BAD = {
     "index_past_end": (["run", BASS, "--set", "platforms.3.budget=1"],
                        ["platforms.3", "0..0"]),
     "unknown_argument": (["run", BASS, "--bogus"], ["--bogus", "--help"]),
-    "negative_seed": (["run", BASS, "--seed", "-1"], ["--seed", "-1", "non-negative"]),
+    "negative_seed": (["run", BASS, "--seed", "-1"], ["seed", "-1", "0.."]),
     "missing_edgelist": (["run", BASS, "--set", "network.social.kind=edgelist",
                           "--set", "network.social.path=nope.txt"],
                          ["network.social.path", "nope.txt", "not found"]),
@@ -142,7 +143,7 @@ def test_run_writes_the_four_files_to_results_config_name(runs):
     proc, cwd = runs["procs"]["named"], runs["dirs"]["named"]
     assert_ok(proc)
     out = cwd / "results" / "bass"  # the file sets name = "bass": not results/renamed
-    assert {p.name for p in out.iterdir()} == FILES
+    assert {p.name for p in out.iterdir()} == WRITTEN
     assert not (cwd / "results" / "renamed").exists()
     assert sorted(p.name for p in (cwd / "results").iterdir()) == ["bass"]  # no leftovers
     assert (out / "adoption.png").read_bytes().startswith(b"\x89PNG")
@@ -161,7 +162,7 @@ def test_run_prints_a_short_summary(runs):
 def test_default_folder_is_the_file_stem_without_name(runs):
     proc, cwd = runs["procs"]["stem"], runs["dirs"]["stem"]
     assert_ok(proc)
-    assert {p.name for p in (cwd / "results" / "mystem").iterdir()} == FILES
+    assert {p.name for p in (cwd / "results" / "mystem").iterdir()} == WRITTEN
     config = simulation.load_config(cwd / "results" / "mystem" / "config.toml")
     assert config.name == "mystem"
 
@@ -189,7 +190,7 @@ def test_two_platforms_with_influencers(runs):
     proc, cwd = runs["procs"]["rival"], runs["dirs"]["rival"]
     assert_ok(proc)
     out = cwd / "sub" / "rival"
-    assert {p.name for p in out.iterdir()} == FILES
+    assert {p.name for p in out.iterdir()} == WRITTEN
     assert [p.name for p in (cwd / "sub").iterdir()] == ["rival"]
     summary = json.loads((out / "summary.json").read_text())
     assert list(summary) == ["spark", "vidsy"]
@@ -266,7 +267,7 @@ def test_bad_input_leaves_an_earlier_output_untouched(runs, case, tmp_path, monk
                                                       capsys):
     """In process (the subprocess cases above cover the real entry point)."""
     good = runs["dirs"]["named"] / "results" / "bass"
-    assert {p.name for p in good.iterdir()} == FILES
+    assert {p.name for p in good.iterdir()} == WRITTEN
     cwd = bad_input_folder(tmp_path)
     shutil.copytree(good, cwd / "existing")
     before, listing = snapshot(cwd), sorted(os.listdir(cwd))
@@ -292,7 +293,7 @@ def test_config_name_cannot_write_outside_its_own_results_folder(tmp_path, monke
     assert sorted(os.listdir(tmp_path)) == ["results"]
     if code == 0:
         folders = [p for p in (tmp_path / "results").iterdir() if p.name != "earlier"]
-        assert len(folders) == 1 and {p.name for p in folders[0].iterdir()} == FILES
+        assert len(folders) == 1 and {p.name for p in folders[0].iterdir()} == WRITTEN
 
 
 # --- atomic writing (in process) ----------------------------------------------------
@@ -334,7 +335,7 @@ def test_failed_write_leaves_no_folder(tmp_path, monkeypatch, failure):
 def test_failed_write_leaves_existing_folder_untouched(tmp_path, monkeypatch, failure):
     out = tmp_path / "out"
     assert cli.main(["run", str(BASS), "--out", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} == FILES
+    assert {p.name for p in out.iterdir()} == WRITTEN
     before, listing = snapshot(out), sorted(os.listdir(tmp_path))
     monkeypatch.setattr(plots, "adoption_figure", failure)
     assert _main(["run", str(BASS), "--seed", "5", "--out", str(out)]) != 0
@@ -347,7 +348,7 @@ def test_good_write_replaces_existing_folder(tmp_path):
     out = tmp_path / "out"
     assert cli.main(["run", str(BASS), "--out", str(out)]) == 0
     assert cli.main(["run", str(BASS), "--seed", "5", "--out", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} == FILES
+    assert {p.name for p in out.iterdir()} == WRITTEN
     assert simulation.load_config(out / "config.toml").seed == 5
     assert os.listdir(tmp_path) == ["out"]
     (out / "stale.txt").write_text("not ours")  # now a folder sparksim must not replace
@@ -385,4 +386,4 @@ def test_out_replaces_an_earlier_run_and_fills_an_empty_folder(tmp_path, capsys)
     assert cli.main(["run", str(BASS), "--seed", "3", "--out", str(tmp_path / "earlier")]) == 0
     assert cli.main(["run", str(BASS), "--out", str(tmp_path / "empty")]) == 0
     assert 'seed = 3' in (tmp_path / "earlier" / "config.toml").read_text()
-    assert sorted(p.name for p in (tmp_path / "empty").iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in (tmp_path / "empty").iterdir()) == sorted(WRITTEN)

@@ -7,7 +7,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -166,44 +165,10 @@ def test_sweep_runs_match_single_runs(quick_local):
     assert daily["adopters"].tolist() == single.timeseries["adopters"].tolist()
 
 
-@pytest.fixture
-def dask_cluster():
-    """A scheduler and two workers, as separate processes on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    dask = str(BIN / "dask")
-    processes = [subprocess.Popen(
-        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-         "--dashboard-address", ":0", "--no-show"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
-    try:
-        time.sleep(1.0)
-        processes += [subprocess.Popen(
-            [dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
-             "--dashboard-address", ":0", "--no-nanny", "--name", f"w{i}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env) for i in range(2)]
-        from distributed import Client
-
-        with Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=60)
-        yield address
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
 @pytest.mark.slow
 def test_quick_sweep_on_a_dask_cluster_matches_local(quick_local, dask_cluster, tmp_path):
     out = tmp_path / "dask"
-    done = cli("sweep", str(QUICK), "--out", str(out), "--scheduler", dask_cluster,
+    done = cli("sweep", str(QUICK), "--out", str(out), "--scheduler", dask_cluster.address,
                "--no-progress")
     assert done.returncode == 0, done.stderr
     assert "dask tcp://127.0.0.1" in done.stdout and "2 workers" in done.stdout
@@ -215,7 +180,7 @@ def test_report_summarises_each_design_point(quick_local, tmp_path):
     done = cli("report", str(quick_local), "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert {p.name for p in out.iterdir()} == {
-        "summary.csv", "fan_adoption.png", "fan_active_users.png", "heatmap.png"}
+        ".sparksim.json", "summary.csv", "fan_adoption.png", "fan_active_users.png", "heatmap.png"}
     summary = pd.read_csv(out / "summary.csv")
     runs = runs_of(quick_local)
     for point in (0, 5):
