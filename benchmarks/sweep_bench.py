@@ -46,7 +46,7 @@ def serial(runs: int, first: int = 0, step: int = 1) -> float:
     """Seconds for a plain loop of ``simulation.run`` from replicate ``first`` by ``step``."""
     sys.path.insert(0, str(ROOT))
     import simulation
-    from simulation.executors import run_seed
+    from simulation.runs.executors import run_seed
 
     config = simulation.load_config(ROOT / "configs" / "baseline.toml", SIZE)
     started = time.perf_counter()
@@ -93,8 +93,8 @@ class Swept:
 
     def __call__(self, runs: int) -> float:
         """Seconds for a sweep of ``runs`` replicates into a new folder."""
-        from simulation.designs import SweepSpec
-        from simulation.sweep import sweep
+        from simulation.runs.designs import SweepSpec
+        from simulation.runs.sweep import sweep
 
         spec = SweepSpec.model_validate({
             "name": "bench", "base": str(ROOT / "configs" / "baseline.toml"), "seed": SEED,
@@ -109,7 +109,7 @@ class Swept:
 
     def processes(self) -> list[psutil.Process]:
         """The worker processes of the kept local pool."""
-        from simulation.executors import _LOCAL_POOLS
+        from simulation.runs.executors import _LOCAL_POOLS
 
         return [psutil.Process(pid) for pid in _LOCAL_POOLS[self.workers]._processes]
 

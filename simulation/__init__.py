@@ -5,23 +5,68 @@ The public API (fixed; other tools script against it):
 - ``load_config(path_or_mapping, overrides=None)`` → :class:`Config`
 - ``run(config, seed=None)`` → :class:`RunResult` (``.timeseries``, ``.summary``, ``.config``)
 - ``SparkModel``: the ``mesa.Model`` itself, for stepping by hand.
+
+The package is in layers, each a subpackage that imports only from those
+below it (``tests/test_layers.py`` checks): ``model`` (one run), ``plots``
+(figures), ``runs`` (one or many runs, sweeps, reports), ``analysis``
+(comparison, fitting, decomposition, optimisation) and the command line
+(``cli``). Names are imported on first use (PEP 562), so ``import simulation``
+and the command line start fast, and Ctrl-C during start-up is caught by the CLI.
 """
 
-from .bass import BassFit, bass_share, fit_bass
-from .calibrate import Calibration, calibrate
-from .compare import compare
-from .config import Config, load_config
-from .decompose import decompose
-from .errors import ConfigError
-from .metrics import COLUMNS, SUMMARY_KEYS
-from .model import SparkModel
-from .optimise import optimise
-from .run import RunResult, run
-from .sweep import SweepResult, load_sweep, run_many, sweep
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_PUBLIC: dict[str, str] = {
+    "Config": "model.config", "load_config": "model.config",
+    "ConfigError": "errors",
+    "COLUMNS": "model.metrics", "SUMMARY_KEYS": "model.metrics",
+    "SparkModel": "model.spark_model",
+    "RunResult": "runs.run", "run": "runs.run",
+    "SweepResult": "runs.sweep", "load_sweep": "runs.sweep", "run_many": "runs.sweep",
+    "sweep": "runs.sweep",
+    "BassFit": "analysis.bass", "bass_share": "analysis.bass", "fit_bass": "analysis.bass",
+    "Calibration": "analysis.calibrate", "calibrate": "analysis.calibrate",
+    "compare": "analysis.compare",
+    "decompose": "analysis.decompose",
+    "optimise": "analysis.optimise",
+}
+"""Public name → the module (in this package) that defines it."""
+_LIVE = {"COLUMNS", "SUMMARY_KEYS"}
+"""Names read afresh each time: they follow the registries (a new scheme adds a column)."""
 
 __all__ = [
-    "COLUMNS", "SUMMARY_KEYS", "BassFit", "Config", "ConfigError", "RunResult", "SparkModel",
-    "bass_share", "compare", "decompose", "fit_bass", "optimise", "Calibration", "calibrate",
-    "SweepResult", "load_config", "load_sweep", "run", "run_many", "sweep",
+    "COLUMNS", "SUMMARY_KEYS", "BassFit", "Calibration", "Config", "ConfigError", "RunResult",
+    "SparkModel", "SweepResult", "bass_share", "calibrate", "compare", "decompose", "fit_bass",
+    "load_config", "load_sweep", "optimise", "run", "run_many", "sweep",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+        if name not in _LIVE:
+            globals()[name] = value  # once: later lookups are plain attribute reads
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
+
+
+if TYPE_CHECKING:  # for type checkers and editors
+    from .analysis.bass import BassFit, bass_share, fit_bass
+    from .analysis.calibrate import Calibration, calibrate
+    from .analysis.compare import compare
+    from .analysis.decompose import decompose
+    from .analysis.optimise import optimise
+    from .errors import ConfigError
+    from .model.config import Config, load_config
+    from .model.metrics import COLUMNS, SUMMARY_KEYS
+    from .model.spark_model import SparkModel
+    from .runs.run import RunResult, run
+    from .runs.sweep import SweepResult, load_sweep, run_many, sweep

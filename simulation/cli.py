@@ -22,10 +22,10 @@ start-up ends with one line.
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import (
     EXIT_ENVIRONMENT,
@@ -38,14 +38,18 @@ from .errors import (
     WorkersLost,
 )
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit 2 with one line, no usage dump
-        self.exit(EXIT_USAGE, f"sparksim: error: {message} (see sparksim --help)\n")
+if TYPE_CHECKING:
+    import argparse
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for docs and tests)."""
+    import argparse  # here, not at the top: Ctrl-C while it loads is caught by main
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # exit 2 with one line, no usage dump
+            self.exit(EXIT_USAGE, f"sparksim: error: {message} (see sparksim --help)\n")
+
     parser = _Parser(prog="sparksim", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("run", help="run one config and write its outputs")
@@ -143,15 +147,16 @@ def _fail(message: str, code: int) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .config import check_seed, load_config, parse_override
-    from .folders import check_output_folder
-    from .run import run
+    from .model.config import check_seed, load_config, parse_override
+    from .runs.folders import check_output_folder
+    from .runs.run import run
 
     if args.seed is not None:
         check_seed(args.seed)
     overrides = dict(parse_override(text) for text in args.overrides)
     config = load_config(args.config, overrides)
-    inputs = [args.config, *([config.network.social.path] if config.network.social.path else [])]
+    edges = getattr(config.network.social, "path", None)  # an edge-list file is an input too
+    inputs = [args.config, *([edges] if edges else [])]
     out = Path(args.out) if args.out else Path("results") / config.name
     check_output_folder(out, "run", inputs=inputs)  # before the run: fail fast
     result = run(config, seed=args.seed)
@@ -170,8 +175,8 @@ def _run(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     import time
 
-    from .designs import load_sweep_spec
-    from .sweep import sweep
+    from .runs.designs import load_sweep_spec
+    from .runs.sweep import sweep
 
     spec = load_sweep_spec(args.sweep_file)
     if args.worker_timeout is not None and args.scheduler is None:
@@ -202,7 +207,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import write_report
+    from .runs.report import write_report
 
     report = write_report(args.sweep_dir, metric=args.metric, platform=args.platform,
                           heatmap=tuple(args.heatmap) if args.heatmap else None, out=args.out)
@@ -214,10 +219,10 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import calibrate, parse_fit
-    from .config import check_seed, load_config, parse_override
-    from .executors import check_workers_option
-    from .folders import check_output_folder
+    from .analysis.calibrate import calibrate, parse_fit
+    from .model.config import check_seed, load_config, parse_override
+    from .runs.executors import check_workers_option
+    from .runs.folders import check_output_folder
 
     check_seed(args.seed)
     check_workers_option(args.workers)

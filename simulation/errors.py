@@ -6,6 +6,8 @@ from its first line.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 EXIT_OK = 0
 EXIT_ENVIRONMENT = 1
 """The machine failed the run: the output cannot be written, memory ran out, or a Dask
@@ -30,3 +32,11 @@ class Terminated(KeyboardInterrupt):
 
 class WorkersLost(RuntimeError):
     """A Dask cluster has had no worker for longer than the worker timeout."""
+
+
+def check_input_file(path: Path, what: str, expected: str) -> None:
+    """A ConfigError unless ``path`` is an existing file (a folder is named as one)."""
+    if path.is_dir():
+        raise ConfigError(f"{what} {str(path)!r} is a folder, not a file (expected {expected})")
+    if not path.is_file():
+        raise ConfigError(f"{what} {str(path)!r} not found (expected {expected})")

@@ -22,7 +22,7 @@ import pytest
 
 import simulation
 from simulation import cli
-from simulation.folders import FolderLock
+from simulation.runs.folders import FolderLock
 from tests.conftest import CONFIGS
 
 BASS = CONFIGS / "bass.toml"

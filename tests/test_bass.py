@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.bass import bass_share
+from simulation.analysis.bass import bass_share
 from tests.conftest import CONFIGS
 
 SAMPLING = 0.01  # 100 000 people: binomial noise on F is < 0.002 per day; 0.01 is 5σ+

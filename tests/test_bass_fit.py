@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.bass import MIN_PERIODS, BassFit, bass_share, fit_bass
+from simulation.analysis.bass import MIN_PERIODS, BassFit, bass_share, fit_bass
 from tests.conftest import ROOT
 
 VCR = ROOT / "data" / "vcr_sales.csv"

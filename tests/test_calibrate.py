@@ -17,10 +17,10 @@ import pytest
 
 import simulation
 from simulation import cli
-from simulation.calibrate import Calibration, calibrate, parse_fit, read_observed
-from simulation.config import ConfigError
-from simulation.executors import run_seed
-from simulation.sweep import run_many
+from simulation.analysis.calibrate import Calibration, calibrate, parse_fit, read_observed
+from simulation.model.config import ConfigError
+from simulation.runs.executors import run_seed
+from simulation.runs.sweep import run_many
 from tests.conftest import CONFIGS, ROOT
 from tests.test_cli import sparksim
 
@@ -132,7 +132,7 @@ BAD_API = {
 
 @pytest.mark.parametrize("case", list(BAD_API))
 def test_bad_input_is_one_config_error_before_any_run(case, monkeypatch):
-    monkeypatch.setattr(sys.modules["simulation.sweep"], "run_many",
+    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
                         lambda *a, **k: pytest.fail("ran"))
     changes, words = BAD_API[case]
     arguments = {"observed": pd.Series(np.arange(1.0, 11.0)), "parameters": BOUNDS,
@@ -191,7 +191,7 @@ def test_cli_calibrates_vcr_sales(tmp_path):
 def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(case, tmp_path, monkeypatch,
                                                                  capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys.modules["simulation.sweep"], "run_many",
+    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
                         lambda *a, **k: pytest.fail("ran"))
     (tmp_path / "three.csv").write_text("year,a,b\n1,2,3\n2,3,4\n")
     arguments, words = BAD_CLI[case]

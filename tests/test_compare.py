@@ -10,8 +10,10 @@ import pytest
 from scipy import stats
 
 import simulation
-from simulation.compare import Comparison, paired_table, t_interval, tier_timeseries
-from simulation.sweep import Runs
+from simulation.analysis.compare import Comparison, paired_table
+from simulation.model.tiers import tier_timeseries
+from simulation.runs.sweep import Runs
+from simulation.stats import t_interval
 from tests.conftest import CONFIGS
 
 TINY = {"population.followers": 10_000, "population.influencers": 150, "horizon_days": 60}
@@ -123,7 +125,7 @@ def test_a_failed_run_is_an_error(monkeypatch):
                              "status": ["ok", "failed"], "error": [None, "boom"]})
         return Runs(runs, None)
 
-    monkeypatch.setattr(sys.modules["simulation.sweep"], "run_many", failing)
+    monkeypatch.setattr(sys.modules["simulation.analysis.compare"], "run_many", failing)
     none = tiny("none")
     with pytest.raises(RuntimeError, match="1 of 2 runs failed.*'b'.*boom"):
         simulation.compare({"a": none, "b": none}, replicates=1)

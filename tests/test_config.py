@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 import simulation
 from simulation import Config, ConfigError, load_config
-from simulation.config import Adoption, Platform, parse_override, parse_value
+from simulation.model.config import Adoption, Platform, parse_override, parse_value
 from tests.conftest import CONFIGS, SHIPPED
 
 BASS = CONFIGS / "bass.toml"
@@ -167,7 +167,7 @@ def test_unknown_key_in_file_lists_allowed_keys(tmp_path):
     ("platforms.0.phases.0.flat_fe", ["flat_fee", "commission", "per_view", "per_adopter"]),
     ("platforms.0.phases.0.flat_fee.feee", ["fee", "posts_per_day", "tier_fees"]),
     ("platforms.0.phases.0.start.dya", ["day", "adoption_share", "spend", "notice_days"]),
-    ("network.social.meandegree", ["mean_degree", "kind", "path"]),
+    ("network.social.meandegree", ["mean_degree", "kind", "rewire_prob"]),
 ])
 def test_unknown_key_anywhere_lists_allowed_keys(key, allowed):
     message = error_of(BASELINE, {key: 1})
@@ -314,7 +314,8 @@ def _reachable_models() -> list[type[BaseModel]]:
 def test_walk_reaches_every_section():
     names = {model.__name__ for model in _reachable_models()}
     assert names >= {
-        "Config", "Population", "Network", "SocialGraph", "Adoption", "Retention",
+        "Config", "Population", "Network", "WattsStrogatz", "EdgeList", "Complete", "Adoption",
+        "Retention",
         "InfluencerParams", "Commerce", "Platform", "Invitation", "Phase", "Start", "FlatFee",
         "Commission", "PerView", "PerAdopter", "Metrics",
     }

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import simulation  # noqa: E402
-from simulation.decompose import PARTS, _counterfactual, parts_of  # noqa: E402
+from simulation.analysis.decompose import PARTS, _counterfactual, parts_of  # noqa: E402
 from tests.conftest import CONFIGS  # noqa: E402
 
 TINY = {"population.followers": 3000, "population.influencers": 80, "horizon_days": 60}

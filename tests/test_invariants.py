@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.metrics import COLUMNS, SUMMARY_KEYS
-from simulation.payouts import SPEND_COLUMNS
-from simulation.population import ACTIVE, LAPSED, NEVER
+from simulation.model.metrics import COLUMNS, SUMMARY_KEYS
+from simulation.model.payouts import spend_columns
+from simulation.model.population import ACTIVE, LAPSED, NEVER
 from tests.conftest import SHIPPED, small
 
 
@@ -75,12 +75,12 @@ def test_adopters_never_fall(checked):
 
 def test_spend_adds_up_and_stays_in_budget(checked):
     model, table, _ = checked
-    assert np.allclose(table["spend_total"], table[list(SPEND_COLUMNS)].sum(axis=1))
+    assert np.allclose(table["spend_total"], table[list(spend_columns())].sum(axis=1))
     assert np.allclose(table["net"], table["revenue"] - table["spend_total"])
     for spec in model.config.platforms:
         spent = table.loc[table.platform == spec.name, "spend_total"].cumsum()
         assert (spent <= spec.budget * (1 + 1e-9)).all()
-        assert (table[list(SPEND_COLUMNS)] >= 0).all().all()
+        assert (table[list(spend_columns())] >= 0).all().all()
 
 
 def test_influencer_counts_are_consistent(checked):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.influencers import Influencer
+from simulation.model.influencers import Influencer
 from tests.conftest import CONFIGS, small
 
 BASELINE = CONFIGS / "baseline.toml"

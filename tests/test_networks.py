@@ -8,8 +8,9 @@ import pytest
 from scipy import stats
 
 import simulation
-from simulation.config import SocialGraph
-from simulation.networks import (
+from simulation.model.networks import (
+    BarabasiAlbert,
+    Complete,
     FriendCounts,
     Friends,
     barabasi_albert_edges,
@@ -59,7 +60,7 @@ def test_barabasi_albert_is_heavy_tailed():
 
 def test_incremental_friend_counts_equal_a_full_product():
     rng = np.random.default_rng(4)
-    friends = Friends(SocialGraph(kind="barabasi_albert", mean_degree=8), 2000, rng)
+    friends = Friends(BarabasiAlbert(mean_degree=8), 2000, rng)
     counts = FriendCounts(friends)
     active = np.zeros(2000, dtype=bool)
     for _ in range(10):
@@ -73,7 +74,7 @@ def test_incremental_friend_counts_equal_a_full_product():
 
 
 def test_complete_graph_is_mean_field_and_not_materialised():
-    friends = Friends(SocialGraph(kind="complete"), 1000, np.random.default_rng(0))
+    friends = Friends(Complete(), 1000, np.random.default_rng(0))
     assert friends.mean_field and friends.n_edges == 0
     counts = FriendCounts(friends)
     counts.update(np.arange(250), np.empty(0, dtype=int))

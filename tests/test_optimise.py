@@ -11,8 +11,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import simulation  # noqa: E402
-from simulation.executors import run_seed  # noqa: E402
-from simulation.optimise import FRESH_KEY  # noqa: E402
+from simulation.analysis.optimise import FRESH_KEY  # noqa: E402
+from simulation.runs.executors import run_seed  # noqa: E402
 from tests.conftest import CONFIGS  # noqa: E402
 
 TINY = {"population.followers": 2000, "population.influencers": 50, "horizon_days": 40}

@@ -6,9 +6,17 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.config import ConfigError, Platform
-from simulation.payouts import SCHEMES, SPEND_COLUMNS, TIERS, Activity, Outlook, Phase, Start
-from simulation.platforms import PlatformState
+from simulation.model.config import ConfigError, Platform
+from simulation.model.payouts import (
+    SCHEMES,
+    TIERS,
+    Activity,
+    Outlook,
+    Phase,
+    Start,
+    spend_columns,
+)
+from simulation.model.platforms import PlatformState
 from tests.conftest import CONFIGS, small
 
 N = 50
@@ -36,8 +44,8 @@ def scheme(request):
 
 
 def test_each_scheme_fills_its_own_spend_column(scheme):
-    assert scheme.column in SPEND_COLUMNS
-    assert len({cls.column for cls in SCHEMES.values()}) == len(SCHEMES)
+    assert scheme.column() == f"spend_{scheme.key}" and scheme.column() in spend_columns()
+    assert len({cls.column() for cls in SCHEMES.values()}) == len(SCHEMES)
 
 
 def test_nothing_owed_for_nothing_done(scheme):
@@ -103,7 +111,7 @@ def test_hybrid_phase_pays_each_scheme_into_its_column():
     state.enrolled[:] = True
     outlook = random_outlook()
     paid = state.pay(activity_from(outlook, np.full(N, 2)))
-    assert all(paid[column].sum() > 0 for column in SPEND_COLUMNS)
+    assert all(paid[column].sum() > 0 for column in spend_columns())
 
 
 def test_budget_is_shared_pro_rata_when_short():

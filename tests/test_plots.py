@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 import simulation  # noqa: E402
 from simulation import plots  # noqa: E402
-from simulation.compare import tier_timeseries  # noqa: E402
+from simulation.model.tiers import tier_timeseries  # noqa: E402
 from tests.conftest import CONFIGS  # noqa: E402
 
 TINY = {"population.followers": 10_000, "population.influencers": 150, "horizon_days": 50}

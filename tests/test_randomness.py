@@ -6,7 +6,7 @@ import numpy as np
 from scipy import stats
 
 import simulation
-from simulation.streams import Streams
+from simulation.model.streams import Streams
 from tests.conftest import CONFIGS, small
 
 

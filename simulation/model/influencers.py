@@ -38,7 +38,7 @@ from .config import InfluencerParams
 from .payouts import TIER_BOUNDS, TIERS, Outlook, Scheme
 
 if TYPE_CHECKING:
-    from .model import SparkModel
+    from .spark_model import SparkModel
 
 
 class InfluencerTable:

@@ -35,12 +35,12 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
 from .config import Config
-from .errors import ConfigError
 from .influencers import Influencer, InfluencerTable
 from .metrics import Recorder, summarise
 from .networks import FriendCounts, Friends, add_rows, follow_graph, gather_rows
-from .payouts import SPEND_COLUMNS, Activity
+from .payouts import Activity, spend_columns
 from .platforms import PlatformState
 from .population import ACTIVE, People, Transitions
 from .streams import Streams
@@ -56,7 +56,7 @@ BYTES_FIXED = 300e6
 def memory_needed(config: Config) -> float:
     """Bytes a run of ``config`` needs at its peak, roughly (within a factor of 1.5)."""
     people = config.population.followers
-    friends = 0.0 if config.network.social.kind == "complete" else config.network.social.mean_degree
+    friends = config.network.social.mean_friends
     per_person = (BYTES_PER_PERSON + 16 * friends + 24 * config.network.follows_per_person
                   + 8 * len(config.platforms))
     return BYTES_FIXED + people * per_person
@@ -195,7 +195,7 @@ class SparkModel(mesa.Model):
 
         # 6. views and sales, 7. pay, 8. learn
         views = gmv = np.zeros_like(self.active_followers)
-        spend_by_column = [dict.fromkeys(SPEND_COLUMNS, 0.0) for _ in self.platforms]
+        spend_by_column = [dict.fromkeys(spend_columns(), 0.0) for _ in self.platforms]
         joined_during_day = table.joined.sum(axis=0)  # before today's quits
         if influencers:
             views, gmv = self._sales()
@@ -208,7 +208,7 @@ class SparkModel(mesa.Model):
                 ))
                 self.payments.append(payments)
                 paid[:, k] = sum(payments.values())
-                spend_by_column[k] = {c: float(payments[c].sum()) for c in SPEND_COLUMNS}
+                spend_by_column[k] = {c: float(payments[c].sum()) for c in payments}
             self.outlook = self._public_outlook()  # also tomorrow's: nothing moves in between
             table.learn(views, gmv, attributed, paid, self.outlook)
 

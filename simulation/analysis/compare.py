@@ -24,10 +24,8 @@ pandas operation, which for the daily tables is slow, and dropped by some.
 
 :func:`paired_table` computes the tidy table from any runs table, so a
 metric derived per run (e.g. active users per $1 000) gets the same paired
-statistics. :func:`tier_timeseries` steps a model by hand and records the
-influencers joined and posting per tier and day, which the daily table does
-not hold (for :func:`simulation.plots.tier_figure`). Import them from this
-module (``from simulation.compare import paired_table, tier_timeseries``):
+statistics (``from simulation.analysis.compare import paired_table``; the
+influencers per tier and day are :func:`simulation.model.tiers.tier_timeseries`):
 ``simulation.compare``, the package attribute, is the function.
 """
 
@@ -41,10 +39,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import Config, ConfigError, load_config
-from .metrics import SUMMARY_KEYS
-from .model import SparkModel
-from .payouts import TIERS
+from ..model.config import Config, ConfigError, load_config
+from ..model.metrics import summary_keys
+from ..runs.sweep import run_many
+from ..stats import t_interval
 
 Scenario = Config | str | Path | Mapping[str, Any]
 TABLE_COLUMNS = ("scenario", "platform", "metric", "n", "mean", "low", "high", "diff",
@@ -120,7 +118,7 @@ def compare(
         base: the config that override mappings apply to.
         workers: 1 runs here; N > 1 uses N local processes; None, every core.
         client: a ``dask.distributed.Client`` to run on instead.
-        metrics: summary keys to compare (default: all of ``SUMMARY_KEYS``).
+        metrics: summary keys to compare (default: every registered summary metric).
         platform: only this platform (default: every platform).
         keep_timeseries: keep every run's daily table (``.timeseries``).
         progress: show a progress bar.
@@ -129,16 +127,14 @@ def compare(
         ConfigError: a bad scenario, an unknown reference, metric or platform.
         RuntimeError: a run failed (its error is in the message).
     """
-    from .sweep import run_many
-
     names, items = _named(scenarios)
     reference = names[0] if reference is None else reference
     if reference not in names:
         raise ConfigError(f"reference = {reference!r}: not a scenario; allowed: "
                           f"{', '.join(map(repr, names))}")
-    unknown = [m for m in (metrics or ()) if m not in SUMMARY_KEYS]
+    unknown = [m for m in (metrics or ()) if m not in summary_keys()]
     if unknown:
-        raise ConfigError(f"metrics = {unknown}: unknown; allowed: {', '.join(SUMMARY_KEYS)}")
+        raise ConfigError(f"metrics = {unknown}: unknown; allowed: {', '.join(summary_keys())}")
     result = run_many(items, replicates, seed, base=base, workers=workers, client=client,
                       progress=progress, keep_timeseries=keep_timeseries)
     name_of = dict(enumerate(names))
@@ -205,7 +201,7 @@ def paired_table(
 
 def _has(runs: pd.DataFrame, platform: str) -> bool:
     """Whether these runs have the platform: any of its summary keys has a value."""
-    columns = [f"{platform}.{key}" for key in SUMMARY_KEYS if f"{platform}.{key}" in runs]
+    columns = [f"{platform}.{key}" for key in summary_keys() if f"{platform}.{key}" in runs]
     return bool(columns) and bool(runs[columns].notna().to_numpy().any())
 
 
@@ -217,7 +213,7 @@ def _metric_columns(runs: pd.DataFrame, metrics: Sequence[str] | None,
     so override columns (``adoption.imitation``) are never taken for metrics.
     """
     split = [tuple(c.split(".", 1)) for c in runs.columns if "." in c]
-    platforms = list(dict.fromkeys(p for p, key in split if key in SUMMARY_KEYS))
+    platforms = list(dict.fromkeys(p for p, key in split if key in summary_keys()))
     found = [(p, key) for p, key in split if p in platforms
              and pd.api.types.is_numeric_dtype(runs[f"{p}.{key}"])]
     if platform is not None:
@@ -225,26 +221,6 @@ def _metric_columns(runs: pd.DataFrame, metrics: Sequence[str] | None,
     wanted = list(dict.fromkeys(m for _, m in found)) if metrics is None else list(metrics)
     present = set(found)
     return [(p, m) for p in platforms for m in wanted if (p, m) in present]
-
-
-def t_interval(values: Sequence[float] | np.ndarray, level: float = 0.95
-               ) -> tuple[float, float, float]:
-    """Mean and its t-interval ``(mean, low, high)``.
-
-    One value has no interval (low and high NaN); no values give all NaN.
-    """
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    if n == 0:
-        return np.nan, np.nan, np.nan
-    mean = float(np.mean(values))
-    if n == 1:
-        return mean, np.nan, np.nan
-    from scipy import stats  # scipy.stats only when needed (import time)
-
-    spread = float(np.std(values, ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * spread / np.sqrt(n)
-    return mean, mean - half, mean + half
 
 
 def _named(scenarios: Mapping[str, Scenario] | Sequence[Scenario]
@@ -273,55 +249,3 @@ def _scenario_name(item: Scenario) -> str:
 
 
 # --- influencers by tier ---------------------------------------------------------------
-
-
-def tier_timeseries(
-    config: Config | str | Path | Mapping[str, Any],
-    seed: int | None = None,
-    overrides: Mapping[str, Any] | None = None,
-) -> pd.DataFrame:
-    """Influencers invited, joined and posting per day, platform and tier, from one run.
-
-    Steps a :class:`SparkModel` by hand and reads the influencer arrays after
-    each day. Returns ``day, platform, tier, invited, joined, active``:
-    ``invited`` may join (the invitation policy, the open day), ``joined``
-    are joined that day (before quits), ``active`` posted that day
-    (influencers). Day 0 is the launch, before anyone decides.
-    """
-    if not isinstance(config, Config) or overrides:
-        config = load_config(config, overrides)
-    model = SparkModel(config, seed)
-    try:
-        table = model.influencers
-        tiers = table.tier.astype(np.intp)
-        n_tiers = len(TIERS)
-        names = [p.name for p in model.platforms]
-        days, counts = [], []  # per recorded day: (platforms, 3 counts, tiers)
-        quit_before = table.quit.copy()
-
-        def record() -> None:
-            quit_today = table.quit & ~quit_before  # joined during the day, quit at its end
-            masks = (np.column_stack([p.eligible(model.day) for p in model.platforms]),
-                     table.joined | quit_today, table.posts > 0)
-            days.append(model.day)
-            counts.append([[np.bincount(tiers[mask[:, k]], minlength=n_tiers) for mask in masks]
-                           for k in range(len(names))])
-
-        record()
-        while model.running:
-            last = model.day
-            quit_before = table.quit.copy()
-            model.step()
-            if model.day > last:
-                record()
-        data = np.asarray(counts)  # days × platforms × 3 × tiers
-        n_days, n_platforms = len(days), len(names)
-        return pd.DataFrame({
-            "day": np.repeat(days, n_platforms * n_tiers),
-            "platform": np.tile(np.repeat(np.array(names, dtype=object), n_tiers), n_days),
-            "tier": np.tile(np.array(TIERS, dtype=object), n_days * n_platforms),
-            **{name: data[:, :, i, :].ravel().astype(np.int64)
-               for i, name in enumerate(("invited", "joined", "active"))},
-        })
-    finally:
-        model.release()

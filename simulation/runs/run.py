@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from .config import Config, check_seed, load_config
+from ..model.config import Config, check_seed, load_config
+from ..model.spark_model import SparkModel
 from .folders import check_output_folder, staged_folder
-from .model import SparkModel
 
 
 @dataclass
@@ -76,7 +76,7 @@ def write_outputs(result: RunResult, out_dir: str | Path,
     """
     import matplotlib.pyplot as plt  # matplotlib only when writing
 
-    from .plots import adoption_figure
+    from ..plots import adoption_figure
 
     out = check_output_folder(out_dir, "run", inputs=inputs)
     with staged_folder(out, "run") as staging:

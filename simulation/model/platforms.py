@@ -118,11 +118,11 @@ class PlatformState:
 
     # --- payments -----------------------------------------------------------
 
-    def pay(self, day: Activity) -> dict[str, np.ndarray]:
+    def pay(self, activity: Activity) -> dict[str, np.ndarray]:
         """Dollars paid to each influencer today, by spend column, within the budget."""
-        owed = {cls.column: np.zeros(len(day.posts)) for cls in SCHEMES.values()}
+        owed = {cls.column(): np.zeros(len(activity.posts)) for cls in SCHEMES.values()}
         for scheme in self.schemes():
-            owed[scheme.column] = scheme.owed(day)
+            owed[scheme.column()] = scheme.owed(activity)
         bill = sum(float(v.sum()) for v in owed.values())
         if bill > self.budget_left:
             scale = self.budget_left / bill * (1 - 1e-12)  # float sums stay under the cap

@@ -4,13 +4,17 @@
   follows an influencer. Each person follows Poisson(``follows_per_person``)
   influencers chosen with probability proportional to audience, so in-sample
   audiences keep the heavy tail of the incumbent audiences.
-- The social graph carries imitation. ``complete`` is mean field: the share
-  of friends active is the population share, and no edge is materialised.
-  Other kinds are undirected CSR adjacency, read from an edge-list file or
-  generated: ``erdos_renyi``, ``watts_strogatz`` and ``barabasi_albert`` by
-  vectorised numpy generators of the same models (networkx's take seconds
-  at 100 000 people and minutes at millions), ``powerlaw_cluster`` by
-  networkx. :class:`FriendCounts` keeps each person's
+- The social graph carries imitation. Its kind is one of the
+  :data:`SOCIAL_KINDS` registry, each a config section with its own
+  parameters and its own builder (``edges``). ``complete`` is mean field: the
+  share of friends active is the population share, and no edge is
+  materialised. Other kinds are undirected CSR adjacency, read from an
+  edge-list file or generated: ``erdos_renyi``, ``watts_strogatz`` and
+  ``barabasi_albert`` by vectorised numpy generators of the same models
+  (networkx's take seconds at 100 000 people and minutes at millions),
+  ``powerlaw_cluster`` by networkx. A new kind is one class: a
+  :class:`SocialKind` subclass with a ``kind`` literal and ``edges``.
+  :class:`FriendCounts` keeps each person's
   number of active friends up to date along the edges of the people who
   changed state that day, instead of a full sparse product each day.
 """
@@ -19,13 +23,137 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any, ClassVar, Literal
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from pydantic import Field, model_validator
 
-from .config import SocialGraph, check_input_file
-from .errors import ConfigError
+from ..errors import ConfigError, check_input_file
+from .sections import Section, registry_changed
+
+
+class SocialKind(Section):
+    """A kind of social graph: its parameters, and a builder of its edges.
+
+    A subclass that declares ``kind: Literal["name"]`` registers itself in
+    :data:`SOCIAL_KINDS` and becomes a value of ``network.social.kind``.
+    """
+
+    kind: str
+    mean_field: ClassVar[bool] = False
+    """True for the complete graph, whose edges are never materialised."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        values = getattr(cls.model_fields["kind"].annotation, "__args__", ())
+        if len(values) == 1 and isinstance(values[0], str):
+            SOCIAL_KINDS[values[0]] = cls
+            registry_changed()
+
+    @property
+    def mean_friends(self) -> float:
+        """Friends per person, roughly (for memory estimates)."""
+        return float(getattr(self, "mean_degree", 0.0))
+
+    def edges(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Undirected edges as parallel int32 arrays (repeats and self-loops are dropped later)."""
+        raise NotImplementedError
+
+
+SOCIAL_KINDS: dict[str, type[SocialKind]] = {}
+"""The registry: ``network.social.kind`` value → its section class, in the order defined."""
+KIND = "which graph: picks the generator and the keys beside it"
+
+
+def _mean_degree() -> Any:
+    return Field(10.0, gt=0, description="friends per person; diffusion studies use 5–20 "
+                 "active ties (watts_strogatz, barabasi_albert, powerlaw_cluster round it "
+                 "to an even number, up)")
+
+
+def _half(mean_degree: float, n: int) -> int:
+    """Links each side (ring) or per new person (preferential attachment): 5 → 3."""
+    return max(1, min(math.floor(mean_degree / 2 + 0.5), n - 1))
+
+
+class Complete(SocialKind):
+    """Everyone is everyone's friend: mean field, the Bass model's assumption; no edges."""
+
+    kind: Literal["complete"] = Field("complete", description=KIND)
+    mean_field: ClassVar[bool] = True
+
+
+class ErdosRenyi(SocialKind):
+    """Friends at random (Erdős & Rényi 1959): no clustering, Poisson degrees."""
+
+    kind: Literal["erdos_renyi"] = Field("erdos_renyi", description=KIND)
+    mean_degree: float = _mean_degree()
+
+    def edges(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # noqa: D102
+        return erdos_renyi_edges(n, self.mean_degree, rng)
+
+
+class WattsStrogatz(SocialKind):
+    """A small world (Watts & Strogatz 1998): the clustering of friendship networks."""
+
+    kind: Literal["watts_strogatz"] = Field("watts_strogatz", description=KIND)
+    mean_degree: float = _mean_degree()
+    rewire_prob: float = Field(
+        0.1, ge=0, le=1, description="rewiring; 0.01–0.1 is the small-world regime "
+        "(Watts & Strogatz 1998)")
+
+    def edges(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # noqa: D102
+        return watts_strogatz_edges(n, _half(self.mean_degree, n), self.rewire_prob, rng)
+
+
+class BarabasiAlbert(SocialKind):
+    """Preferential attachment (Barabási & Albert 1999): hubs, power-law degrees."""
+
+    kind: Literal["barabasi_albert"] = Field("barabasi_albert", description=KIND)
+    mean_degree: float = _mean_degree()
+
+    def edges(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # noqa: D102
+        return barabasi_albert_edges(n, _half(self.mean_degree, n), rng)
+
+
+class PowerlawCluster(SocialKind):
+    """Hubs and clustering (Holme & Kim 2002), built by networkx (about a minute at 1M)."""
+
+    kind: Literal["powerlaw_cluster"] = Field("powerlaw_cluster", description=KIND)
+    mean_degree: float = _mean_degree()
+    triangle_prob: float = Field(
+        0.5, ge=0, le=1, description="probability of closing a triangle after each link "
+        "(Holme & Kim 2002)")
+
+    def edges(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # noqa: D102
+        import networkx as nx
+
+        graph = nx.powerlaw_cluster_graph(n, _half(self.mean_degree, n), self.triangle_prob,
+                                          seed=int(rng.integers(2**31 - 1)))
+        edges = np.array(graph.edges(), dtype=np.int32).reshape(-1, 2)
+        return edges[:, 0], edges[:, 1]
+
+
+class EdgeList(SocialKind):
+    """A graph of your own: a file of 'a b' person-id pairs (0-based), '#' comments."""
+
+    kind: Literal["edgelist"] = Field("edgelist", description=KIND)
+    path: str | None = Field(None, min_length=1, description="the edge-list file")
+
+    @model_validator(mode="after")
+    def _has_a_path(self) -> EdgeList:
+        if self.path is None:
+            raise ValueError("kind = 'edgelist' needs `path`, a file of 'a b' id pairs")
+        return self
+
+    @property
+    def mean_friends(self) -> float:  # noqa: D102 - unknown until read: assume a typical graph
+        return 10.0
+
+    def edges(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # noqa: D102
+        return _read_edgelist(Path(self.path), n)
 
 
 def follow_graph(
@@ -49,13 +177,13 @@ def follow_graph(
 class Friends:
     """The social graph: mean field for ``complete``, else CSR adjacency."""
 
-    def __init__(self, spec: SocialGraph, n_people: int, rng: np.random.Generator):
+    def __init__(self, spec: SocialKind, n_people: int, rng: np.random.Generator):
         self.kind = spec.kind
         self.n_people = n_people
         self.adjacency: sp.csr_matrix | None = None
-        if spec.kind == "complete":
+        if spec.mean_field:
             return
-        src, dst = _edges(spec, n_people, rng)
+        src, dst = spec.edges(n_people, rng)
         keep = src != dst
         src, dst = src[keep], dst[keep]
         both_src = np.concatenate([src, dst])
@@ -135,24 +263,6 @@ def gather_rows(
     positions = np.arange(ends[-1] if len(ends) else 0, dtype=shift.dtype) + shift
     row_of = np.repeat(np.arange(len(rows)), lengths)
     return indices[positions], row_of
-
-
-def _edges(spec: SocialGraph, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    half = max(1, min(math.floor(spec.mean_degree / 2 + 0.5), n - 1))  # 5 → 3 each side
-    if spec.kind == "edgelist":
-        return _read_edgelist(Path(spec.path), n)
-    if spec.kind == "erdos_renyi":
-        return erdos_renyi_edges(n, spec.mean_degree, rng)
-    if spec.kind == "watts_strogatz":
-        return watts_strogatz_edges(n, half, spec.rewire_prob, rng)
-    if spec.kind == "barabasi_albert":
-        return barabasi_albert_edges(n, half, rng)
-    if spec.kind == "powerlaw_cluster":
-        graph = nx.powerlaw_cluster_graph(n, half, spec.triangle_prob,
-                                          seed=int(rng.integers(2**31 - 1)))
-        edges = np.array(graph.edges(), dtype=np.int32).reshape(-1, 2)
-        return edges[:, 0], edges[:, 1]
-    raise ValueError(spec.kind)  # pragma: no cover - the config's Literal rules this out
 
 
 def erdos_renyi_edges(n: int, mean_degree: float, rng: np.random.Generator

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 MARKER = ".sparksim.json"
 """The file that tells a folder the tool wrote from a user's folder."""

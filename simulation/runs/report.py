@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import ConfigError
+from ..model.config import ConfigError
 from .folders import check_output_folder, staged_folder
 from .sensitivity import analyse, metric_column
 from .sweep import FIXED_COLUMNS, STATUS_COLUMNS, SweepResult, load_sweep
@@ -92,7 +92,7 @@ def write_report(
         if len(axes) == 2:
             figures["heatmap.png"] = _heatmap(result, axes[0], axes[1], column)
         if spec.design.kind in ("sobol", "morris"):
-            from .plots import sensitivity_figure
+            from ..plots import sensitivity_figure
 
             report.sensitivity = analyse(result, column)
             report.sensitivity.to_csv(staging / "sensitivity.csv", index=False)
@@ -146,7 +146,7 @@ def _fmt(value: object) -> str:
 
 
 def _fan_charts(result: SweepResult, platform: str | None) -> dict[str, object]:
-    from .plots import band_figure
+    from ..plots import band_figure
 
     points = _fan_points(result)
     runs = result.runs[(result.runs["status"] == "ok") & result.runs["point"].isin(points)]
@@ -186,7 +186,7 @@ def _people(result: SweepResult) -> int | None:
 
 
 def _heatmap(result: SweepResult, x: str, y: str, column: str) -> object:
-    from .plots import heatmap_figure
+    from ..plots import heatmap_figure
 
     ok = result.runs[result.runs["status"] == "ok"]
     frame = ok[[x, y, column]].copy()

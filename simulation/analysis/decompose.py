@@ -34,7 +34,7 @@ when nothing is paid without the plan. Cost per expanded adopter is spend / E
 computed per replicate where the denominator is positive.
 
 Every row of :attr:`Decomposition.table` is a mean over replicates with its
-95% t-interval (:func:`simulation.compare.t_interval`); ``n`` counts the
+95% t-interval (:func:`simulation.stats.t_interval`); ``n`` counts the
 replicates with a value.
 
 Reference:
@@ -53,9 +53,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .compare import t_interval
-from .config import Config, ConfigError, load_config
-from .payouts import SCHEMES
+from ..model.config import Config, ConfigError, load_config
+from ..model.payouts import SCHEMES
+from ..runs.sweep import run_many
+from ..stats import t_interval
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -127,7 +128,8 @@ class Decomposition:
         """
         import matplotlib.pyplot as plt
 
-        from .plots import _finish, number
+        from ..plots import number
+        from ..plots.style import finish
 
         platforms = list(dict.fromkeys(self.parts["platform"]))
         platform = platforms[0] if platform is None else platform
@@ -151,7 +153,7 @@ class Decomposition:
         left.plot(days, base, color="0.3", lw=1.5, ls="--", label=self.counterfactual)
         left.axhline(level, color="0.5", lw=0.8, ls=":")
         n_reps = rows["replicate"].nunique()
-        _finish(left, f"{platform}: adopters, median of {n_reps} replicates", "day",
+        finish(left, f"{platform}: adopters, median of {n_reps} replicates", "day",
                 "adopters (ever) (people)")
         names = ["expansion", "acceleration", "adopter_days_gained"]
         means = [self.value(m, platform=platform) for m in names]
@@ -165,7 +167,7 @@ class Decomposition:
         right.invert_yaxis()
         cost = self.value("cost_per_expanded_adopter", platform=platform)
         extra = self.value("extra_adopters", platform=platform)
-        _finish(right, f"{number(extra)} extra adopters, ${number(cost)} each", "adopter-days",
+        finish(right, f"{number(extra)} extra adopters, ${number(cost)} each", "adopter-days",
                 "", legend=False)
         if title:
             figure.suptitle(title, fontsize=13)
@@ -206,8 +208,6 @@ def decompose(
         ConfigError: a bad config, counterfactual or platform.
         RuntimeError: a run failed (its error is in the message).
     """
-    from .sweep import run_many
-
     plan = load_config(config)
     counterfactual, words = _counterfactual(plan, without)
     names = [p.name for p in plan.platforms]

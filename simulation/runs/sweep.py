@@ -36,9 +36,9 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from .config import Config, ConfigError, load_config
+from ..errors import WorkersLost
+from ..model.config import Config, ConfigError, load_config
 from .designs import SweepSpec, load_sweep_spec
-from .errors import WorkersLost
 from .executors import (
     WORKER_TIMEOUT,
     Outcome,

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, WorkersLost
+from ..errors import ConfigError, WorkersLost
 
 WORKER_TIMEOUT = 120.0
 """Seconds a Dask cluster may have no worker at all before a batch stops (exit 1, what
@@ -112,7 +112,7 @@ def execute(task: Task) -> Outcome:
                                      replicate=task.replicate)
             outcome = Outcome(task, metrics, table)
     except Exception as err:  # recorded, not raised: one bad run must not stop a sweep
-        outcome = Outcome(task, error=_describe(err))
+        outcome = Outcome(task, error=failure_message(err))
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -122,7 +122,8 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _describe(err: BaseException) -> str:
+def failure_message(err: BaseException) -> str:
+    """A run's error in one line: a user error as it is, else its type, message and place."""
     if isinstance(err, ConfigError):
         return str(err)
     where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
@@ -324,7 +325,7 @@ def dispatch(
                     outcome = future.result()
                 except Exception as err:  # the worker, not the run, failed
                     broken |= isinstance(err, cf.BrokenExecutor)
-                    outcome = Outcome(task, error=f"worker lost: {_describe(err)}")
+                    outcome = Outcome(task, error=f"worker lost: {failure_message(err)}")
                 on_done(outcome)
             if broken:
                 _discard(executor)

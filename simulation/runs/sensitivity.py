@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import ConfigError
+from ..model.config import ConfigError
 from .sweep import SweepResult
 
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1

@@ -59,10 +59,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..model.config import Config, ConfigError, get_dotted, load_config
+from ..model.metrics import METRICS, summary_keys
+from ..runs.executors import run_seed
+from ..runs.sweep import run_many
 from .compare import paired_table
-from .config import Config, ConfigError, get_dotted, load_config
-from .executors import run_seed
-from .metrics import SUMMARY_KEYS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -70,12 +71,10 @@ if TYPE_CHECKING:
 FRESH_KEY = 0x46524553
 """Spawn-key entry ("FRES") of the fresh seeds' root: ``run_seed(seed, 0, point=FRESH_KEY)``."""
 
-MAXIMISE = ("peak_active_users", "active_users_end", "adoption_share_end",
-            "retention_after_switch", "influencers_joined", "influencers_active_end",
-            "gmv_total", "net_total")
-MINIMISE = ("days_to_10pct", "days_to_50pct", "total_spend", "cost_per_adopter",
-            "cost_per_active_user_end")
-"""Default direction of each summary key as an objective (``peak_day`` needs ``direction``)."""
+def default_direction(key: str) -> str | None:
+    """``maximize`` or ``minimize`` for a summary key, from its declaration (None: undeclared)."""
+    better = METRICS[key].better if key in METRICS else None
+    return {"higher": "maximize", "lower": "minimize"}.get(better or "")
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
@@ -197,7 +196,8 @@ class Optimum:
         """The search (objective per trial, best so far) and the winner vs start on fresh seeds."""
         import matplotlib.pyplot as plt
 
-        from .plots import _finish, label, number
+        from ..plots import label, number
+        from ..plots.style import finish
 
         panels = 3 if self.target is not None else 2
         figure, axes = plt.subplots(1, panels, figsize=(4.6 * panels + 1, 4),
@@ -212,7 +212,7 @@ class Optimum:
                        label="infeasible")
         search.step(trials["trial"], trials["best_so_far"], where="post", color="0.2", lw=1.2,
                     label="best so far")
-        _finish(search, f"Search: {len(trials)} trials × {self._search_replicates} replicates",
+        finish(search, f"Search: {len(trials)} trials × {self._search_replicates} replicates",
                 "trial", f"{label(self.objective)}, mean")
         for ax, metric in zip(axes[1:], ["objective", *(
                 [self.target.metric] if self.target is not None else [])], strict=True):
@@ -226,7 +226,7 @@ class Optimum:
                 ax.axhline(self.target.value, color="#C44E52", ls="--", lw=1, label="target")
             name = self.objective if metric == "objective" else metric
             n = int(self.value(metric, "n"))
-            _finish(ax, f"Fresh seeds (n={n}), best − start:\n{number(diff[0])} "
+            finish(ax, f"Fresh seeds (n={n}), best − start:\n{number(diff[0])} "
                     f"[{number(diff[1])}, {number(diff[2])}]", "", label(name))
         if title:
             figure.suptitle(title, fontsize=13)
@@ -294,8 +294,6 @@ def optimise(
         RuntimeError: no plan was feasible, or a fresh-seed run failed.
     """
     import optuna
-
-    from .sweep import run_many
 
     start_config = load_config(config)
     platform = _platform(start_config, platform)
@@ -427,10 +425,10 @@ def _metric(text: str, what: str, config: Config, platform: str) -> tuple[str, s
     """(platform, summary key) of ``key`` or ``platform.key``; else a ConfigError."""
     names = [p.name for p in config.platforms]
     owner, _, key = text.rpartition(".")
-    if key in SUMMARY_KEYS and (owner == "" or owner in names):
+    if key in summary_keys() and (owner == "" or owner in names):
         return owner or platform, key
     raise ConfigError(f"{what} = {text!r}: unknown metric; allowed: a summary key "
-                      f"({', '.join(SUMMARY_KEYS)}), optionally as '<platform>.<key>' with "
+                      f"({', '.join(summary_keys())}), optionally as '<platform>.<key>' with "
                       f"platform in {names}" + (", or a callable(runs_row) -> float"
                                                 if what == "objective" else ""))
 
@@ -446,10 +444,10 @@ def _objective(objective: Objective, direction: str | None, config: Config,
             raise ConfigError(f"objective = {objective!r}: on platform {owner!r}, but platform "
                               f"= {platform!r}; allowed: pass platform={owner!r}")
         name, column = key, f"{platform}.{key}"
-        default = "maximize" if key in MAXIMISE else "minimize" if key in MINIMISE else None
+        default = default_direction(key)
     else:
         raise ConfigError(f"objective = {objective!r}: unknown; allowed: a summary key "
-                          f"({', '.join(SUMMARY_KEYS)}) or a callable(runs_row) -> float")
+                          f"({', '.join(summary_keys())}) or a callable(runs_row) -> float")
     words = {"maximize": "maximize", "maximise": "maximize", "minimize": "minimize",
              "minimise": "minimize"}
     if direction is None:

@@ -35,9 +35,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
-from .config import Config, ConfigError, _describe, check_input_file, load_config
+from ..errors import ConfigError, check_input_file
+from ..model.config import Config, load_config
+from ..model.sections import Section, describe_error
 from .executors import run_seed
-from .payouts import Section
 
 DESIGN_KEY = (0, 0, 0)
 """SeedSequence spawn key of the design's own sampling (run seeds use keys of length 1 or 2)."""
@@ -224,7 +225,7 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(_describe(err, SweepSpec, "sweep file")) from None
+        raise ConfigError(describe_error(err, SweepSpec, "sweep file")) from None
     spec._folder = path.resolve().parent
     spec._text = text
     spec._path = path

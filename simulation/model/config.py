@@ -20,13 +20,16 @@ import numbers
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 import tomli_w
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
-from .errors import ConfigError
-from .payouts import Phase, Section, Tier
+from ..errors import ConfigError, check_input_file
+from .networks import SOCIAL_KINDS
+from .payouts import Phase, Tier
+from .sections import Section, describe_error, on_registry_change
 
 MAX_SEED = 2**63 - 1
 """The largest run seed: TOML integers are signed 64-bit, and the resolved config stores it."""
@@ -50,34 +53,23 @@ class Population(Section):
     )
 
 
-class SocialGraph(Section):
-    """The people-to-people graph that carries imitation (word of mouth)."""
+DEFAULT_SOCIAL_KIND = "watts_strogatz"
+"""The social graph when a config names none: a small world."""
 
-    kind: Literal[
-        "complete", "erdos_renyi", "watts_strogatz", "barabasi_albert", "powerlaw_cluster",
-        "edgelist",
-    ] = Field("watts_strogatz", description="complete is mean field (no edges materialised); "
-              "the default small world has the clustering of friendship networks")
-    mean_degree: float = Field(
-        10.0, gt=0, description="friends per person; diffusion studies use 5–20 active ties "
-        "(watts_strogatz, barabasi_albert, powerlaw_cluster round it to an even number, up)"
-    )
-    rewire_prob: float = Field(
-        0.1, ge=0, le=1, description="watts_strogatz rewiring; 0.01–0.1 is the small-world "
-        "regime (Watts & Strogatz 1998)"
-    )
-    triangle_prob: float = Field(
-        0.5, ge=0, le=1, description="powerlaw_cluster triangle step (Holme & Kim 2002)"
-    )
-    path: str | None = Field(
-        None, description="edgelist: file of 'a b' person-id pairs (0-based), '#' comments"
-    )
 
-    @model_validator(mode="after")
-    def _path_for_edgelist(self) -> SocialGraph:
-        if self.kind == "edgelist" and not self.path:
-            raise ValueError("kind = 'edgelist' needs `path`, a file of 'a b' id pairs")
-        return self
+def social_graph_type() -> Any:
+    """A social graph section: one of the registered kinds, chosen by its ``kind`` key."""
+    members = tuple(Annotated[cls, Tag(kind)] for kind, cls in SOCIAL_KINDS.items())
+    return Annotated[Union[members], Discriminator(_kind_of)]  # noqa: UP007
+
+
+def _kind_of(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("kind", DEFAULT_SOCIAL_KIND)
+    return getattr(value, "kind", None)
+
+
+SocialGraph = social_graph_type()
 
 
 class Network(Section):
@@ -87,7 +79,10 @@ class Network(Section):
         3.0, ge=0, description="influencers a person follows in the sample (mean, Poisson); "
         "chosen in proportion to audience so the heavy tail survives sampling"
     )
-    social: SocialGraph = Field(default_factory=SocialGraph)
+    social: SocialGraph = Field(
+        default_factory=lambda: SOCIAL_KINDS[DEFAULT_SOCIAL_KIND](),
+        description="the friendship graph that carries imitation; `kind` picks the "
+        "generator and its parameters (simulation/model/networks.py)")
 
 
 class Adoption(Section):
@@ -306,6 +301,15 @@ def check_seed(seed: object) -> int:
     return int(seed)
 
 
+@on_registry_change
+def _rebuild_sections() -> None:
+    """A scheme or social-graph kind was registered: the sections that hold them learn it."""
+    Network.model_fields["social"] = FieldInfo.from_annotated_attribute(
+        social_graph_type(), Network.model_fields["social"])
+    for section in (Network, Platform, Config):
+        section.model_rebuild(force=True)
+
+
 # --- loading ---------------------------------------------------------------
 
 
@@ -334,7 +338,7 @@ def load_config(
     try:
         return Config.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(_describe(err)) from None
+        raise ConfigError(describe_error(err, Config)) from None
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -353,14 +357,6 @@ def parse_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
-
-
-def check_input_file(path: Path, what: str, expected: str) -> None:
-    """A ConfigError unless ``path`` is an existing file (a folder is named as one)."""
-    if path.is_dir():
-        raise ConfigError(f"{what} {str(path)!r} is a folder, not a file (expected {expected})")
-    if not path.is_file():
-        raise ConfigError(f"{what} {str(path)!r} not found (expected {expected})")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -417,54 +413,3 @@ def _set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
             if part == "platforms" and part not in node:
                 node[part] = [{}]  # the default: one platform
             node = node.setdefault(part, {})
-
-
-def _describe(err: ValidationError, root: type[BaseModel] | None = None,
-              what: str = "config") -> str:
-    """One message per problem: key, value given, what is allowed."""
-    lines = []
-    problems = err.errors()
-    # a value that fits no member of a union (a list, or a range) gets one error per
-    # member; the member's own rule (a value error) says more than "should be a list"
-    tagged = {_plain_key(p["loc"]) for p in problems if p["type"] == "value_error"}
-    problems = [p for p in problems if p["type"] == "value_error"
-                or _plain_key(p["loc"]) not in tagged]
-    for problem in problems:
-        key = _plain_key(problem["loc"]) or "(top level)"
-        given = problem.get("input")
-        if problem["type"] == "extra_forbidden":
-            allowed = _allowed_keys(problem["loc"][:-1], root or Config)
-            lines.append(f"unknown key {key!r} (given: {given!r}); allowed here: {allowed}")
-        elif not problem["loc"]:  # a cross-field rule: its message names the keys
-            lines.append(problem["msg"].removeprefix("Value error, "))
-        else:
-            message = problem["msg"].removeprefix("Value error, ")
-            lines.append(f"{key} = {given!r}: {message}")
-    return f"invalid {what}: " + "; ".join(lines)
-
-
-def _plain_key(loc: tuple[Any, ...]) -> str:
-    """A dotted key from an error location, without pydantic's union tags (``list[any]``)."""
-    return ".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p))
-
-
-def _allowed_keys(loc: tuple[Any, ...], root: type[BaseModel]) -> str:
-    model: Any = root
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return "?"
-        annotation = field.annotation
-        for candidate in (annotation, *getattr(annotation, "__args__", ())):
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                model = candidate
-                break
-            if hasattr(candidate, "__args__"):  # list[Phase]
-                inner = [a for a in candidate.__args__ if isinstance(a, type)
-                         and issubclass(a, BaseModel)]
-                if inner:
-                    model = inner[0]
-                    break
-    return ", ".join(model.model_fields)

@@ -78,7 +78,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .config import (
+from ..model.config import (
     Config,
     ConfigError,
     check_input_file,
@@ -86,8 +86,9 @@ from .config import (
     get_dotted,
     load_config,
 )
-from .executors import check_workers_option
-from .folders import check_output_folder, staged_folder
+from ..runs.executors import check_workers_option
+from ..runs.folders import check_output_folder, staged_folder
+from ..runs.sweep import run_many
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -435,7 +436,6 @@ class _Problem:
             if overrides not in scenarios:
                 scenarios.append(overrides)
             slot.append(scenarios.index(overrides))
-        from .sweep import run_many
 
         result = run_many(scenarios, replicates, self.seed, base=self.base,
                           workers=self.workers, client=self.client, keep_timeseries=True)

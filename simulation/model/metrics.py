@@ -1,0 +1,280 @@
+"""Outputs: the daily long table and the per-platform summary, each declared once.
+
+**Daily columns** (one row per day and platform; day 0 is the launch, before
+anyone has moved) are :data:`DAILY` entries: name, words, unit and type.
+The spend columns, one per payout scheme (``spend_<key>``), come from the
+scheme registry; ``adopters`` is cumulative (ever adopted); ``spend_total`` is
+the sum of the spend columns; ``revenue`` is the platform's take of GMV;
+``net`` = revenue − spend_total.
+
+**Summary metrics** are :data:`METRICS` entries, each declared once with
+:func:`metric`: its key, words, unit, whether higher is better, and the
+function that computes it from one platform's daily table. ``SUMMARY_KEYS``,
+the figures' labels and the optimiser's default directions all derive from
+it. A new metric is one decorated function.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .payouts import SCHEMES, spend_columns
+
+
+@dataclass(frozen=True)
+class Column:
+    """A daily column: its words and unit (for labels) and whether it counts whole things."""
+
+    name: str
+    words: str
+    unit: str
+    integer: bool = False
+
+
+_BEFORE_SPEND = (
+    Column("day", "day", "day", integer=True),
+    Column("platform", "platform", ""),
+    Column("adopters", "adopters (ever)", "people", integer=True),
+    Column("new_adopters", "new adopters", "people/day", integer=True),
+    Column("active_users", "active users", "people", integer=True),
+    Column("lapsed_users", "lapsed users", "people", integer=True),
+    Column("joined_influencers", "influencers joined", "influencers", integer=True),
+    Column("active_influencers", "influencers posting", "influencers", integer=True),
+    Column("posts", "posts", "posts/day", integer=True),
+    Column("views", "views", "views/day"),
+    Column("gmv", "sales (GMV)", "$/day"),
+)
+_AFTER_SPEND = (
+    Column("spend_total", "payout spend", "$/day"),
+    Column("revenue", "revenue", "$/day"),
+    Column("net", "net (revenue − spend)", "$/day"),
+)
+
+
+def daily_columns() -> dict[str, Column]:
+    """Every daily column in table order (the spend columns follow the scheme registry)."""
+    spend = [Column(cls.column(), f"{cls.label} spend", "$/day") for cls in SCHEMES.values()]
+    return {c.name: c for c in (*_BEFORE_SPEND, *spend, *_AFTER_SPEND)}
+
+
+def columns() -> tuple[str, ...]:
+    """The daily table's column names, in order."""
+    return tuple(daily_columns())
+
+
+# --- summary metrics ---------------------------------------------------------------
+
+
+@dataclass
+class PlatformRun:
+    """What a metric is computed from: one platform's daily table (indexed by day) and more."""
+
+    rows: pd.DataFrame
+    n_people: int
+    switch_day: int | None
+    influencers_joined: int
+    retention_window: int
+
+    @property
+    def active(self) -> pd.Series:
+        """Active users per day."""
+        return self.rows["active_users"]
+
+    @property
+    def share(self) -> pd.Series:
+        """Share of people who ever adopted, per day."""
+        return self.rows["adopters"] / self.n_people
+
+    @property
+    def end(self) -> pd.Series:
+        """The last day's row."""
+        return self.rows.iloc[-1]
+
+    @property
+    def spend(self) -> float:
+        """Total payout spend ($)."""
+        return float(self.rows["spend_total"].sum())
+
+
+Better = Literal["higher", "lower"] | None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A summary metric: key, words, unit, which way is better, and how it is computed."""
+
+    key: str
+    words: str
+    unit: str
+    better: Better
+    compute: Callable[[PlatformRun], Any] = field(repr=False)
+    integer: bool = False
+
+
+METRICS: dict[str, Metric] = {}
+"""The registry: summary key → its declaration, in summary order."""
+
+
+def metric(key: str, words: str, unit: str, better: Better = None, integer: bool = False
+           ) -> Callable[[Callable[[PlatformRun], Any]], Callable[[PlatformRun], Any]]:
+    """Declare a summary metric computed by the decorated ``function(run) -> value or None``."""
+    def register(function: Callable[[PlatformRun], Any]) -> Callable[[PlatformRun], Any]:
+        METRICS[key] = Metric(key, words, unit, better, function, integer)
+        return function
+    return register
+
+
+def summary_keys() -> tuple[str, ...]:
+    """Every summary key, in order."""
+    return tuple(METRICS)
+
+
+def _first_day(share: pd.Series, level: float) -> int | None:
+    reached = share.index[share.to_numpy() >= level]
+    return int(reached[0]) if len(reached) else None
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return float(numerator / denominator) if denominator > 0 and math.isfinite(numerator) else None
+
+
+@metric("peak_active_users", "peak active users", "people", "higher", integer=True)
+def _peak_active_users(run: PlatformRun) -> int:
+    return int(run.active.max())
+
+
+@metric("peak_day", "day of peak", "day", integer=True)
+def _peak_day(run: PlatformRun) -> int:
+    return int(run.active.idxmax())
+
+
+@metric("active_users_end", "active users at the end", "people", "higher", integer=True)
+def _active_users_end(run: PlatformRun) -> int:
+    return int(run.end["active_users"])
+
+
+@metric("adoption_share_end", "adoption share at the end", "share of people", "higher")
+def _adoption_share_end(run: PlatformRun) -> float:
+    return float(run.share.iloc[-1])
+
+
+@metric("days_to_10pct", "days to 10% adoption", "days", "lower", integer=True)
+def _days_to_10pct(run: PlatformRun) -> int | None:
+    return _first_day(run.share, 0.10)
+
+
+@metric("days_to_50pct", "days to 50% adoption", "days", "lower", integer=True)
+def _days_to_50pct(run: PlatformRun) -> int | None:
+    return _first_day(run.share, 0.50)
+
+
+@metric("total_spend", "total payout spend", "$", "lower")
+def _total_spend(run: PlatformRun) -> float:
+    return run.spend
+
+
+@metric("cost_per_adopter", "cost per adopter", "$ per adopter", "lower")
+def _cost_per_adopter(run: PlatformRun) -> float | None:
+    return _ratio(run.spend, run.end["adopters"])
+
+
+@metric("cost_per_active_user_end", "cost per active user at the end", "$ per user", "lower")
+def _cost_per_active_user_end(run: PlatformRun) -> float | None:
+    return _ratio(run.spend, run.end["active_users"])
+
+
+@metric("retention_after_switch", "retention 90 days after the switch", "share kept", "higher")
+def _retention_after_switch(run: PlatformRun) -> float | None:
+    """Active users ``retention_window`` days after the first switch ÷ on the switch day."""
+    switch, active = run.switch_day, run.active
+    later = None if switch is None else switch + run.retention_window
+    if later is None or later not in active.index or active[switch] <= 0:
+        return None
+    return float(active[later] / active[switch])
+
+
+@metric("influencers_joined", "influencers recruited", "influencers", "higher", integer=True)
+def _influencers_joined(run: PlatformRun) -> int:
+    return int(run.influencers_joined)
+
+
+@metric("influencers_active_end", "influencers posting at the end", "influencers", "higher",
+        integer=True)
+def _influencers_active_end(run: PlatformRun) -> int:
+    return int(run.end["active_influencers"])
+
+
+@metric("gmv_total", "total sales (GMV)", "$", "higher")
+def _gmv_total(run: PlatformRun) -> float:
+    return float(run.rows["gmv"].sum())
+
+
+@metric("net_total", "total net (revenue − spend)", "$", "higher")
+def _net_total(run: PlatformRun) -> float:
+    return float(run.rows["net"].sum())
+
+
+def summarise(
+    table: pd.DataFrame, n_people: int, switch_days: dict[str, int | None],
+    influencers_joined: dict[str, int], retention_window: int,
+) -> dict[str, dict[str, Any]]:
+    """Per-platform summary (every registered metric); events that never happen are None."""
+    summary: dict[str, dict[str, Any]] = {}
+    for name, rows in table.groupby("platform", sort=False):
+        run = PlatformRun(rows.set_index("day"), n_people, switch_days.get(name),
+                          influencers_joined.get(name, 0), retention_window)
+        summary[name] = {key: entry.compute(run) for key, entry in METRICS.items()}
+    return summary
+
+
+# --- recording -----------------------------------------------------------------------
+
+
+@dataclass
+class Recorder:
+    """Preallocated daily columns: (days + 1) × platforms each."""
+
+    n_days: int
+    platforms: list[str]
+    data: dict[str, np.ndarray] = field(init=False)
+
+    def __post_init__(self) -> None:
+        shape = (self.n_days + 1, len(self.platforms))
+        self.columns = daily_columns()
+        self.spend = spend_columns()
+        self.data = {name: np.zeros(shape) for name in list(self.columns)[2:]}
+
+    def record(self, day: int, k: int, **values: float) -> None:
+        """Store one platform's numbers for one day; derived columns are filled here."""
+        row = self.data
+        for name, value in values.items():
+            row[name][day, k] = value
+        row["spend_total"][day, k] = sum(row[c][day, k] for c in self.spend)
+        row["net"][day, k] = row["revenue"][day, k] - row["spend_total"][day, k]
+
+    def to_frame(self, upto_day: int) -> pd.DataFrame:
+        """The long table for days 0..upto_day, sorted by day then platform order."""
+        n_days, n_platforms = upto_day + 1, len(self.platforms)
+        table: dict[str, np.ndarray] = {
+            "day": np.repeat(np.arange(n_days), n_platforms),
+            "platform": np.tile(np.array(self.platforms, dtype=object), n_days),
+        }
+        for name, values in self.data.items():
+            flat = values[:n_days].ravel()
+            table[name] = flat.astype(np.int64) if self.columns[name].integer else flat
+        return pd.DataFrame(table, columns=list(self.columns))
+
+
+def __getattr__(name: str) -> Any:
+    """``COLUMNS`` and ``SUMMARY_KEYS``, read from the registries when asked for."""
+    if name == "COLUMNS":
+        return columns()
+    if name == "SUMMARY_KEYS":
+        return summary_keys()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,260 @@
+"""Payout schemes: what a platform pays an influencer for a day's work.
+
+Every scheme is a small pydantic model (its parameters, declared once, are
+also its config section) with the same two methods, vectorised over
+influencers of one platform:
+
+- ``owed(activity)``: dollars owed today for what each influencer actually
+  did (an :class:`Activity`);
+- ``expected(n_posts, outlook)``: dollars an influencer expects for posting
+  ``n_posts`` today, from its learnt per-post expectations (an
+  :class:`Outlook`). Influencers choose how much to post from this.
+
+**The registry.** A scheme is one class: a subclass of :class:`Scheme` that
+sets ``key`` (its config key in a phase), ``label``, ``color`` and
+``linestyle`` registers itself in :data:`SCHEMES` when it is defined. From
+the registry come a phase's keys (``platforms.N.phases.M.<key>``), the spend
+columns (``spend_<key>``) and the styles of every figure.
+
+A :class:`Phase` holds one or more schemes at once (a hybrid) and a
+:class:`Start` trigger; a platform's payout schedule is a list of phases.
+The budget cap is applied by the platform, not by the schemes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+from pydantic.fields import FieldInfo
+
+from .sections import Section, registry_changed
+
+TIERS: tuple[str, ...] = ("nano", "micro", "mid", "macro", "mega")
+"""Industry audience tiers (followers): nano <10k, micro 10k–100k,
+mid 100k–500k, macro 500k–1M, mega >1M."""
+TIER_BOUNDS: tuple[float, ...] = (10_000, 100_000, 500_000, 1_000_000)
+Tier = Literal["nano", "micro", "mid", "macro", "mega"]
+
+
+@dataclass
+class Activity:
+    """What the influencers of one platform did today (arrays of length I)."""
+
+    posts: np.ndarray  # posts published on the platform today
+    views: np.ndarray  # views of those posts by active users
+    gmv: np.ndarray  # dollars of sales attributed to the influencer's posts
+    new_adopters: np.ndarray  # new users attributed to the influencer's promotion
+    enrolled: np.ndarray  # bool: holds a flat-fee slot today
+    tier: np.ndarray  # tier index into TIERS
+
+
+@dataclass
+class Outlook:
+    """What each influencer expects per post on one platform (arrays of length I)."""
+
+    views_per_post: np.ndarray
+    gmv_per_post: np.ndarray
+    adopters_per_post: np.ndarray
+    fee_available: np.ndarray  # bool: enrolled, or a flat-fee slot is free
+    tier: np.ndarray
+
+
+class Scheme(Section):
+    """A payout scheme. A subclass that sets ``key`` registers itself in :data:`SCHEMES`."""
+
+    key: ClassVar[str]
+    """Config key inside a phase, e.g. ``flat_fee``; the spend column is ``spend_<key>``."""
+    label: ClassVar[str]
+    """Name in legends and tables, e.g. ``flat fee``."""
+    color: ClassVar[str]
+    """Fill colour in spend figures (a matplotlib colour)."""
+    linestyle: ClassVar[str | tuple] = "-"
+    """Line style in spend figures (a matplotlib line style)."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "key" in cls.__dict__:
+            register_scheme(cls)
+
+    @classmethod
+    def column(cls) -> str:
+        """The spend column this scheme fills."""
+        return f"spend_{cls.key}"
+
+    def owed(self, activity: Activity) -> np.ndarray:
+        """Dollars owed to each influencer for today's activity."""
+        raise NotImplementedError
+
+    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:
+        """Dollars each influencer (rows) expects for ``n_posts`` (I × options)."""
+        raise NotImplementedError
+
+
+SCHEMES: dict[str, type[Scheme]] = {}
+"""The registry: config key of each scheme → its class, in the order defined."""
+
+
+def register_scheme(cls: type[Scheme]) -> None:
+    """Add a scheme to the registry and to every phase's keys (done on class definition)."""
+    for attribute in ("label", "color"):
+        if not isinstance(getattr(cls, attribute, None), str):
+            raise TypeError(f"scheme {cls.__name__} must set {attribute!r} (a string)")
+    if not cls.key.isidentifier():
+        raise TypeError(f"scheme {cls.__name__}: key {cls.key!r} must be an identifier")
+    SCHEMES[cls.key] = cls
+    summary = (cls.__doc__ or cls.key).strip().splitlines()[0]
+    Phase.model_fields[cls.key] = FieldInfo.from_annotated_attribute(
+        cls | None, Field(None, description=summary))
+    Phase.model_rebuild(force=True)
+    registry_changed()
+
+
+def spend_columns() -> tuple[str, ...]:
+    """The spend column of every registered scheme, in registry order."""
+    return tuple(cls.column() for cls in SCHEMES.values())
+
+
+class Start(Section):
+    """When a phase starts: exactly one trigger, then optional notice days."""
+
+    day: int | None = Field(None, ge=0, description="day the trigger fires")
+    adoption_share: float | None = Field(
+        None, gt=0, le=1, description="fires when adopters / people reaches this share"
+    )
+    spend: float | None = Field(
+        None, ge=0, description="fires when cumulative spend ($) reaches this"
+    )
+    notice_days: int = Field(
+        0, ge=0, description="days between the trigger and the phase taking effect"
+    )
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Start:
+        given = [k for k in ("day", "adoption_share", "spend") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of day, adoption_share, spend (given: {given or 'none'})"
+            )
+        return self
+
+    def fired(self, day: int, adoption_share: float, spend: float) -> bool:
+        """Whether the trigger condition holds on ``day``."""
+        if self.day is not None:
+            return day >= self.day
+        if self.adoption_share is not None:
+            return adoption_share >= self.adoption_share
+        return spend >= self.spend
+
+
+class Phase(Section):
+    """One stretch of a payout schedule: a trigger and the schemes it pays.
+
+    Besides ``name`` and ``start`` it has one optional key per registered
+    scheme (added by :func:`register_scheme`).
+    """
+
+    name: str = Field("phase", description="label used in outputs and plots")
+    start: Start = Field(default_factory=lambda: Start(day=0), description="when it takes effect")
+
+    def schemes(self) -> list[Scheme]:
+        """The schemes this phase pays, in registry order."""
+        return [s for key in SCHEMES if (s := getattr(self, key, None)) is not None]
+
+
+class FlatFee(Scheme):
+    """A fee per day to an enrolled influencer who publishes at least a quota."""
+
+    key: ClassVar[str] = "flat_fee"
+    label: ClassVar[str] = "flat fee"
+    color: ClassVar[str] = "#4C72B0"
+    linestyle: ClassVar[str | tuple] = "--"
+    fee: float = Field(
+        20.0, ge=0, description="$/day to an enrolled influencer at or above quota; "
+        "set so a median influencer's quota costs less than the fee (see influencers.cost_*)"
+    )
+    posts_per_day: int = Field(
+        3, ge=1, description="posts/day quota; the story's contract asked for a set number a day"
+    )
+    tier_fees: dict[Tier, float] = Field(
+        default_factory=dict, description="$/day by tier, overriding `fee` for the tiers named"
+    )
+    max_enrolled: int | None = Field(
+        None, ge=0, description="most influencers holding a fee slot at once; none = no limit"
+    )
+    contract_days: int | None = Field(
+        None, ge=1, description="days a slot lasts from enrolment; none = while the phase lasts"
+    )
+
+    def fee_by_tier(self, tier: np.ndarray) -> np.ndarray:
+        """The daily fee of each influencer, by its tier index ($/day)."""
+        table = np.array([self.tier_fees.get(name, self.fee) for name in TIERS])
+        return table[tier]
+
+    def owed(self, activity: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
+        return np.where(activity.enrolled & (activity.posts >= self.posts_per_day),
+                        self.fee_by_tier(activity.tier), 0.0)
+
+    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:  # noqa: D102
+        fee = np.where(outlook.fee_available, self.fee_by_tier(outlook.tier), 0.0)
+        return np.where(n_posts >= self.posts_per_day, fee[:, None], 0.0)
+
+
+class Commission(Scheme):
+    """A share of the sales (GMV) attributed to the influencer's posts."""
+
+    key: ClassVar[str] = "commission"
+    label: ClassVar[str] = "commission"
+    color: ClassVar[str] = "#DD8452"
+    linestyle: ClassVar[str | tuple] = ":"
+    rate: float = Field(
+        0.08, ge=0, le=1, description="share of attributed GMV; affiliate programmes pay 1–10%"
+    )
+
+    def owed(self, activity: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
+        return self.rate * activity.gmv
+
+    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:  # noqa: D102
+        return n_posts * (self.rate * outlook.gmv_per_post)[:, None]
+
+
+class PerView(Scheme):
+    """A rate per thousand views (the video-service and creator-fund model)."""
+
+    key: ClassVar[str] = "per_view"
+    label: ClassVar[str] = "per view"
+    color: ClassVar[str] = "#55A868"
+    linestyle: ClassVar[str | tuple] = "-."
+    rate_per_1000: float = Field(
+        0.5, ge=0, description="$ per 1 000 views; creator funds paid a few cents, ad-revenue "
+        "shares a few dollars per 1 000 views"
+    )
+
+    def owed(self, activity: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
+        return self.rate_per_1000 * activity.views / 1000.0
+
+    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:  # noqa: D102
+        return n_posts * (self.rate_per_1000 * outlook.views_per_post / 1000.0)[:, None]
+
+
+class PerAdopter(Scheme):
+    """A bounty per new user attributed to the influencer's promotion."""
+
+    key: ClassVar[str] = "per_adopter"
+    label: ClassVar[str] = "per adopter"
+    color: ClassVar[str] = "#C44E52"
+    linestyle: ClassVar[str | tuple] = (0, (5, 1, 1, 1, 1, 1))
+    bounty: float = Field(
+        2.0, ge=0, description="$ per attributed new user; referral bounties run $1–$20"
+    )
+
+    def owed(self, activity: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
+        return self.bounty * activity.new_adopters
+
+    def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:  # noqa: D102
+        return n_posts * (self.bounty * outlook.adopters_per_post)[:, None]
+
+

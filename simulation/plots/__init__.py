@@ -1,0 +1,30 @@
+"""Figures (matplotlib): every figure titled, every axis labelled with its unit.
+
+Every function returns a :class:`matplotlib.figure.Figure` (the one holding
+``ax`` when an existing axes is passed). Inputs are the package's tables:
+
+- daily tables (``simulation.COLUMNS``), of one run or of many runs with
+  ``replicate`` and a grouping column (``scenario`` from
+  :func:`simulation.compare`, ``point`` from ``run_many`` and sweeps);
+- runs tables (one row per run, metrics as ``<platform>.<summary key>``);
+- the tidy table of :func:`simulation.compare` (``scenario, platform,
+  metric, mean, low, high, diff, diff_low, diff_high, reference``);
+- the per-tier table of ``simulation.model.tiers.tier_timeseries``.
+
+Axis labels come from :func:`label`: daily columns and summary metrics from
+their declarations, config leaves from ``LABELS`` (add your own metrics there).
+Scheme colours and line styles come from the scheme registry.
+"""
+
+from .comparisons import comparison_figure, frontier_figure, pareto_front
+from .labels import LABELS, label, label_text, label_words, number, unit_of
+from .style import PLATFORM_STYLES, TIER_COLORS
+from .sweeps import heatmap_figure, sensitivity_figure
+from .timeseries import adoption_figure, band_figure, band_quantiles, spend_figure, tier_figure
+
+__all__ = [
+    "LABELS", "PLATFORM_STYLES", "TIER_COLORS", "adoption_figure", "band_figure",
+    "band_quantiles", "comparison_figure", "frontier_figure", "heatmap_figure", "label",
+    "label_text", "label_words", "number", "pareto_front", "sensitivity_figure",
+    "spend_figure", "tier_figure", "unit_of",
+]
