@@ -440,12 +440,7 @@ class _Problem:
         result = run_many(scenarios, replicates, self.seed, base=self.base,
                           workers=self.workers, client=self.client, keep_timeseries=True)
         self.runs += len(result.runs)
-        failed = result.runs[result.runs["status"] != "ok"]
-        if len(failed):
-            first = failed.iloc[0]
-            raise RuntimeError(f"calibrate: {len(failed)} of {len(result.runs)} runs failed; "
-                               f"first: {scenarios[int(first['point'])]}, replicate "
-                               f"{first['replicate']}: {first['error']}")
+        result.check("calibrate", [str(s) for s in scenarios])
         table = result.timeseries
         table = table[table["platform"] == self.platform]
         days = self.horizon + 1
@@ -567,11 +562,7 @@ def calibrate(
                           "simulated person), or None to fit it")
     y_series = read_observed(observed, cumulative=cumulative, target=target)
     base = load_config(config)
-    platforms = [p.name for p in base.platforms]
-    platform = platforms[0] if platform is None else platform
-    if platform not in platforms:
-        raise ConfigError(f"platform = {platform!r}: not in the config; allowed: "
-                          f"{', '.join(platforms)}")
+    platform = base.platform_name(platform)
     if not parameters:
         raise ConfigError("parameters: none given; allowed: dotted config keys with (low, high) "
                           "bounds, e.g. {'adoption.imitation': (0.1, 0.6)}")

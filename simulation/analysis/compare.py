@@ -136,15 +136,9 @@ def compare(
     if unknown:
         raise ConfigError(f"metrics = {unknown}: unknown; allowed: {', '.join(summary_keys())}")
     result = run_many(items, replicates, seed, base=base, workers=workers, client=client,
-                      progress=progress, keep_timeseries=keep_timeseries)
+                      progress=progress, keep_timeseries=keep_timeseries).check("compare", names)
     name_of = dict(enumerate(names))
     runs = result.runs.assign(scenario=result.runs["point"].map(name_of))
-    failed = runs[runs["status"] != "ok"]
-    if len(failed):
-        first = failed.iloc[0]
-        raise RuntimeError(f"compare: {len(failed)} of {len(runs)} runs failed; first: "
-                           f"scenario {first['scenario']!r}, replicate {first['replicate']}: "
-                           f"{first['error']}")
     timeseries = result.timeseries
     if timeseries is not None and not timeseries.empty:
         timeseries = timeseries.assign(scenario=timeseries["point"].map(name_of))

@@ -216,17 +216,12 @@ def decompose(
             f"without = {_show(without)}: its platforms "
             f"{[p.name for p in counterfactual.platforms]} differ from the plan's {names}; "
             "allowed: a counterfactual with the same platforms")
-    if platform is not None and platform not in names:
-        raise ConfigError(f"platform = {platform!r}: not in the config; allowed: "
-                          f"{', '.join(names)}")
-    result = run_many([plan, counterfactual], replicates, seed, workers=workers, client=client)
+    if platform is not None:
+        plan.platform_name(platform)
     worlds = np.array([PLAN, COUNTERFACTUAL], dtype=object)
+    result = run_many([plan, counterfactual], replicates, seed, workers=workers,
+                      client=client).check("decompose", list(worlds))
     runs = result.runs.assign(world=worlds[result.runs["point"].to_numpy()])
-    failed = runs[runs["status"] != "ok"]
-    if len(failed):
-        first = failed.iloc[0]
-        raise RuntimeError(f"decompose: {len(failed)} of {len(runs)} runs failed; first: "
-                           f"{first['world']}, replicate {first['replicate']}: {first['error']}")
     series = result.timeseries
     series = series.assign(world=worlds[series["point"].to_numpy()])
     wanted = names if platform is None else [platform]

@@ -296,7 +296,7 @@ def optimise(
     import optuna
 
     start_config = load_config(config)
-    platform = _platform(start_config, platform)
+    platform = start_config.platform_name(platform)
     target = _target(target, start_config, platform)
     if objective is None:
         objective = "total_spend" if target is not None else "active_users_end"
@@ -395,12 +395,9 @@ def optimise(
     fresh_root = run_seed(seed, 0, point=FRESH_KEY)
     known = {k: v for k, v in start.items() if v is not None}  # lever columns for a callable
     fresh = run_many([known, best], fresh_replicates, fresh_root, base=start_config,
-                     workers=workers, client=client, keep_timeseries=False).runs
+                     workers=workers, client=client,
+                     keep_timeseries=False).check("optimise (fresh seeds)", ["start", "best"]).runs
     fresh = fresh.assign(scenario=np.array(["start", "best"], dtype=object)[fresh["point"]])
-    failed = fresh[fresh["status"] != "ok"]
-    if len(failed):
-        raise RuntimeError(f"optimise: {len(failed)} fresh-seed runs failed; first: "
-                           f"{failed['error'].iloc[0]}")
     fresh[f"{platform}.objective"] = score(fresh).to_numpy()
     table = paired_table(fresh, "start", platform=platform)
     return Optimum(best, start, float(winner["objective"]), history, table, fresh,
@@ -409,16 +406,6 @@ def optimise(
 
 
 # --- checking the inputs ------------------------------------------------------
-
-
-def _platform(config: Config, platform: str | None) -> str:
-    names = [p.name for p in config.platforms]
-    if platform is None:
-        return names[0]
-    if platform not in names:
-        raise ConfigError(f"platform = {platform!r}: not in the config; allowed: "
-                          f"{', '.join(names)}")
-    return platform
 
 
 def _metric(text: str, what: str, config: Config, platform: str) -> tuple[str, str]:

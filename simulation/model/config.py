@@ -287,6 +287,16 @@ class Config(Section):
             )
         return self
 
+    def platform_name(self, platform: str | None) -> str:
+        """``platform`` if the config has it (None: the first platform); else a ConfigError."""
+        names = [p.name for p in self.platforms]
+        if platform is None:
+            return names[0]
+        if platform not in names:
+            raise ConfigError(f"platform = {platform!r}: not in the config; allowed: "
+                              f"{', '.join(names)}")
+        return platform
+
     def to_toml(self) -> str:
         """The resolved config as TOML (every value, defaults included)."""
         return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))

@@ -121,6 +121,21 @@ class Runs:
     runs: pd.DataFrame
     timeseries: pd.DataFrame | None
 
+    def check(self, what: str, names: Sequence[str] | None = None) -> Runs:
+        """Self, or a RuntimeError naming the first failed run (``what`` is the caller).
+
+        ``names`` are the scenarios' names by design point, for the message.
+        """
+        failed = self.runs[self.runs["status"] != "ok"]
+        if len(failed):
+            first = failed.iloc[0]
+            point = int(first["point"])
+            scenario = repr(names[point]) if names is not None else f"point {point}"
+            raise RuntimeError(f"{what}: {len(failed)} of {len(self.runs)} runs failed; first: "
+                               f"scenario {scenario}, replicate {first['replicate']}: "
+                               f"{first['error']}")
+        return self
+
 
 def run_many(
     scenarios: Sequence[Config | str | Path | Mapping[str, Any]],
