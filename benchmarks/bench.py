@@ -11,7 +11,8 @@ Cases (each in a fresh subprocess, so peak memory — ``ru_maxrss`` — belongs 
 - ``network_bass_numpy``: the same dynamics in bare numpy (``numpy_network_bass.py``), the floor.
 - ``people_10k`` .. ``people_3m`` (1 000 influencers) and ``influencers_10k``, ``influencers_30k``
   (1 000 000 people): the baseline at growing sizes, for the scaling table. ``influencers_10k``
-  is the headline target: a million people, ten thousand influencers, a year.
+  is the headline target: a million people, ten thousand influencers, a year. At a million
+  people the table also gives each stage's share of the day (``SparkModel.STAGES``).
 
 Wall time covers the whole run (config loading, graph building, agent creation, every day) but
 not interpreter start-up or module imports; the per-agent and numpy cases also report the
@@ -83,7 +84,7 @@ def _run_simulation(config_file: str, overrides: dict | None, final_share: bool)
     simulation = _import_simulation()
     start = time.perf_counter()
     config = simulation.load_config(ROOT / config_file, overrides=overrides)
-    model = simulation.SparkModel(config, seed=SEED)
+    model = simulation.SparkModel(config, seed=SEED, time_stages=True)
     built = time.perf_counter()
     model.run()  # then the same outputs simulation.run returns, built once
     table = model.timeseries
@@ -91,7 +92,8 @@ def _run_simulation(config_file: str, overrides: dict | None, final_share: bool)
     wall = time.perf_counter() - start
     out = {"wall_s": wall, "size": _size_of(config), "build_s": built - start,
            "people": config.population.followers, "days": config.horizon_days,
-           "edges": int(model.follows.nnz + model.friends.n_edges)}
+           "edges": int(model.follows.nnz + model.friends.n_edges),
+           "stages": model.stage_seconds}
     if final_share:
         out["size"] = NETWORK_BASS_SIZE
         out["final_share"] = _final_share(result, config)
@@ -289,6 +291,16 @@ def render(results: dict, repeat: int | None) -> str:
                 text.append(f"  {name:<17}{people:>11,}{infl:>13,}{out['edges']:>12,}"
                             f"{out['build_s']:>11.2f}{out['wall_s']:>10.2f}{out['peak_mb']:>9.0f}"
                             f"{per:>12.1f}")
+    staged = [name for name in ("people_1m", "influencers_10k") if name in scaled]
+    if staged:
+        text += ["", "the day's stages (SparkModel.STAGES): share of the daily loop's time, "
+                 "at 1 000 000 people:", f"  {'stage':<13}" + "".join(
+                     f"{name:>18}" for name in staged)]
+        totals = {name: sum(scaled[name]["stages"].values()) for name in staged}
+        for stage in scaled[staged[0]]["stages"]:
+            text.append(f"  {stage:<13}" + "".join(
+                f"{scaled[name]['stages'][stage] / totals[name]:>17.1%} " for name in staged))
+        text.append(f"  {'(seconds)':<13}" + "".join(f"{totals[name]:>17.2f} " for name in staged))
     shares = {name: results[name].get("final_share")
               for name in ("network_bass_sparksim", "network_bass_mesa", "network_bass_numpy")
               if name in results and results[name].get("final_share") is not None}

@@ -93,7 +93,7 @@ class Swept:
 
     def __call__(self, runs: int) -> float:
         """Seconds for a sweep of ``runs`` replicates into a new folder."""
-        from simulation.runs.designs import SweepSpec
+        from simulation.runs.sweep_file import SweepSpec
         from simulation.runs.sweep import sweep
 
         spec = SweepSpec.model_validate({

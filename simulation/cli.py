@@ -173,15 +173,20 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    import logging
     import time
 
-    from .runs.designs import load_sweep_spec
     from .runs.sweep import sweep
+    from .runs.sweep_file import load_sweep_spec
 
     spec = load_sweep_spec(args.sweep_file)
     if args.worker_timeout is not None and args.scheduler is None:
         raise ConfigError("--worker-timeout: applies to a Dask cluster only; allowed with "
                           "--scheduler ADDRESS")
+    if args.scheduler is not None:
+        # Ctrl-C inside one of Dask's blocking calls makes tornado log distributed's own
+        # callback error as a traceback; the one line below says what happened instead
+        logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
     started = time.perf_counter()
     timeout = {} if args.worker_timeout is None else {"worker_timeout": args.worker_timeout}
     result = sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler,

@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 import simulation  # noqa: E402
 from simulation import plots  # noqa: E402
 from simulation.model.tiers import tier_timeseries  # noqa: E402
+from simulation.runs.designs import Morris, Sobol, indices_table  # noqa: E402
 from tests.conftest import CONFIGS  # noqa: E402
 
 TINY = {"population.followers": 10_000, "population.influencers": 150, "horizon_days": 50}
@@ -154,19 +155,19 @@ def test_heatmap_figure_shows_cell_means(result):
 
 
 def test_sensitivity_figure_sobol_and_morris():
-    sobol = pd.DataFrame({"parameter": ["adoption.imitation", "platforms.0.budget"],
-                          "S1": [0.6, 0.1], "S1_conf": [0.05, 0.02],
-                          "ST": [0.7, 0.2], "ST_conf": [0.06, 0.03]})
+    problem = {"names": ["adoption.imitation", "platforms.0.budget"]}
+    sobol = indices_table(Sobol(samples=8), problem, {
+        "S1": [0.6, 0.1], "S1_conf": [0.05, 0.02], "ST": [0.7, 0.2], "ST_conf": [0.06, 0.03]})
     figure = plots.sensitivity_figure(sobol, output="spark.active_users_end")
     check_labelled(figure)
     widths = sorted(round(p.get_width(), 9) for p in figure.axes[0].patches)
     assert widths == [0.1, 0.2, 0.6, 0.7]
-    morris = pd.DataFrame({"parameter": ["adoption.imitation"], "mu_star": [3.0],
-                           "mu_star_conf": [0.5], "sigma": [1.0]})
+    morris = indices_table(Morris(samples=4), {"names": ["adoption.imitation"]}, {
+        "mu_star": [3.0], "mu_star_conf": [0.5], "sigma": [1.0]})
     figure = plots.sensitivity_figure(morris, output="spark.active_users_end")
     check_labelled(figure)
     assert "(people)" in figure.axes[0].get_xlabel()
-    with pytest.raises(ValueError, match="Sobol"):
+    with pytest.raises(ValueError, match="analyse"):
         plots.sensitivity_figure(pd.DataFrame({"parameter": ["x"], "y": [1]}))
 
 

@@ -17,9 +17,9 @@ import psutil
 import pytest
 
 import simulation
-from simulation.runs.designs import SweepSpec, load_sweep_spec
 from simulation.runs.executors import run_seed
 from simulation.runs.sensitivity import analyse, ishigami, ishigami_indices
+from simulation.runs.sweep_file import SweepSpec, load_sweep_spec
 from tests.conftest import CONFIGS, ROOT
 
 QUICK = CONFIGS / "sweeps" / "quick.toml"

@@ -201,11 +201,6 @@ class BassFit:
         k = self.peak_period
         return self.labels[k - 1] if k <= self.n else None
 
-    def predict(self, periods: Any) -> np.ndarray:
-        """The model's count in the given period numbers (1 = first period; beyond n forecasts)."""
-        t = np.asarray(periods, dtype=float)
-        return self.m * _shape(self.p, self.q, t, self.method)
-
     def cumulative(self, periods: Any) -> np.ndarray:
         """The model's cumulative count m F(t) at the end of the given periods."""
         return self.m * _share(self.p, self.q, np.asarray(periods, dtype=float))

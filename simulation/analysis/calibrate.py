@@ -123,7 +123,7 @@ class Calibration:
     best: dict[str, float]
     """best value of each fitted key (``days_per_period`` included if fitted)"""
     intervals: dict[str, tuple[float, float]]
-    """profile-likelihood interval of each fitted key, at ``level``"""
+    """parametric-bootstrap percentile interval of each fitted key, at ``level``"""
     scale: float
     """observed units per simulated person at the best parameters"""
     scale_interval: tuple[float, float]
@@ -248,28 +248,28 @@ class Calibration:
         xlabel = (f"{labels.name or 'period'} ({self.days_per_period:g} simulated days each)"
                   if numeric or isinstance(labels, pd.DatetimeIndex)
                   else f"period ({self.days_per_period:g} simulated days each)")
-        name = self.observed.name or self.target
+        series = self.observed.name or self.target
         panels = [("per period", band)]
         if self.target == "adopters":
             cumulative = band[["observed", "fitted", "median", "low", "high"]].copy()
             cumulative["observed"] = band["observed"].cumsum()
             cumulative["fitted"] = band["fitted"].cumsum()
-            for column, name in (("median", "cum_median"), ("low", "cum_low"),
-                                 ("high", "cum_high")):
-                cumulative[column] = band[name]
+            for column, source in (("median", "cum_median"), ("low", "cum_low"),
+                                   ("high", "cum_high")):
+                cumulative[column] = band[source]
             panels.append(("cumulative", cumulative))
         figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2),
                                     layout="constrained", squeeze=False)
         what = "new adopters" if self.target == "adopters" else "active users (end of period)"
-        for ax, (name, frame) in zip(axes[0], panels, strict=True):
+        for ax, (panel, frame) in zip(axes[0], panels, strict=True):
             ax.fill_between(x, frame["low"], frame["high"], color="C0", alpha=0.25,
                             label="simulated 5-95%")
             ax.plot(x, frame["median"], "-", color="C0", label="simulated median")
             ax.plot(x, frame["fitted"], "--", color="C1", lw=1,
                     label=f"replicate mean (fitted, {self.replicates} runs)")
             ax.plot(x, frame["observed"], "o", color="k", ms=4, label="observed")
-            ax.set(title=f"{what}, {name}" if self.target == "adopters" else what,
-                   xlabel=xlabel, ylabel=f"{name} (data units)")
+            ax.set(title=f"{what}, {panel}" if self.target == "adopters" else what,
+                   xlabel=xlabel, ylabel=f"{series} (data units)")
             ax.grid(alpha=0.3)
             ax.legend(fontsize=8, loc="best")
         fitted = ", ".join(f"{k} = {v:.3g}" for k, v in self.best.items())
@@ -398,10 +398,11 @@ def parse_fit(text: str) -> tuple[str, tuple[float, float]]:
 
 @dataclass
 class _Problem:
-    """What one evaluation needs: the data, the key set, the time mapping."""
+    """What one evaluation needs: the data, the keys and their bounds, the time mapping."""
 
     y: np.ndarray
     keys: list[str]
+    bounds: dict[str, tuple[float, float]]
     integer: list[bool]
     dpp_index: int | None
     dpp_fixed: float | None
@@ -418,12 +419,28 @@ class _Problem:
     rows: list[dict[str, Any]] = field(default_factory=list)
     means: list[np.ndarray] = field(default_factory=list)
 
-    def overrides(self, x: np.ndarray) -> dict[str, Any]:
+    @property
+    def lows(self) -> np.ndarray:
+        """The lower search bound of each key, in key order."""
+        return np.array([self.bounds[key][0] for key in self.keys])
+
+    @property
+    def highs(self) -> np.ndarray:
+        """The upper search bound of each key, in key order."""
+        return np.array([self.bounds[key][1] for key in self.keys])
+
+    def values(self, x: np.ndarray) -> dict[str, int | float]:
+        """Key → value of a candidate (integer keys rounded)."""
         return {key: (int(round(v)) if whole else float(v))
-                for i, (key, whole, v) in enumerate(zip(self.keys, self.integer, x, strict=True))
+                for key, whole, v in zip(self.keys, self.integer, x, strict=True)}
+
+    def overrides(self, x: np.ndarray) -> dict[str, Any]:
+        """The config overrides of a candidate (every key but ``days_per_period``)."""
+        return {key: value for i, (key, value) in enumerate(self.values(x).items())
                 if i != self.dpp_index}
 
     def dpp(self, x: np.ndarray) -> float:
+        """Simulated days per observed period at a candidate (fitted or fixed)."""
         return float(x[self.dpp_index]) if self.dpp_index is not None else float(self.dpp_fixed)
 
     def simulate(self, xs: np.ndarray, replicates: int | None = None) -> list[np.ndarray]:
@@ -473,8 +490,7 @@ class _Problem:
             mean = series.mean(axis=0)
             scale, sse = self.scale_and_sse(mean)
             row = {"evaluation": len(self.rows), "stage": stage}
-            row.update({key: (int(round(v)) if whole else float(v))
-                        for key, whole, v in zip(self.keys, self.integer, x, strict=True)})
+            row.update(self.values(x))
             row.update(scale=scale, sse=sse, rmse=math.sqrt(sse / len(self.y)))
             self.rows.append(row)
             self.means.append(mean)
@@ -543,10 +559,85 @@ def calibrate(
         ConfigError: bad data, bounds, key, target or settings (before any run).
         RuntimeError: a simulation failed.
     """
-    from scipy import optimize, stats  # scipy.stats only when calibrating (import time)
-    from scipy.stats import qmc
-
     started = time.perf_counter()
+    problem, y_series = _validate(
+        observed, config, parameters, target, cumulative=cumulative,
+        days_per_period=days_per_period, scale=scale, platform=platform, replicates=replicates,
+        trials=trials, seed=seed, workers=workers, client=client, bootstrap=bootstrap,
+        level=level)
+    search = _search(problem, trials)
+    boot = _bootstrap(problem, bootstrap, profile_points, level)
+    band, fitted, best_scale = _band(problem, boot, y_series.index, bootstrap)
+    return Calibration(
+        best=problem.values(boot.best_x), intervals=boot.intervals, scale=best_scale,
+        scale_interval=boot.scale_interval, level=level, observed=y_series, fitted=fitted,
+        band=band, history=pd.DataFrame(problem.rows),
+        samples=pd.DataFrame(boot.samples, columns=[*problem.keys, "scale"]),
+        target=target, cumulative=cumulative, days_per_period=problem.dpp(boot.best_x),
+        bounds=problem.bounds, config=load_config(problem.base, problem.overrides(boot.best_x)),
+        platform=problem.platform, replicates=problem.replicates, seed=problem.seed,
+        runs=problem.runs, seconds=time.perf_counter() - started,
+        converged=bool(search.success), message=str(search.message), notes=boot.notes)
+
+
+# --- the steps of calibrate ----------------------------------------------------
+
+
+def _validate(
+    observed: Any,
+    config: Config | str | Path | Mapping[str, Any],
+    parameters: Mapping[str, tuple[float, float]],
+    target: str,
+    *,
+    cumulative: bool,
+    days_per_period: float | None,
+    scale: float | None,
+    platform: str | None,
+    replicates: int,
+    trials: int,
+    seed: int,
+    workers: int | None,
+    client: Any,
+    bootstrap: int,
+    level: float,
+) -> tuple[_Problem, pd.Series]:
+    """Check calibrate's arguments and data before any run; build the problem to fit.
+
+    Returns:
+        The :class:`_Problem` (its base config has the horizon, ceil(n d) days) and
+        the observed per-period series.
+
+    Raises:
+        ConfigError: bad data, bounds, key, target or settings.
+    """
+    _check_settings(target, replicates=replicates, trials=trials, bootstrap=bootstrap,
+                    level=level, seed=seed, workers=workers, scale=scale)
+    y_series = read_observed(observed, cumulative=cumulative, target=target)
+    base = load_config(config)
+    platform = base.platform_name(platform)
+    keys, bounds, integer = _check_parameters(parameters, base)
+    dpp_index, days_per_period = _time_mapping(keys, days_per_period, y_series.index)
+    n = len(y_series)
+    fitted_count = len(keys) + (scale is None)
+    if n <= fitted_count:
+        raise ConfigError(f"observed series: {n} periods for {fitted_count} fitted quantities "
+                          f"({', '.join(keys)}{', scale' if scale is None else ''}); allowed: "
+                          "more periods than fitted quantities")
+    longest = bounds[DAYS_PER_PERIOD][1] if dpp_index is not None else days_per_period
+    horizon = max(1, math.ceil(n * longest - 1e-9))
+    base = load_config(base, {"horizon_days": horizon})
+    problem = _Problem(
+        y=y_series.to_numpy(dtype=float), keys=keys, bounds=bounds, integer=integer,
+        dpp_index=dpp_index, dpp_fixed=days_per_period,
+        column="adopters" if target == "adopters" else "active_users", platform=platform,
+        horizon=horizon, base=base, replicates=int(replicates), seed=int(seed),
+        workers=workers, client=client, fixed_scale=scale)
+    return problem, y_series
+
+
+def _check_settings(target: str, *, replicates: int, trials: int, bootstrap: int,
+                    level: float, seed: int, workers: int | None, scale: float | None) -> None:
+    """Check the target and the numeric settings; a ConfigError for the first bad one."""
     if target not in TARGETS:
         raise ConfigError(f"target = {target!r}: unknown; allowed: {', '.join(TARGETS)}")
     for name, value, least in (("replicates", replicates, 1), ("trials", trials, 4),
@@ -560,9 +651,15 @@ def calibrate(
     if scale is not None and not (np.isfinite(scale) and scale > 0):
         raise ConfigError(f"scale = {scale!r}: must be a positive number (data units per "
                           "simulated person), or None to fit it")
-    y_series = read_observed(observed, cumulative=cumulative, target=target)
-    base = load_config(config)
-    platform = base.platform_name(platform)
+
+
+def _check_parameters(parameters: Mapping[str, tuple[float, float]], base: Config
+                      ) -> tuple[list[str], dict[str, tuple[float, float]], list[bool]]:
+    """The fitted keys, their checked bounds, and which are integer config fields.
+
+    Each bound is tried as an override of ``base``, so an unknown key or a bound
+    outside the field's allowed range is a ConfigError.
+    """
     if not parameters:
         raise ConfigError("parameters: none given; allowed: dotted config keys with (low, high) "
                           "bounds, e.g. {'adoption.imitation': (0.1, 0.6)}")
@@ -582,10 +679,19 @@ def calibrate(
                 load_config(base, {key: int(round(value)) if whole else value})
             except ConfigError as err:
                 raise ConfigError(f"--fit {key}={low:g}:{high:g}: {err}") from None
+    return keys, bounds, integer
+
+
+def _time_mapping(keys: list[str], days_per_period: float | None, index: pd.Index
+                  ) -> tuple[int | None, float | None]:
+    """Where ``days_per_period`` is among the fitted keys (None: fixed), and its fixed value.
+
+    A fixed value is the one given, else inferred from a date index.
+    """
     dpp_index = keys.index(DAYS_PER_PERIOD) if DAYS_PER_PERIOD in keys else None
     if dpp_index is None:
         if days_per_period is None:
-            days_per_period = _days_of_index(y_series.index)
+            days_per_period = _days_of_index(index)
         if days_per_period is None:
             raise ConfigError("days_per_period: not given and the time column holds period "
                               "numbers, not dates; allowed: simulated days per observed "
@@ -596,44 +702,71 @@ def calibrate(
                               "number of simulated days")
     elif days_per_period is not None:
         raise ConfigError("days_per_period: both fixed and fitted; allowed: one of the two")
-    n = len(y_series)
-    fitted_count = len(keys) + (scale is None)
-    if n <= fitted_count:
-        raise ConfigError(f"observed series: {n} periods for {fitted_count} fitted quantities "
-                          f"({', '.join(keys)}{', scale' if scale is None else ''}); allowed: "
-                          "more periods than fitted quantities")
-    longest = bounds[DAYS_PER_PERIOD][1] if dpp_index is not None else days_per_period
-    horizon = max(1, math.ceil(n * longest - 1e-9))
-    base = load_config(base, {"horizon_days": horizon})
-    problem = _Problem(
-        y=y_series.to_numpy(dtype=float), keys=keys, integer=integer, dpp_index=dpp_index,
-        dpp_fixed=days_per_period, column="adopters" if target == "adopters" else "active_users",
-        platform=platform, horizon=horizon, base=base, replicates=int(replicates),
-        seed=int(seed), workers=workers, client=client, fixed_scale=scale)
-    lows = np.array([bounds[k][0] for k in keys])
-    highs = np.array([bounds[k][1] for k in keys])
+    return dpp_index, days_per_period
 
-    # 1. the search: one run_many batch per generation
-    k = len(keys)
+
+def _search(problem: _Problem, trials: int) -> Any:
+    """Differential evolution over the bounds, one run_many batch per generation.
+
+    Every candidate is recorded in ``problem.rows`` (stage ``search``).
+
+    Returns:
+        scipy's ``OptimizeResult`` (for ``success`` and ``message``).
+    """
+    from scipy import optimize
+
+    k = len(problem.keys)
     population = max(POPULATION_PER_DIM * k, 8)
     generations = max(1, trials // population - 1)
-    search = optimize.differential_evolution(
+    integer = problem.integer
+    return optimize.differential_evolution(
         lambda xs: problem.evaluate(np.atleast_2d(xs.T), "search"),
-        list(zip(lows, highs, strict=True)), popsize=math.ceil(population / k),
+        list(zip(problem.lows, problem.highs, strict=True)), popsize=math.ceil(population / k),
         maxiter=generations, polish=False, vectorized=True, updating="deferred",
-        init="latinhypercube", rng=np.random.default_rng([int(seed), 1]),
+        init="latinhypercube", rng=np.random.default_rng([problem.seed, 1]),
         integrality=np.array(integer) if any(integer) else None, tol=1e-3)
 
-    # 2. the bootstrap's noise: fresh runs at the best so far (replicates R..R+B-1)
-    def best_of(frame: pd.DataFrame) -> np.ndarray:
-        return frame.loc[frame["sse"].idxmin(), keys].to_numpy(dtype=float)
 
-    best_x = best_of(pd.DataFrame(problem.rows))
+@dataclass
+class _Bootstrap:
+    """What :func:`_bootstrap` found."""
+
+    best_x: np.ndarray
+    """the best candidate of every evaluation (search and both sampling rounds)"""
+    samples: np.ndarray
+    """the refits: bootstrap x (fitted keys + scale)"""
+    intervals: dict[str, tuple[float, float]]
+    scale_interval: tuple[float, float]
+    notes: list[str]
+    runs: np.ndarray
+    """(replicates + bootstrap) x n simulated series at ``runs_at``: fitting seeds, then fresh"""
+    runs_at: np.ndarray
+    """the candidate ``runs`` were simulated at (the best of the search)"""
+
+
+def _bootstrap(problem: _Problem, bootstrap: int, profile_points: int | None, level: float
+               ) -> _Bootstrap:
+    """The parametric-bootstrap percentile intervals, at ``level``.
+
+    ``bootstrap`` fresh runs at the best of the search (replicates R..R+B-1)
+    give the noise. Two rounds each evaluate Sobol points in a box around the
+    best (first the near-best region of the search, then the first round's
+    bootstrap spread) and refit every bootstrap data set on an emulator fitted
+    to them (:func:`_emulator_refits`); the intervals are percentiles of the
+    second round's refits.
+    """
+    from scipy import stats  # scipy.stats only when calibrating (import time)
+    from scipy.stats import qmc
+
+    keys, integer, replicates = problem.keys, problem.integer, problem.replicates
+    lows, highs = problem.lows, problem.highs
+    k = len(keys)
+    best_x = _best_x(pd.DataFrame(problem.rows), keys)
     noise_x = best_x
     runs_at_best = problem.simulate(best_x[None, :], replicates + bootstrap)[0]
-    rng = np.random.default_rng([int(seed), 2])
+    rng = np.random.default_rng([problem.seed, 2])
     per_round = 2 ** math.ceil(math.log2(max(profile_points or 32 * k, 2)))  # Sobol: 2^m
-    dof = n - fitted_count
+    dof = len(problem.y) - (k + (problem.fixed_scale is None))
     factor = 1 + stats.f.ppf(level, 1, dof) / dof
     box = _region_box(pd.DataFrame(problem.rows), keys, factor, lows, highs)
     for round_ in (1, 2):
@@ -642,69 +775,83 @@ def calibrate(
             points[:, integer] = np.round(points[:, integer])
         problem.evaluate(points, f"box{round_}")
         history = pd.DataFrame(problem.rows)
-        best_x = best_of(history)
-        samples, noise_factor, emulated = _bootstrap(problem, history, best_x, box,
-                                                     runs_at_best[replicates:], lows, highs)
+        best_x = _best_x(history, keys)
+        samples, noise_factor, emulated = _emulator_refits(
+            problem, history, best_x, box, runs_at_best[replicates:], lows, highs)
         spread_low, spread_high = samples[:, :k].min(axis=0), samples[:, :k].max(axis=0)
         width = np.maximum(spread_high - spread_low, 0.02 * (highs - lows))
         box = (np.maximum(lows, np.minimum(spread_low, best_x) - 0.25 * width),
                np.minimum(highs, np.maximum(spread_high, best_x) + 0.25 * width))
-
-    # 3. the best candidate, intervals, and the band at the best
-    history = pd.DataFrame(problem.rows)
-    best_row = history.loc[history["sse"].idxmin()]
     tails = [(1 - level) / 2, (1 + level) / 2]
     intervals = {key: tuple(float(v) for v in np.quantile(samples[:, j], tails))
                  for j, key in enumerate(keys)}
     scale_interval = tuple(float(v) for v in np.quantile(samples[:, k], tails))
-    best = {key: (int(round(v)) if whole else float(v))
-            for key, whole, v in zip(keys, integer, best_x, strict=True)}
+    notes = _notes(problem, intervals, lows, highs, noise_factor, emulated)
+    return _Bootstrap(best_x=best_x, samples=samples, intervals=intervals,
+                      scale_interval=scale_interval, notes=notes, runs=runs_at_best,
+                      runs_at=noise_x)
+
+
+def _best_x(history: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """The fitted keys of the candidate with the least SSE (the first on ties)."""
+    return history.loc[history["sse"].idxmin(), keys].to_numpy(dtype=float)
+
+
+def _notes(problem: _Problem, intervals: Mapping[str, tuple[float, float]], lows: np.ndarray,
+           highs: np.ndarray, noise_factor: float, emulated: float) -> list[str]:
+    """Caveats of the intervals: one reaches a search bound, noise scaled up, a rough emulator."""
     notes = []
-    for j, key in enumerate(keys):
+    for j, key in enumerate(problem.keys):
         low, high = intervals[key]
         room = 1e-3 * (highs[j] - lows[j])
         if low <= lows[j] + room or high >= highs[j] - room:
             notes.append(f"the interval of {key} reaches a search bound: widen "
                          f"{lows[j]:g}:{highs[j]:g} to see its full extent")
-    if noise_factor > 1.5 * math.sqrt(1 + 1 / replicates):
+    if noise_factor > 1.5 * math.sqrt(1 + 1 / problem.replicates):
         notes.append(f"the residuals are {noise_factor:.1f} x the simulations' own noise "
                      "(model misfit, or a real market less noisy than a scaled-down one): "
                      "the bootstrap noise was scaled up to match them")
     if emulated > 0.05:
         notes.append(f"the local emulator misses the simulated series by {emulated:.0%} near "
                      "the best: the intervals are rough")
-    series = (runs_at_best if np.array_equal(best_x, noise_x)
+    return notes
+
+
+def _band(problem: _Problem, boot: _Bootstrap, labels: pd.Index, bootstrap: int
+          ) -> tuple[pd.DataFrame, np.ndarray, float]:
+    """The simulated band at the best parameters, over every run there (fitting and fresh).
+
+    The bootstrap's runs are reused when the best has not moved since they were run.
+
+    Returns:
+        The band (per period: observed, fitted, median, low 5%, high 95%; for
+        adopters also of the running totals), the fitted series (scale x the
+        replicate mean) and the best scale.
+    """
+    replicates, best_x, n = problem.replicates, boot.best_x, len(problem.y)
+    history = pd.DataFrame(problem.rows)
+    best_row = history.loc[history["sse"].idxmin()]
+    series = (boot.runs if np.array_equal(best_x, boot.runs_at)
               else problem.simulate(best_x[None, :], replicates + bootstrap)[0])
     best_scale = float(best_row["scale"])
     fit_mean = series[:replicates].mean(axis=0) * best_scale
     scaled = series * best_scale
     band = pd.DataFrame({
-        "period": np.arange(1, n + 1), "label": y_series.index,
+        "period": np.arange(1, n + 1), "label": labels,
         "observed": problem.y, "fitted": fit_mean,
         "median": np.median(scaled, axis=0), "low": np.quantile(scaled, 0.05, axis=0),
         "high": np.quantile(scaled, 0.95, axis=0)})
-    if target == "adopters":
+    if problem.column == "adopters":
         running = np.cumsum(scaled, axis=1)
         band["cum_median"] = np.median(running, axis=0)
         band["cum_low"] = np.quantile(running, 0.05, axis=0)
         band["cum_high"] = np.quantile(running, 0.95, axis=0)
-    dpp = problem.dpp(best_x)
-    best_config = load_config(base, problem.overrides(best_x))
-    return Calibration(
-        best=best, intervals=intervals, scale=best_scale, scale_interval=scale_interval,
-        level=level, observed=y_series, fitted=fit_mean, band=band,
-        history=pd.DataFrame(problem.rows), samples=pd.DataFrame(samples,
-                                                                 columns=[*keys, "scale"]),
-        target=target, cumulative=cumulative,
-        days_per_period=dpp, bounds=bounds, config=best_config, platform=platform,
-        replicates=int(replicates), seed=int(seed), runs=problem.runs,
-        seconds=time.perf_counter() - started, converged=bool(search.success),
-        message=str(search.message), notes=notes)
+    return band, fit_mean, best_scale
 
 
-def _bootstrap(problem: _Problem, history: pd.DataFrame, best_x: np.ndarray,
-               box: tuple[np.ndarray, np.ndarray], fresh: np.ndarray, lows: np.ndarray,
-               highs: np.ndarray) -> tuple[np.ndarray, float, float]:
+def _emulator_refits(problem: _Problem, history: pd.DataFrame, best_x: np.ndarray,
+                     box: tuple[np.ndarray, np.ndarray], fresh: np.ndarray, lows: np.ndarray,
+                     highs: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Parametric bootstrap refits on a local emulator of the replicate-mean series.
 
     Each bootstrap data set is s m(best) + c s (x_b - mean x), x_b a fresh

@@ -293,8 +293,79 @@ def optimise(
         ConfigError: a bad config, lever, objective, target, budget or size.
         RuntimeError: no plan was feasible, or a fresh-seed run failed.
     """
-    import optuna
+    inputs = _validate(config, levers, objective, budget, target, n_trials=n_trials,
+                       replicates=replicates, seed=seed, workers=workers, client=client,
+                       direction=direction, platform=platform, batch=batch,
+                       fresh_replicates=fresh_replicates)
+    records, search_runs = _search(inputs)
+    history = _history(records, inputs.direction)
+    winner = _winner(history, inputs)
+    best = {lever.key: _plain(winner[lever.key]) for lever in inputs.levers}
+    table, fresh = _fresh_check(inputs, best)
+    return Optimum(best, inputs.start, float(winner["objective"]), history, table, fresh,
+                   pd.concat(search_runs, ignore_index=True), inputs.objective_name,
+                   inputs.direction, inputs.platform,
+                   None if inputs.budget is None else float(inputs.budget), inputs.target,
+                   inputs.config)
 
+
+# --- the steps of optimise -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """:func:`optimise`'s arguments, checked, with the defaults filled in."""
+
+    config: Config
+    """the starting config"""
+    platform: str
+    levers: list[Lever]
+    start: dict[str, Any]
+    """lever key → the starting config's value (None where unset)"""
+    objective: Objective
+    objective_name: str
+    column: str | None
+    """the objective's runs-table column (None for a callable)"""
+    direction: str
+    target: Target | None
+    budget: float | None
+    n_trials: int
+    replicates: int
+    seed: int
+    workers: int | None
+    client: Any
+    batch: int
+    fresh_replicates: int
+
+    def score(self, rows: pd.DataFrame) -> pd.Series:
+        """The objective of each run (a row of the runs table)."""
+        if self.column is not None:
+            return rows[self.column].astype(float)
+        return rows.apply(lambda row: float(self.objective(row)), axis=1)
+
+
+def _validate(
+    config: Config | str | Path | Mapping[str, Any],
+    levers: Mapping[str, tuple[float, float] | list[Any]],
+    objective: Objective | None,
+    budget: float | None,
+    target: str | tuple[str, str, float] | None,
+    *,
+    n_trials: int,
+    replicates: int,
+    seed: int,
+    workers: int | None,
+    client: Any,
+    direction: str | None,
+    platform: str | None,
+    batch: int,
+    fresh_replicates: int | None,
+) -> _Inputs:
+    """Check the config, platform, target, objective, sizes, budget and levers (in that order).
+
+    Raises:
+        ConfigError: the first bad one.
+    """
     start_config = load_config(config)
     platform = start_config.platform_name(platform)
     target = _target(target, start_config, platform)
@@ -310,99 +381,157 @@ def optimise(
         raise ConfigError(f"budget = {budget!r}: must be a number of dollars >= 0, or None")
     specs = _levers(levers, start_config)
     raw_start = start_config.model_dump(mode="json", exclude_none=True)
-    start = {lever.key: get_dotted(raw_start, lever.key) for lever in specs}
-    fresh_replicates = fresh_replicates or max(10, 2 * replicates)
+    return _Inputs(
+        config=start_config, platform=platform, levers=specs,
+        start={lever.key: get_dotted(raw_start, lever.key) for lever in specs},
+        objective=objective, objective_name=objective_name, column=column,
+        direction=direction, target=target, budget=budget, n_trials=n_trials,
+        replicates=replicates, seed=seed, workers=workers, client=client, batch=batch,
+        fresh_replicates=fresh_replicates or max(10, 2 * replicates))
 
-    def score(rows: pd.DataFrame) -> pd.Series:
-        if column is not None:
-            return rows[column].astype(float)
-        return rows.apply(lambda row: float(objective(row)), axis=1)
 
-    spend_column = f"{platform}.total_spend"
+def _search(inputs: _Inputs) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
+    """The seeded TPE search: the start first (when its levers are in range), then batches.
+
+    Returns:
+        One record per trial (the history's rows, see :func:`_batch`) and the
+        runs of each batch that ran.
+    """
+    import optuna
+
     sampler = optuna.samplers.TPESampler(
-        seed=seed, multivariate=True, constant_liar=True,
-        n_startup_trials=min(10, max(2, n_trials // 3)))
+        seed=inputs.seed, multivariate=True, constant_liar=True,
+        n_startup_trials=min(10, max(2, inputs.n_trials // 3)))
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            study = optuna.create_study(direction=direction, sampler=sampler)
-            encoded = {lever.key: lever.encode(start[lever.key]) for lever in specs}
+            study = optuna.create_study(direction=inputs.direction, sampler=sampler)
+            encoded = {lever.key: lever.encode(inputs.start[lever.key])
+                       for lever in inputs.levers}
             if all(v is not None for v in encoded.values()):
                 study.enqueue_trial(encoded)
-            distributions = {lever.key: lever.distribution() for lever in specs}
+            distributions = {lever.key: lever.distribution() for lever in inputs.levers}
             records, search_runs = [], []
-            for first in range(0, n_trials, batch):
-                asked = [study.ask(distributions) for _ in range(min(batch, n_trials - first))]
-                plans, valid = [], []
-                for trial in asked:
-                    plan = {lever.key: _plain(lever.value(trial.params[lever.key]))
-                            for lever in specs}
-                    record = {"trial": trial.number, "batch": first // batch, **plan,
-                              "objective": np.nan, "spend": np.nan, "feasible": False,
-                              "state": "failed", "error": None}
-                    if target is not None:
-                        record[target.metric] = np.nan
-                    try:
-                        load_config(start_config, plan)
-                        valid.append((trial, record))
-                        plans.append(plan)
-                    except ConfigError as err:
-                        record["error"] = str(err)
-                        study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                    records.append(record)
-                if not plans:
-                    continue
-                runs = run_many(plans, replicates, seed, base=start_config, workers=workers,
-                                client=client, keep_timeseries=False).runs
-                runs = runs.assign(trial=[valid[p][0].number for p in runs["point"]])
-                search_runs.append(runs)
-                for point, (trial, record) in enumerate(valid):
-                    mine = runs[runs["point"] == point]
-                    failed = mine[mine["status"] != "ok"]
-                    values = score(mine) if failed.empty else pd.Series(dtype=float)
-                    if not failed.empty or values.isna().any():
-                        record["error"] = (str(failed["error"].iloc[0]) if not failed.empty
-                                           else f"{objective_name} is undefined in some runs")
-                        study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                        continue
-                    spend = float(mine[spend_column].mean())
-                    constraints = [spend - budget if budget is not None else -1.0]
-                    if target is not None:
-                        reached = float(mine[f"{platform}.{target.metric}"].mean())
-                        record[target.metric] = reached
-                        constraints.append(target.violation(reached))
-                    for name, violation in zip(("budget", "target"), constraints, strict=False):
-                        trial.set_constraint(name, min(violation, 1e300))  # <= 0: feasible
-                    record.update(objective=float(values.mean()), spend=spend, state="complete",
-                                  feasible=all(c <= 0 for c in constraints))
-                    study.tell(trial, record["objective"])
+            for first in range(0, inputs.n_trials, inputs.batch):
+                asked = [study.ask(distributions)
+                         for _ in range(min(inputs.batch, inputs.n_trials - first))]
+                batch_records, runs = _batch(study, asked, first // inputs.batch, inputs)
+                records += batch_records
+                if runs is not None:
+                    search_runs.append(runs)
     finally:
         optuna.logging.set_verbosity(verbosity)
-    history = _history(records, direction)
+    return records, search_runs
+
+
+def _batch(study: Any, asked: list[Any], number: int, inputs: _Inputs
+           ) -> tuple[list[dict[str, Any]], pd.DataFrame | None]:
+    """Run one batch of asked trials in one run_many call, score them and tell the study.
+
+    A plan that is not a valid config fails without running.
+
+    Returns:
+        One record per trial (``trial, batch``, levers, ``objective, spend,
+        feasible, state, error``, the target metric) and the batch's runs with
+        ``trial`` (None if no plan was valid).
+    """
+    import optuna
+
+    records, plans, valid = [], [], []
+    for trial in asked:
+        plan = {lever.key: _plain(lever.value(trial.params[lever.key]))
+                for lever in inputs.levers}
+        record = {"trial": trial.number, "batch": number, **plan,
+                  "objective": np.nan, "spend": np.nan, "feasible": False,
+                  "state": "failed", "error": None}
+        if inputs.target is not None:
+            record[inputs.target.metric] = np.nan
+        try:
+            load_config(inputs.config, plan)
+            valid.append((trial, record))
+            plans.append(plan)
+        except ConfigError as err:
+            record["error"] = str(err)
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        records.append(record)
+    if not plans:
+        return records, None
+    runs = run_many(plans, inputs.replicates, inputs.seed, base=inputs.config,
+                    workers=inputs.workers, client=inputs.client, keep_timeseries=False).runs
+    runs = runs.assign(trial=[valid[p][0].number for p in runs["point"]])
+    for point, (trial, record) in enumerate(valid):
+        _tell(study, trial, record, runs[runs["point"] == point], inputs)
+    return records, runs
+
+
+def _tell(study: Any, trial: Any, record: dict[str, Any], runs: pd.DataFrame,
+          inputs: _Inputs) -> None:
+    """Score one trial's runs into its record, set its constraints, tell the study.
+
+    Failed runs or an undefined objective fail the trial; otherwise the record
+    gets the mean objective, the mean spend, the target metric's mean and
+    whether the budget and the target are met.
+    """
+    import optuna
+
+    failed = runs[runs["status"] != "ok"]
+    values = inputs.score(runs) if failed.empty else pd.Series(dtype=float)
+    if not failed.empty or values.isna().any():
+        record["error"] = (str(failed["error"].iloc[0]) if not failed.empty
+                           else f"{inputs.objective_name} is undefined in some runs")
+        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        return
+    spend = float(runs[f"{inputs.platform}.total_spend"].mean())
+    constraints = [spend - inputs.budget if inputs.budget is not None else -1.0]
+    if inputs.target is not None:
+        reached = float(runs[f"{inputs.platform}.{inputs.target.metric}"].mean())
+        record[inputs.target.metric] = reached
+        constraints.append(inputs.target.violation(reached))
+    for name, violation in zip(("budget", "target"), constraints, strict=False):
+        trial.set_constraint(name, min(violation, 1e300))  # <= 0: feasible
+    record.update(objective=float(values.mean()), spend=spend, state="complete",
+                  feasible=all(c <= 0 for c in constraints))
+    study.tell(trial, record["objective"])
+
+
+def _winner(history: pd.DataFrame, inputs: _Inputs) -> pd.Series:
+    """The best feasible trial's row of the history (the first on ties).
+
+    Raises:
+        RuntimeError: no trial was feasible.
+    """
     feasible = history[history["feasible"]]
     if feasible.empty:
         errors = history["error"].dropna()
         raise RuntimeError(
-            f"optimise: none of {len(history)} plans was feasible (budget={budget}, "
-            f"target={target}); " + (f"first error: {errors.iloc[0]}; " if len(errors) else "")
+            f"optimise: none of {len(history)} plans was feasible (budget={inputs.budget}, "
+            f"target={inputs.target}); "
+            + (f"first error: {errors.iloc[0]}; " if len(errors) else "")
             + "widen the levers, raise the budget or lower the target")
-    order = feasible["objective"] if direction == "maximize" else -feasible["objective"]
-    winner = feasible.loc[order.idxmax()]  # the first trial on ties
-    best = {lever.key: winner[lever.key] for lever in specs}
-    best = {k: _plain(v) for k, v in best.items()}
-    fresh_root = run_seed(seed, 0, point=FRESH_KEY)
-    known = {k: v for k, v in start.items() if v is not None}  # lever columns for a callable
-    fresh = run_many([known, best], fresh_replicates, fresh_root, base=start_config,
-                     workers=workers, client=client,
+    order = feasible["objective"] if inputs.direction == "maximize" else -feasible["objective"]
+    return feasible.loc[order.idxmax()]  # the first trial on ties
+
+
+def _fresh_check(inputs: _Inputs, best: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Re-run the start and the winner on fresh seeds, paired replicate by replicate.
+
+    Returns:
+        The paired table of ``best`` against ``start`` (every summary key and
+        ``objective``) and the fresh runs (``scenario``: start or best).
+
+    Raises:
+        RuntimeError: a fresh-seed run failed.
+    """
+    fresh_root = run_seed(inputs.seed, 0, point=FRESH_KEY)
+    known = {k: v for k, v in inputs.start.items() if v is not None}  # lever columns for a callable
+    fresh = run_many([known, best], inputs.fresh_replicates, fresh_root, base=inputs.config,
+                     workers=inputs.workers, client=inputs.client,
                      keep_timeseries=False).check("optimise (fresh seeds)", ["start", "best"]).runs
     fresh = fresh.assign(scenario=np.array(["start", "best"], dtype=object)[fresh["point"]])
-    fresh[f"{platform}.objective"] = score(fresh).to_numpy()
-    table = paired_table(fresh, "start", platform=platform)
-    return Optimum(best, start, float(winner["objective"]), history, table, fresh,
-                   pd.concat(search_runs, ignore_index=True), objective_name, direction,
-                   platform, None if budget is None else float(budget), target, start_config)
+    fresh[f"{inputs.platform}.objective"] = inputs.score(fresh).to_numpy()
+    return paired_table(fresh, "start", platform=inputs.platform), fresh
 
 
 # --- checking the inputs ------------------------------------------------------
@@ -481,7 +610,7 @@ def _levers(levers: Mapping[str, Any], config: Config) -> list[Lever]:
     """Checked levers; each bound or choice is validated as an override of the config."""
     if not isinstance(levers, Mapping) or not levers:
         raise ConfigError(f"levers = {levers!r}: give at least one, as {{dotted key: "
-                          "(low, high) or [choice, ...]}}")
+                          "(low, high) or [choice, ...]}")
     raw = config.model_dump(mode="json", exclude_none=True)
     specs = []
     for key, spec in levers.items():

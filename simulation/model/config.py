@@ -69,6 +69,13 @@ def _kind_of(value: Any) -> str | None:
     return getattr(value, "kind", None)
 
 
+def social_graph_field() -> Any:
+    """The ``network.social`` field: its default and description."""
+    return Field(default_factory=lambda: SOCIAL_KINDS[DEFAULT_SOCIAL_KIND](),
+                 description="the friendship graph that carries imitation; `kind` picks the "
+                 "generator and its parameters (simulation/model/networks.py)")
+
+
 SocialGraph = social_graph_type()
 
 
@@ -79,10 +86,7 @@ class Network(Section):
         3.0, ge=0, description="influencers a person follows in the sample (mean, Poisson); "
         "chosen in proportion to audience so the heavy tail survives sampling"
     )
-    social: SocialGraph = Field(
-        default_factory=lambda: SOCIAL_KINDS[DEFAULT_SOCIAL_KIND](),
-        description="the friendship graph that carries imitation; `kind` picks the "
-        "generator and its parameters (simulation/model/networks.py)")
+    social: SocialGraph = social_graph_field()
 
 
 class Adoption(Section):
@@ -315,7 +319,7 @@ def check_seed(seed: object) -> int:
 def _rebuild_sections() -> None:
     """A scheme or social-graph kind was registered: the sections that hold them learn it."""
     Network.model_fields["social"] = FieldInfo.from_annotated_attribute(
-        social_graph_type(), Network.model_fields["social"])
+        social_graph_type(), social_graph_field())
     for section in (Network, Platform, Config):
         section.model_rebuild(force=True)
 

@@ -5,7 +5,7 @@ tools work on them (``model.agents.select``, ``agg``, ``groupby``). Their
 attributes live in the arrays of :class:`InfluencerTable`, one row each, and
 the daily decision is one array expression over all of them: for 10 000
 agents a Python call each per day would cost more than the whole follower
-population. The rule itself is the per-agent rule of MODEL.md:
+population. The rule itself is the per-agent rule, applied to every row at once:
 
 1. For every allocation of 0..``max_posts_per_day`` posts across the new
    platforms, the expected payoff is the scheme payments for those posts
@@ -64,7 +64,6 @@ class InfluencerTable:
         self.cost_per_post = np.full(n, params.cost_per_post)
         self.joined = np.zeros((n, k), dtype=bool)
         self.quit = np.zeros((n, k), dtype=bool)
-        self.ti_joined = np.full((n, k), -1, dtype=np.int32)
         self.bad_days = np.zeros((n, k), dtype=np.int32)
         self.posts = np.zeros((n, k), dtype=np.int32)
         self.views_per_post = np.zeros((n, k))

@@ -1,6 +1,7 @@
 """SparkModel: the daily loop, written once.
 
-Order of one day (``SparkModel.step``), for every new platform k:
+Order of one day (``SparkModel.step`` runs the stages of ``SparkModel.STAGES``, one
+method each, in this order), for every new platform k:
 
 1. **Schedule**: each platform fires the next phase of its payout schedule
    when its trigger holds (day, adoption share or spend reached), and applies
@@ -11,7 +12,7 @@ Order of one day (``SparkModel.step``), for every new platform k:
    a flat-fee slot is open; each chooses posts per platform. Posting on a
    platform not yet joined is joining it.
 3. **Enrol**: joined invitees take free flat-fee slots in random order.
-4. **Exposure**: promotional cross-posts on the incumbents (``promo_share``
+4. **Expose**: promotional cross-posts on the incumbents (``promo_share``
    of posts, plus a burst on the join day) reach followers; the content in
    each active user's feed is the posts of the influencers they follow plus
    the platform's own baseline.
@@ -19,7 +20,7 @@ Order of one day (``SparkModel.step``), for every new platform k:
    start-of-day states of all platforms; new adopters are attributed to an
    influencer with the probability that influence made them adopt; then the
    moves are applied and friend counts updated along the changed edges.
-6. **Views and sales**: views of each influencer's posts by its active
+6. **Sell**: views of each influencer's posts by its active
    followers (binomial), orders from views (Poisson, at the influencer's
    product fit), plus organic orders by active users.
 7. **Pay**: each scheme in force says what it owes; the platform pays it
@@ -30,6 +31,8 @@ Order of one day (``SparkModel.step``), for every new platform k:
 """
 
 from __future__ import annotations
+
+import time
 
 import mesa
 import numpy as np
@@ -44,6 +47,35 @@ from .payouts import Activity, spend_columns
 from .platforms import PlatformState
 from .population import ACTIVE, People, Transitions
 from .streams import Streams
+
+
+class Day:
+    """What one day's stages hand each other (arrays are influencers × platforms unless noted).
+
+    ``joined_today`` who joined a platform today; ``promo`` promotional posts on the
+    incumbents; ``seen_promo`` and ``feed_posts`` (platforms × people) the promotion
+    each person saw and the posts in their feeds; ``moves`` each platform's
+    :class:`Transitions`; ``attributed`` new adopters credited to each influencer;
+    ``views``, ``gmv`` and ``paid`` each influencer's views, sales ($) and pay ($);
+    ``organic_orders`` per platform; ``spend`` per platform, spend column → $;
+    ``joined_during_day`` influencers joined per platform before the day's quits.
+    """
+
+    def __init__(self, model: SparkModel):
+        shape = model.active_followers.shape
+        self.joined_today = np.zeros(shape, dtype=bool)
+        self.promo = np.zeros(shape)
+        self.attributed = np.zeros(shape)
+        self.views = np.zeros(shape)
+        self.gmv = np.zeros(shape)
+        self.paid = np.zeros(shape)
+        self.spend = [dict.fromkeys(spend_columns(), 0.0) for _ in model.platforms]
+        self.seen_promo: np.ndarray | None = None
+        self.feed_posts: np.ndarray | None = None
+        self.moves: list[Transitions] = []
+        self.organic_orders = np.zeros(len(model.platforms), dtype=np.int64)
+        self.joined_during_day = np.zeros(len(model.platforms), dtype=np.int64)
+
 
 BYTES_PER_PERSON = 48
 """Memory per simulated person besides graph edges: states, draws, counts and feeds.
@@ -84,9 +116,10 @@ class SparkModel(mesa.Model):
         config: a validated :class:`~simulation.config.Config`.
         seed: the run seed; defaults to ``config.seed``. Every random stream
             is derived from it by name.
+        time_stages: add each stage's wall time to ``stage_seconds`` (for ``make bench``).
     """
 
-    def __init__(self, config: Config, seed: int | None = None):
+    def __init__(self, config: Config, seed: int | None = None, time_stages: bool = False):
         check_memory(config)
         seed = config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
@@ -126,52 +159,103 @@ class SparkModel(mesa.Model):
         self.ever_joined = np.zeros(shape, dtype=bool)
         self.recorder = Recorder(config.horizon_days, self.platform_names)
         self.payments: list[dict[str, np.ndarray]] = []
+        self.with_influencers = n_influencers > 0  # without them, their stages are void
+        self._stages = [(name, getattr(self, name)) for name in self.STAGES]
+        self.stage_seconds: dict[str, float] | None = (
+            dict.fromkeys(self.STAGES, 0.0) if time_stages else None)
+        self.today: Day | None = None
         self.running = True
 
     # --- the day ------------------------------------------------------------
 
+    STAGES: tuple[str, ...] = ("schedule", "decide", "enrol", "expose", "move_people",
+                               "sell", "pay", "learn", "record")
+    """The day's stages in order: the nine steps of the module docstring, one method each."""
+
     def step(self) -> None:
-        """Advance one day (the order is in the module docstring)."""
+        """Advance one day: run each of :attr:`STAGES` in order."""
         if self.day >= self.config.horizon_days:
             self.running = False
             return
         self.day += 1
-        day, cfg, table, people = self.day, self.config, self.influencers, self.people
-        n_platforms = len(self.platforms)
-        influencers = len(table.audience) > 0  # without them, steps 2-4 and 6-8 are void
+        self.today = Day(self)
+        timing = self.stage_seconds is not None
+        for name, stage in self._stages:
+            if timing:
+                started = time.perf_counter()
+                stage()
+                self.stage_seconds[name] += time.perf_counter() - started
+            else:
+                stage()
+        if self.day >= self.config.horizon_days:
+            self.running = False
 
-        # 1. schedule
+    def schedule(self) -> None:
+        """1. Phases fire and take effect; finished contracts end, quitters free their slots."""
+        people, joined = self.people, self.influencers.joined
         for k, platform in enumerate(self.platforms):
-            platform.update_schedule(day, people.ever[k] / people.n)
-            platform.release_slots(day, table.joined[:, k])
+            platform.update_schedule(self.day, people.ever[k] / people.n)
+            platform.release_slots(self.day, joined[:, k])
 
-        # 2. decide, 3. enrol, 4. exposure
-        joined_today = np.zeros_like(table.joined)
-        seen_promo = feed_posts = None  # nobody posted: no promotion, no feed posts
-        if influencers:
-            joined_today = self._decide(day)
-            for k, platform in enumerate(self.platforms):
-                platform.enrol(day, table.joined[:, k],
-                               self.streams(f"enrolment.{platform.name}"))
-            seen_promo, feed_posts = self._exposure(joined_today)
-        params = cfg.influencers
-        promo = table.posts * params.promo_share + joined_today * params.join_burst_posts
+    def decide(self) -> None:
+        """2. Influencers choose today's posts per platform; posting first is joining."""
+        if not self.with_influencers:
+            return
+        table = self.influencers
+        joined_today = table.decide(
+            eligible=np.column_stack([p.eligible(self.day) for p in self.platforms]),
+            public=self.outlook,
+            schemes=[p.schemes() for p in self.platforms],
+            fee_available=np.column_stack([p.fee_available() for p in self.platforms]),
+            rng=self.streams("influencers.decisions"),
+        )
+        self.ever_joined |= joined_today
+        self.today.joined_today = joined_today
 
-        # 5. people move
+    def enrol(self) -> None:
+        """3. Joined invitees take free flat-fee slots, in random order."""
+        if not self.with_influencers:
+            return
+        for k, platform in enumerate(self.platforms):
+            platform.enrol(self.day, self.influencers.joined[:, k],
+                           self.streams(f"enrolment.{platform.name}"))
+
+    def expose(self) -> None:
+        """4. Promotional cross-posts reach followers; feeds hold the posts of those followed."""
+        today, params = self.today, self.config.influencers
+        today.promo = (self.influencers.posts * params.promo_share
+                       + today.joined_today * params.join_burst_posts)
+        if not self.with_influencers:
+            return
+        posts = self.influencers.posts
+        self._update_feeds(posts)
+        if not (posts.any() or today.joined_today.any()):
+            return  # nobody posted: no promotion, no feed posts
+        seen_promo = (params.incumbent_reach * params.promo_share) * self.feed_posts.astype(
+            np.float32)
+        burst = np.float32(params.incumbent_reach * params.join_burst_posts)
+        for k in range(len(self.platforms)):
+            add_rows(self.followed_by, np.flatnonzero(today.joined_today[:, k]), burst,
+                     seen_promo[k])
+        today.seen_promo, today.feed_posts = seen_promo, self.feed_posts
+
+    def move_people(self) -> None:
+        """5. Adoption, return and churn from the start-of-day states; attribution; apply."""
+        cfg, people, today = self.config, self.people, self.today
+        n_platforms = len(self.platforms)
         attention = n_platforms > 1 and cfg.retention.attention_cost > 0
         if attention:
             active_now = people.state == ACTIVE
             others = active_now.sum(axis=0, dtype=np.int16)
-        moves: list[Transitions] = []
         for k, platform in enumerate(self.platforms):
             exposure = self.streams(f"people.{platform.name}").standard_exponential(
                 people.n, dtype=np.float32)
             influence, content = 0.0, 0.0
-            if seen_promo is not None:
+            if today.seen_promo is not None:
                 influence = (cfg.adoption.influence
-                             * -np.expm1(-seen_promo[k] / cfg.adoption.promo_saturation))
-                content = feed_posts[k]
-            moves.append(people.transitions(
+                             * -np.expm1(-today.seen_promo[k] / cfg.adoption.promo_saturation))
+                content = today.feed_posts[k]
+            today.moves.append(people.transitions(
                 k,
                 innovation=cfg.adoption.innovation * platform.spec.rel_marketing,
                 friend_share=self.friend_counts[k].share(),
@@ -182,95 +266,76 @@ class SparkModel(mesa.Model):
                 retention=cfg.retention,
                 exposure=exposure,
             ))
-        attributed = np.zeros((len(table.audience), n_platforms))
-        for k in range(n_platforms):
-            if seen_promo is not None:
-                attributed[:, k] = self._attribute(k, moves[k], promo[:, k], seen_promo[k])
-            people.apply(k, moves[k])
-            joined_in = np.concatenate([moves[k].adopted, moves[k].returned])
-            self.friend_counts[k].update(joined_in, moves[k].lapsed)
-            if influencers:
+        for k, moves in enumerate(today.moves):
+            if today.seen_promo is not None:
+                today.attributed[:, k] = self._attribute(k, moves, today.promo[:, k],
+                                                         today.seen_promo[k])
+            people.apply(k, moves)
+            joined_in = np.concatenate([moves.adopted, moves.returned])
+            self.friend_counts[k].update(joined_in, moves.lapsed)
+            if self.with_influencers:
                 add_rows(self.follows, joined_in, 1.0, self.active_followers[:, k])
-                add_rows(self.follows, moves[k].lapsed, -1.0, self.active_followers[:, k])
+                add_rows(self.follows, moves.lapsed, -1.0, self.active_followers[:, k])
 
-        # 6. views and sales, 7. pay, 8. learn
-        views = gmv = np.zeros_like(self.active_followers)
-        spend_by_column = [dict.fromkeys(spend_columns(), 0.0) for _ in self.platforms]
-        joined_during_day = table.joined.sum(axis=0)  # before today's quits
-        if influencers:
-            views, gmv = self._sales()
-            paid = np.zeros_like(views)
-            self.payments = []  # per platform: spend column → $ per influencer, today
-            for k, platform in enumerate(self.platforms):
-                payments = platform.pay(Activity(
-                    posts=table.posts[:, k], views=views[:, k], gmv=gmv[:, k],
-                    new_adopters=attributed[:, k], enrolled=platform.enrolled, tier=table.tier,
-                ))
-                self.payments.append(payments)
-                paid[:, k] = sum(payments.values())
-                spend_by_column[k] = {c: float(payments[c].sum()) for c in payments}
-            self.outlook = self._public_outlook()  # also tomorrow's: nothing moves in between
-            table.learn(views, gmv, attributed, paid, self.outlook)
+    def sell(self) -> None:
+        """6. Views of posts by active followers; orders from views; organic orders."""
+        today, table, commerce = self.today, self.influencers, self.config.commerce
+        if self.with_influencers:
+            today.views = self.streams("commerce.views").binomial(
+                (table.posts * self.active_followers).astype(np.int64),
+                table.engagement[:, None]).astype(float)
+            orders = self.streams("commerce.orders").poisson(
+                today.views * commerce.conversion * table.product_fit[:, None])
+            today.gmv = orders * commerce.basket_value
+        today.organic_orders = self.streams("commerce.organic").poisson(
+            commerce.organic_orders_per_user * self.people.n_active)
 
-        # 9. record
-        commerce = cfg.commerce
-        organic_orders = self.streams("commerce.organic").poisson(
-            commerce.organic_orders_per_user * people.n_active)
+    def pay(self) -> None:
+        """7. Each scheme in force says what it owes; each platform pays within its budget."""
+        if not self.with_influencers:
+            return
+        today, table = self.today, self.influencers
+        self.payments = []  # per platform: spend column → $ per influencer, today
         for k, platform in enumerate(self.platforms):
-            platform_gmv = float(gmv[:, k].sum()) + organic_orders[k] * commerce.basket_value
+            payments = platform.pay(Activity(
+                posts=table.posts[:, k], views=today.views[:, k], gmv=today.gmv[:, k],
+                new_adopters=today.attributed[:, k], enrolled=platform.enrolled,
+                tier=table.tier,
+            ))
+            self.payments.append(payments)
+            today.paid[:, k] = sum(payments.values())
+            today.spend[k] = {c: float(v.sum()) for c, v in payments.items()}
+
+    def learn(self) -> None:
+        """8. Expectations move toward what was earned; those out of patience quit."""
+        today = self.today
+        today.joined_during_day = self.influencers.joined.sum(axis=0)  # before quits
+        if not self.with_influencers:
+            return
+        self.outlook = self._public_outlook()  # also tomorrow's: nothing moves in between
+        self.influencers.learn(today.views, today.gmv, today.attributed, today.paid,
+                               self.outlook)
+
+    def record(self) -> None:
+        """9. The day's row per platform."""
+        today, people, table = self.today, self.people, self.influencers
+        basket = self.config.commerce.basket_value
+        for k, platform in enumerate(self.platforms):
+            gmv = float(today.gmv[:, k].sum()) + today.organic_orders[k] * basket
             self.recorder.record(
-                day, k,
+                self.day, k,
                 adopters=people.ever[k],
-                new_adopters=len(moves[k].adopted),
+                new_adopters=len(today.moves[k].adopted),
                 active_users=people.n_active[k],
                 lapsed_users=people.n_lapsed[k],
-                joined_influencers=int(joined_during_day[k]),
+                joined_influencers=int(today.joined_during_day[k]),
                 active_influencers=int((table.posts[:, k] > 0).sum()),
                 posts=int(table.posts[:, k].sum()),
-                views=float(views[:, k].sum()),
-                gmv=platform_gmv,
-                revenue=platform.spec.take_rate * platform_gmv,
-                **spend_by_column[k],
+                views=float(today.views[:, k].sum()),
+                gmv=gmv,
+                revenue=platform.spec.take_rate * gmv,
+                **today.spend[k],
             )
-        if self.day >= cfg.horizon_days:
-            self.running = False
-
-    def _decide(self, day: int) -> np.ndarray:
-        """Step 2: influencers choose today's posts; returns who joined a platform today."""
-        table = self.influencers
-        joined_today = table.decide(
-            eligible=np.column_stack([p.eligible(day) for p in self.platforms]),
-            public=self.outlook,
-            schemes=[p.schemes() for p in self.platforms],
-            fee_available=np.column_stack([p.fee_available() for p in self.platforms]),
-            rng=self.streams("influencers.decisions"),
-        )
-        self.ever_joined |= joined_today
-        table.ti_joined[joined_today] = day
-        return joined_today
-
-    def _exposure(self, joined_today: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """Step 4: promo posts seen and feed posts per person (platforms × people)."""
-        params, posts = self.config.influencers, self.influencers.posts
-        self._update_feeds(posts)
-        if not (posts.any() or joined_today.any()):
-            return None, None
-        seen_promo = (params.incumbent_reach * params.promo_share) * self.feed_posts.astype(
-            np.float32)
-        burst = np.float32(params.incumbent_reach * params.join_burst_posts)
-        for k in range(len(self.platforms)):
-            add_rows(self.followed_by, np.flatnonzero(joined_today[:, k]), burst, seen_promo[k])
-        return seen_promo, self.feed_posts
-
-    def _sales(self) -> tuple[np.ndarray, np.ndarray]:
-        """Step 6: views of each influencer's posts and the GMV they sold (I × platforms)."""
-        table, commerce = self.influencers, self.config.commerce
-        views = self.streams("commerce.views").binomial(
-            (table.posts * self.active_followers).astype(np.int64), table.engagement[:, None],
-        ).astype(float)
-        orders = self.streams("commerce.orders").poisson(
-            views * commerce.conversion * table.product_fit[:, None])
-        return views, orders * commerce.basket_value
 
     def run(self) -> SparkModel:
         """Step to the horizon; returns self so calls chain."""

@@ -71,41 +71,34 @@ def sensitivity_figure(indices: pd.DataFrame, title: str = "", *, output: str | 
                        ax: Axes | None = None) -> Figure:
     """Sensitivity indices per parameter, with 95% confidence bars.
 
-    Sobol (columns ``parameter, S1, S1_conf, ST, ST_conf``): first-order and
-    total indices side by side (share of output variance). Morris (columns
-    ``parameter, mu_star, mu_star_conf, sigma``): mean absolute elementary
-    effect with its confidence, and sigma (non-linearity and interactions).
-    ``output`` names the metric analysed (e.g. ``"spark.active_users_end"``):
-    it goes in the title, and in the Morris axis label with its unit.
+    ``indices`` is the table of ``simulation.runs.sensitivity.analyse``: one row
+    per parameter, and in its ``attrs`` the design that made it, the columns to
+    draw (``bars``: Sobol' S1 and ST, shares of output variance; Morris μ* and σ,
+    elementary effects) and what they measure (``xlabel``). ``output`` names the
+    metric analysed (e.g. ``"spark.active_users_end"``): it goes in the title,
+    and in the axis label with its unit where the bars are in its units.
     """
-    sobol = {"S1", "ST"} <= set(indices.columns)
-    if not sobol and "mu_star" not in indices.columns:
-        raise ValueError("sensitivity_figure: expected Sobol columns S1, ST (with S1_conf, "
-                         "ST_conf) or Morris columns mu_star, mu_star_conf, sigma; given: "
-                         f"{list(indices.columns)}")
+    bars = indices.attrs.get("bars")
+    if not bars:
+        raise ValueError("sensitivity_figure: pass the table of "
+                         "simulation.runs.sensitivity.analyse (its attrs name the columns to "
+                         f"draw); given a table with columns {list(indices.columns)}")
     names = [label(str(p)) for p in indices["parameter"]]
     figure, ax = (plt.subplots(figsize=(8, 1.2 + 0.45 * len(names)), layout="constrained")
                   if ax is None else (ax.figure, ax))
     y = np.arange(len(names))[::-1]
     height = 0.38
-    if sobol:
-        bars = (("S1", "first order S1", BAR_COLORS[0]),
-                ("ST", "total ST", BAR_COLORS[1]))
-        xlabel = "share of output variance (Sobol index)"
-    else:
-        bars = (("mu_star", "μ* (mean |effect|)", BAR_COLORS[0]),
-                ("sigma", "σ (non-linearity, interactions)", BAR_COLORS[1]))
-        xlabel = f"elementary effect on {label_text(output) if output else 'the output'}"
-    for offset, (column, name, colour) in zip((height / 2, -height / 2), bars, strict=True):
-        if column not in indices.columns:
-            continue
+    xlabel = indices.attrs.get("xlabel", "index").format(
+        output=label_text(output) if output else "the output")
+    for offset, (column, name), colour in zip((height / 2, -height / 2), bars, BAR_COLORS,
+                                              strict=False):
         conf = indices.get(f"{column}_conf")
         ax.barh(y + offset, indices[column], height=height, color=colour, label=name,
                 xerr=None if conf is None else conf.to_numpy(dtype=float),
                 error_kw={"capsize": 3, "lw": 1})
     ax.set_yticks(y, [safe(n) for n in names])
     ax.axvline(0, color="black", lw=0.8)
-    default = "Sobol sensitivity indices" if sobol else "Morris screening"
+    default = f"{indices.attrs.get('design', 'sensitivity')} sensitivity indices"
     if output:
         default += f" of {words(output)[0]}"
     finish(ax, title or default, xlabel, "parameter")

@@ -1,232 +1,201 @@
-"""Sweep files and experiment designs: which runs a sweep makes.
+"""Experiment designs: which points a sweep runs, and (for some) their sensitivity analysis.
 
-A sweep file (TOML) names a base config, fixed overrides, the parameters
-to vary (dotted keys exactly as ``--set`` takes them) and a design::
+Each design is one class, registered in :data:`DESIGNS` by its ``kind`` (the
+``[design]`` section of a sweep file), with its own keys and, as in SALib, the
+same two methods:
 
-    name = "fee_vs_quota"
-    base = "../baseline.toml"        # relative to this file
-    replicates = 4
-    seed = 2026
-    [set]                             # fixed overrides for every run
-    "population.followers" = 10000
-    [design]
-    kind = "grid"                     # grid | random | lhs | sobol | morris
-    [parameters]                      # grid: lists of values
-    "platforms.0.phases.0.flat_fee.fee" = [10, 20, 40]
-    "platforms.0.phases.0.flat_fee.posts_per_day" = [1, 2, 3]
+- ``sample(problem, seed)``: the design matrix in sampling space (points ×
+  parameters); a grid has no sampling and lists ``points`` instead;
+- ``analyse(problem, X, y, seed, conf_level)``: sensitivity indices of an
+  output ``y`` (one value per point), for the designs that have one
+  (``sobol``, ``morris``); ``bars`` says which columns a figure draws.
 
-For ``random``, ``lhs``, ``sobol`` and ``morris`` each parameter is a range,
-``{low = 0.01, high = 0.1}`` (add ``log = true`` to sample on a log scale,
-``integer = true`` to round). Samples come from ``scipy.stats.qmc`` (Latin
-hypercube), numpy (random) and SALib (Saltelli/Sobol', Morris), seeded from
-the sweep seed; ``samples`` is the number of points (random, lhs), the base
-sample N (sobol: N·(D+2) points, a power of two) or the trajectories
-(morris: N·(D+1) points).
+``problem`` is SALib's: ``{"num_vars", "names", "bounds"}`` (log10 bounds for
+log ranges). Samples come from ``scipy.stats.qmc`` (Latin hypercube), numpy
+(random) and SALib (Saltelli/Sobol', Morris), seeded from the sweep seed.
+A new design is one class: a :class:`DesignKind` with a ``kind`` literal.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
-import tomllib
-from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+import pandas as pd
+from pydantic import Field
 
-from ..errors import ConfigError, check_input_file
-from ..model.config import Config, load_config
-from ..model.sections import Section, describe_error
-from .executors import run_seed
-
-DESIGN_KEY = (0, 0, 0)
-"""SeedSequence spawn key of the design's own sampling (run seeds use keys of length 1 or 2)."""
+from ..model.sections import Section, registry_changed
 
 
-class Range(Section):
-    """A parameter's range for sampled designs."""
+class DesignKind(Section):
+    """A design: its keys, how it samples, and how it analyses (if it does)."""
 
-    low: float
-    high: float
-    log: bool = Field(False, description="sample uniformly in log10 (low must be > 0)")
-    integer: bool = Field(False, description="round sampled values to whole numbers")
+    kind: str
+    grid: ClassVar[bool] = False
+    """True for designs that list values rather than sample ranges."""
+    bars: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """Columns of ``analyse``'s table a figure draws, with their words (two at most)."""
+    xlabel: ClassVar[str] = ""
+    """What the bars measure, for the figure's axis; ``{output}`` names the metric."""
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Range:
-        if not self.low < self.high:
-            raise ValueError(f"low = {self.low} must be below high = {self.high}")
-        if self.log and self.low <= 0:
-            raise ValueError(f"log = true needs low > 0 (given low = {self.low})")
-        return self
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        values = getattr(cls.model_fields["kind"].annotation, "__args__", ())
+        if len(values) == 1 and isinstance(values[0], str):
+            DESIGNS[values[0]] = cls
+            registry_changed()
 
+    @property
+    def analyses(self) -> bool:
+        """Whether this design has a sensitivity analysis."""
+        return type(self).analyse is not DesignKind.analyse
 
-class Design(Section):
-    """How points are chosen."""
+    def check(self, parameters: Mapping[str, Any]) -> None:
+        """A ValueError if the sweep file's parameters or samples do not fit this design."""
 
-    kind: Literal["grid", "random", "lhs", "sobol", "morris"] = "grid"
-    samples: int = Field(
-        16, ge=1, le=1_000_000, description="random/lhs: points; sobol: base N; morris: "
-        "trajectories"
-    )
-    levels: int = Field(4, ge=2, le=100, description="morris: grid levels (SALib default 4)")
-    second_order: bool = Field(False, description="sobol: also second-order indices")
+    def sample(self, problem: Mapping[str, Any], seed: int) -> np.ndarray:
+        """The design matrix in sampling space (points × parameters)."""
+        raise NotImplementedError(f"design {self.kind!r} lists its points; it does not sample")
 
-
-class Report(Section):
-    """What ``sparksim report`` shows by default."""
-
-    metric: str = Field("active_users_end", description="summary key for heatmap and sensitivity")
-    platform: str | None = Field(None, description="platform reported (default: the first)")
-    heatmap: list[str] | None = Field(
-        None, min_length=2, max_length=2, description="two parameters (default: the first two)"
-    )
-    fan_points: int = Field(12, ge=1, le=100, description="design points drawn in fan charts")
+    def analyse(self, problem: Mapping[str, Any], x: np.ndarray, y: np.ndarray, seed: int,
+                conf_level: float) -> dict[str, np.ndarray]:
+        """Sensitivity indices of ``y`` (one per design point), by column name."""
+        raise NotImplementedError(f"design {self.kind!r} has no sensitivity analysis")
 
 
-class SweepSpec(Section):
-    """A parsed sweep file."""
+DESIGNS: dict[str, type[DesignKind]] = {}
+"""The registry: ``design.kind`` → its class, in the order defined."""
 
-    name: str = Field("sweep", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)
-    base: str | None = Field(None, description="base config TOML, relative to the sweep file")
-    set: dict[str, Any] = Field(default_factory=dict, description="fixed overrides for every run")
-    seed: int = Field(0, ge=0, description="root seed of every run's seed and of the design")
-    replicates: int = Field(1, ge=1, le=100_000, description="runs per design point")
-    common_random_numbers: bool = Field(
-        True, description="replicate r uses the same seed at every point (paired differences)"
-    )
-    design: Design = Field(default_factory=Design)
-    parameters: dict[str, list[Any] | Range] = Field(..., min_length=1)
-    report: Report = Field(default_factory=Report)
+KIND = "how points are chosen"
+SAMPLES = "random/lhs: points; sobol: base N (N·(D+2) points); morris: trajectories"
 
-    _folder: Path = PrivateAttr(default_factory=Path.cwd)
-    _text: str = PrivateAttr("")
-    _path: Path | None = PrivateAttr(None)
 
-    @model_validator(mode="after")
-    def _parameters_fit_the_design(self) -> SweepSpec:
-        for key, value in self.parameters.items():
-            if self.design.kind == "grid" and not isinstance(value, list):
+class Grid(DesignKind):
+    """Every combination of the listed values (a full factorial)."""
+
+    kind: Literal["grid"] = Field("grid", description=KIND)
+    grid: ClassVar[bool] = True
+
+    def check(self, parameters: Mapping[str, Any]) -> None:  # noqa: D102
+        for key, value in parameters.items():
+            if not isinstance(value, list):
                 raise ValueError(f"parameters.{key}: a grid needs a list of values "
                                  f"(given: {value!r}), e.g. [10, 20, 40]")
-            if self.design.kind == "grid" and not value:
+            if not value:
                 raise ValueError(f"parameters.{key}: the list of values is empty")
-            if self.design.kind != "grid" and not isinstance(value, Range):
-                raise ValueError(f"parameters.{key}: a {self.design.kind} design needs a range "
+
+    def points(self, parameters: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+        """Every combination, the last parameter varying fastest."""
+        keys = list(parameters)
+        return [dict(zip(keys, values, strict=True))
+                for values in itertools.product(*parameters.values())]
+
+
+class Sampled(DesignKind):
+    """A design that samples each parameter's range."""
+
+    kind: str
+    samples: int = Field(16, ge=1, le=1_000_000, description=SAMPLES)
+
+    def check(self, parameters: Mapping[str, Any]) -> None:  # noqa: D102
+        for key, value in parameters.items():
+            if isinstance(value, list):
+                raise ValueError(f"parameters.{key}: a {self.kind} design needs a range "
                                  f"(given: {value!r}), e.g. {{low = 0.01, high = 0.1}}")
-        if self.design.kind == "sobol" and self.design.samples & (self.design.samples - 1):
-            raise ValueError(f"design.samples = {self.design.samples}: a Sobol' design needs a "
-                             "power of two (e.g. 64, 128, 256)")
-        if self.report.heatmap and not set(self.report.heatmap) <= set(self.parameters):
-            raise ValueError(f"report.heatmap = {self.report.heatmap}: both must be parameters "
-                             f"(allowed: {', '.join(self.parameters)})")
-        return self
 
-    @property
-    def inputs(self) -> list[Path]:
-        """The files this sweep reads (its file and base config), which its output may not hold."""
-        found = [self._path] if self._path is not None else []
-        if self.base is not None:
-            found.append(self._folder / self.base)
-        return found
 
-    @property
-    def source_text(self) -> str:
-        """The sweep file as written (kept in the manifest)."""
-        return self._text
+def _scaled(unit: np.ndarray, problem: Mapping[str, Any]) -> np.ndarray:
+    from scipy.stats import qmc
 
-    @property
-    def problem(self) -> dict[str, Any]:
-        """The SALib problem: names and bounds (log10 bounds for log ranges)."""
-        bounds = []
-        for value in self.parameters.values():
-            assert isinstance(value, Range)
-            bounds.append([math.log10(value.low), math.log10(value.high)] if value.log
-                          else [value.low, value.high])
-        return {"num_vars": len(self.parameters), "names": list(self.parameters),
-                "bounds": bounds}
+    bounds = np.array(problem["bounds"])
+    return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
 
-    def base_config(self) -> Config:
-        """The base config with the fixed overrides, validated; parameter keys checked."""
-        if self.base is None:
-            raise ConfigError("sweep file: 'base' is missing (allowed: a config TOML path "
-                              "relative to the sweep file, e.g. base = \"../baseline.toml\")")
-        config = load_config(self._folder / self.base, self.set)
-        first = self.points()[0]
-        for key, value in first.items():  # a key that cannot exist fails the whole sweep
-            try:
-                load_config(config, {key: value})
-            except ConfigError as err:
-                if "unknown key" in str(err) or str(err).startswith("override"):
-                    raise ConfigError(f"sweep file parameters: {key!r} is not a config key "
-                                      f"({err})") from None
-        return config
 
-    def seed_of(self, point: int, replicate: int) -> int:
-        """The run seed of (design point, replicate)."""
-        return run_seed(self.seed, replicate,
-                        None if self.common_random_numbers else point)
+class RandomDesign(Sampled):
+    """Points drawn uniformly at random in the ranges (numpy)."""
 
-    def sample(self) -> np.ndarray:
-        """The design matrix in sampling space (points × parameters); not for grids."""
-        kind, n = self.design.kind, self.design.samples
-        problem = self.problem
-        seed = int(np.random.SeedSequence(self.seed, spawn_key=DESIGN_KEY).generate_state(1)[0])
-        if kind == "sobol":
-            from SALib.sample import sobol
+    kind: Literal["random"] = Field("random", description=KIND)
 
-            return sobol.sample(problem, n, calc_second_order=self.design.second_order,
-                                seed=seed)
-        if kind == "morris":
-            from SALib.sample import morris
+    def sample(self, problem: Mapping[str, Any], seed: int) -> np.ndarray:  # noqa: D102
+        unit = np.random.default_rng(seed).random((self.samples, problem["num_vars"]))
+        return _scaled(unit, problem)
 
-            return morris.sample(problem, n, num_levels=self.design.levels, seed=seed)
+
+class LatinHypercube(Sampled):
+    """A Latin hypercube: one point in each of ``samples`` strata of every range (scipy)."""
+
+    kind: Literal["lhs"] = Field("lhs", description=KIND)
+
+    def sample(self, problem: Mapping[str, Any], seed: int) -> np.ndarray:  # noqa: D102
         from scipy.stats import qmc
 
-        d = problem["num_vars"]
-        unit = (qmc.LatinHypercube(d=d, seed=np.random.default_rng(seed)).random(n)
-                if kind == "lhs" else np.random.default_rng(seed).random((n, d)))
-        bounds = np.array(problem["bounds"])
-        return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
-
-    def points(self) -> list[dict[str, Any]]:
-        """Every design point as dotted key → value, in a fixed order."""
-        if self.design.kind == "grid":
-            keys = list(self.parameters)
-            return [dict(zip(keys, values, strict=True))
-                    for values in itertools.product(*self.parameters.values())]
-        points = []
-        for row in self.sample():
-            point = {}
-            for (key, spec), x in zip(self.parameters.items(), row, strict=True):
-                assert isinstance(spec, Range)
-                value = float(10.0 ** x) if spec.log else float(x)
-                point[key] = int(round(value)) if spec.integer else value
-            points.append(point)
-        return points
+        sampler = qmc.LatinHypercube(d=problem["num_vars"], seed=np.random.default_rng(seed))
+        return _scaled(sampler.random(self.samples), problem)
 
 
-def load_sweep_spec(path: str | Path) -> SweepSpec:
-    """Read and check a sweep file.
+class Sobol(Sampled):
+    """Saltelli's scheme for Sobol' indices (SALib): N·(D+2) points for ``samples = N``."""
 
-    Raises:
-        ConfigError: one message naming the key, the value and what is allowed.
-    """
-    path = Path(path)
-    check_input_file(path, "sweep file", "a .toml file")
-    try:
-        text = path.read_text()
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"sweep file {str(path)!r} is not valid TOML: {err}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"sweep file {str(path)!r} cannot be read: {err}") from None
-    raw.setdefault("name", path.stem)
-    try:
-        spec = SweepSpec.model_validate(raw)
-    except ValidationError as err:
-        raise ConfigError(describe_error(err, SweepSpec, "sweep file")) from None
-    spec._folder = path.resolve().parent
-    spec._text = text
-    spec._path = path
-    return spec
+    kind: Literal["sobol"] = Field("sobol", description=KIND)
+    second_order: bool = Field(False, description="also second-order indices (N·(2D+2) points)")
+    bars: ClassVar[tuple[tuple[str, str], ...]] = (("S1", "first order S1"),
+                                                   ("ST", "total ST"))
+    xlabel: ClassVar[str] = "share of output variance (Sobol index)"
+
+    def check(self, parameters: Mapping[str, Any]) -> None:  # noqa: D102
+        super().check(parameters)
+        if self.samples & (self.samples - 1):
+            raise ValueError(f"design.samples = {self.samples}: a Sobol' design needs a "
+                             "power of two (e.g. 64, 128, 256)")
+
+    def sample(self, problem: Mapping[str, Any], seed: int) -> np.ndarray:  # noqa: D102
+        from SALib.sample import sobol
+
+        return sobol.sample(dict(problem), self.samples, calc_second_order=self.second_order,
+                            seed=seed)
+
+    def analyse(self, problem: Mapping[str, Any], x: np.ndarray, y: np.ndarray, seed: int,
+                conf_level: float) -> dict[str, np.ndarray]:
+        """First-order and total indices (Saltelli 2010 estimators) with interval half-widths."""
+        from SALib.analyze import sobol
+
+        indices = sobol.analyze(dict(problem), y, calc_second_order=self.second_order,
+                                conf_level=conf_level, seed=seed)
+        return {k: np.asarray(indices[k], dtype=float) for k in ("S1", "S1_conf", "ST",
+                                                                  "ST_conf")}
+
+
+class Morris(Sampled):
+    """Morris elementary effects (SALib): N·(D+1) points for N trajectories."""
+
+    kind: Literal["morris"] = Field("morris", description=KIND)
+    levels: int = Field(4, ge=2, le=100, description="grid levels (SALib's default 4)")
+    bars: ClassVar[tuple[tuple[str, str], ...]] = (("mu_star", "μ* (mean |effect|)"),
+                                                   ("sigma", "σ (non-linearity, interactions)"))
+    xlabel: ClassVar[str] = "elementary effect on {output}"
+
+    def sample(self, problem: Mapping[str, Any], seed: int) -> np.ndarray:  # noqa: D102
+        from SALib.sample import morris
+
+        return morris.sample(dict(problem), self.samples, num_levels=self.levels, seed=seed)
+
+    def analyse(self, problem: Mapping[str, Any], x: np.ndarray, y: np.ndarray, seed: int,
+                conf_level: float) -> dict[str, np.ndarray]:
+        """μ, μ* with its interval half-width, and σ (Morris 1991, Campolongo 2007)."""
+        from SALib.analyze import morris
+
+        indices = morris.analyze(dict(problem), x, y, conf_level=conf_level,
+                                 num_levels=self.levels, seed=seed)
+        return {k: np.asarray(indices[k], dtype=float) for k in ("mu", "mu_star",
+                                                                  "mu_star_conf", "sigma")}
+
+
+def indices_table(design: DesignKind, problem: Mapping[str, Any],
+                  indices: Mapping[str, np.ndarray], **attrs: Any) -> pd.DataFrame:
+    """A design's indices as a table, one row per parameter, that knows how to be drawn."""
+    table = pd.DataFrame({"parameter": problem["names"], **indices})
+    table.attrs.update(design=design.kind, bars=design.bars, xlabel=design.xlabel, **attrs)
+    return table

@@ -91,7 +91,7 @@ def write_report(
             figures.update(_fan_charts(result, chosen_platform))
         if len(axes) == 2:
             figures["heatmap.png"] = _heatmap(result, axes[0], axes[1], column)
-        if spec.design.kind in ("sobol", "morris"):
+        if spec.design.analyses:
             from ..plots import sensitivity_figure
 
             report.sensitivity = analyse(result, column)

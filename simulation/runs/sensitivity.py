@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..model.config import ConfigError
+from .designs import DESIGNS, indices_table
 from .sweep import SweepResult
 
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
@@ -80,35 +80,22 @@ def analyse(
     result: SweepResult, metric: str | None = None, platform: str | None = None,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
-    """Sensitivity indices of ``metric`` for a sobol or morris sweep, one row per parameter.
+    """Sensitivity indices of ``metric`` for a sweep whose design analyses, one row per parameter.
 
     Sobol': columns ``parameter, S1, S1_conf, ST, ST_conf`` (``_conf`` is the
     half-width of the interval). Morris: ``parameter, mu, mu_star, mu_star_conf, sigma``.
     """
     spec = result.spec
-    kind = spec.design.kind
-    if kind not in ("sobol", "morris"):
-        raise ConfigError(f"design.kind = {kind!r}: sensitivity indices need a 'sobol' or "
-                          "'morris' design")
+    design = spec.design
+    if not design.analyses:
+        with_analysis = [kind for kind, cls in DESIGNS.items() if cls().analyses]
+        raise ConfigError(f"design.kind = {design.kind!r}: has no sensitivity analysis; "
+                          f"allowed: {', '.join(with_analysis)}")
     column = metric_column(result.runs, metric or spec.report.metric,
                            platform or spec.report.platform)
     y = point_means(result, column)
     problem = spec.problem
     # SALib seeds its bootstrap only with a non-zero seed: derive one from the sweep's
     seed = int(np.random.SeedSequence(spec.seed, spawn_key=ANALYSIS_KEY).generate_state(1)[0]) or 1
-    if kind == "sobol":
-        from SALib.analyze import sobol
-
-        indices: Any = sobol.analyze(problem, y, calc_second_order=spec.design.second_order,
-                                     conf_level=conf_level, seed=seed)
-        keys = ("S1", "S1_conf", "ST", "ST_conf")
-    else:
-        from SALib.analyze import morris
-
-        indices = morris.analyze(problem, spec.sample(), y, conf_level=conf_level,
-                                 num_levels=spec.design.levels, seed=seed)
-        keys = ("mu", "mu_star", "mu_star_conf", "sigma")
-    table = pd.DataFrame({"parameter": problem["names"],
-                          **{k: np.asarray(indices[k], dtype=float) for k in keys}})
-    table.attrs.update(metric=column, design=kind, conf_level=conf_level)
-    return table
+    indices = design.analyse(problem, spec.sample(), y, seed, conf_level)
+    return indices_table(design, problem, indices, metric=column, conf_level=conf_level)

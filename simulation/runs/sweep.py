@@ -38,7 +38,6 @@ from pydantic import ValidationError
 
 from ..errors import WorkersLost
 from ..model.config import Config, ConfigError, load_config
-from .designs import SweepSpec, load_sweep_spec
 from .executors import (
     WORKER_TIMEOUT,
     Outcome,
@@ -59,6 +58,7 @@ from .folders import (
     write_atomic,
     write_marker,
 )
+from .sweep_file import SweepSpec, load_sweep_spec
 
 FIXED_COLUMNS = ("run_id", "point", "replicate", "seed")
 STATUS_COLUMNS = ("status", "error")
