@@ -280,14 +280,20 @@ def test_ctrl_c_during_start_up_is_one_line(delay, tmp_path):
 # --- 5. Dask ---------------------------------------------------------------------------
 
 
+def start_dask_sweep(address: str, folder: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
+    """A 6-run sweep on the cluster, once its first run is stored: (process, sweep file)."""
+    path = folder / "long.toml"
+    path.write_text(long_sweep("long", 6))
+    out = folder / "out"
+    sweep = start("sweep", path, "--out", out, "--scheduler", address, "--no-progress", *extra)
+    wait_for(lambda: journal_lines(out) >= 1, process=sweep)
+    return sweep, path
+
+
 @pytest.mark.slow
 def test_ctrl_c_on_a_dask_sweep_exits_130_with_one_line(dask_cluster, tmp_path):
-    path = tmp_path / "long.toml"
-    path.write_text(long_sweep("long", 6))
+    sweep, _ = start_dask_sweep(dask_cluster.address, tmp_path)
     out = tmp_path / "out"
-    sweep = start("sweep", path, "--out", out, "--scheduler", dask_cluster.address,
-                  "--no-progress")
-    wait_for(lambda: journal_lines(out) >= 1, process=sweep)
     sweep.send_signal(signal.SIGINT)
     _, err = sweep.communicate(timeout=120)
     assert sweep.returncode == 130, err
@@ -297,12 +303,8 @@ def test_ctrl_c_on_a_dask_sweep_exits_130_with_one_line(dask_cluster, tmp_path):
 
 @pytest.mark.slow
 def test_losing_every_dask_worker_ends_within_the_timeout_and_resumes(dask_cluster, tmp_path):
-    path = tmp_path / "long.toml"
-    path.write_text(long_sweep("long", 6))
+    sweep, path = start_dask_sweep(dask_cluster.address, tmp_path, "--worker-timeout", "5")
     out = tmp_path / "out"
-    sweep = start("sweep", path, "--out", out, "--scheduler", dask_cluster.address,
-                  "--worker-timeout", "5", "--no-progress")
-    wait_for(lambda: journal_lines(out) >= 1, process=sweep)
     for worker in dask_cluster.workers:
         worker.kill()
     killed = time.monotonic()

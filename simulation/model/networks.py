@@ -23,34 +23,29 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
 from pydantic import Field, model_validator
 
 from ..errors import ConfigError, check_input_file
-from .sections import Section, registry_changed
+from .sections import Kind
+
+SOCIAL_KINDS: dict[str, type[SocialKind]] = {}
+"""The registry: ``network.social.kind`` value → its section class, in the order defined."""
 
 
-class SocialKind(Section):
+class SocialKind(Kind):
     """A kind of social graph: its parameters, and a builder of its edges.
 
     A subclass that declares ``kind: Literal["name"]`` registers itself in
     :data:`SOCIAL_KINDS` and becomes a value of ``network.social.kind``.
     """
 
-    kind: str
+    registry: ClassVar[dict[str, type[Kind]]] = SOCIAL_KINDS
     mean_field: ClassVar[bool] = False
     """True for the complete graph, whose edges are never materialised."""
-
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        values = getattr(cls.model_fields["kind"].annotation, "__args__", ())
-        if len(values) == 1 and isinstance(values[0], str):
-            SOCIAL_KINDS[values[0]] = cls
-            registry_changed()
 
     @property
     def mean_friends(self) -> float:
@@ -62,15 +57,7 @@ class SocialKind(Section):
         raise NotImplementedError
 
 
-SOCIAL_KINDS: dict[str, type[SocialKind]] = {}
-"""The registry: ``network.social.kind`` value → its section class, in the order defined."""
 KIND = "which graph: picks the generator and the keys beside it"
-
-
-def _mean_degree() -> Any:
-    return Field(10.0, gt=0, description="friends per person; diffusion studies use 5–20 "
-                 "active ties (watts_strogatz, barabasi_albert, powerlaw_cluster round it "
-                 "to an even number, up)")
 
 
 def _half(mean_degree: float, n: int) -> int:
@@ -85,21 +72,27 @@ class Complete(SocialKind):
     mean_field: ClassVar[bool] = True
 
 
-class ErdosRenyi(SocialKind):
+class Generated(SocialKind):
+    """A graph generated to a mean degree."""
+
+    mean_degree: float = Field(
+        10.0, gt=0, description="friends per person; diffusion studies use 5–20 active ties "
+        "(watts_strogatz, barabasi_albert, powerlaw_cluster round it to an even number, up)")
+
+
+class ErdosRenyi(Generated):
     """Friends at random (Erdős & Rényi 1959): no clustering, Poisson degrees."""
 
     kind: Literal["erdos_renyi"] = Field("erdos_renyi", description=KIND)
-    mean_degree: float = _mean_degree()
 
     def edges(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # noqa: D102
         return erdos_renyi_edges(n, self.mean_degree, rng)
 
 
-class WattsStrogatz(SocialKind):
+class WattsStrogatz(Generated):
     """A small world (Watts & Strogatz 1998): the clustering of friendship networks."""
 
     kind: Literal["watts_strogatz"] = Field("watts_strogatz", description=KIND)
-    mean_degree: float = _mean_degree()
     rewire_prob: float = Field(
         0.1, ge=0, le=1, description="rewiring; 0.01–0.1 is the small-world regime "
         "(Watts & Strogatz 1998)")
@@ -108,21 +101,19 @@ class WattsStrogatz(SocialKind):
         return watts_strogatz_edges(n, _half(self.mean_degree, n), self.rewire_prob, rng)
 
 
-class BarabasiAlbert(SocialKind):
+class BarabasiAlbert(Generated):
     """Preferential attachment (Barabási & Albert 1999): hubs, power-law degrees."""
 
     kind: Literal["barabasi_albert"] = Field("barabasi_albert", description=KIND)
-    mean_degree: float = _mean_degree()
 
     def edges(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # noqa: D102
         return barabasi_albert_edges(n, _half(self.mean_degree, n), rng)
 
 
-class PowerlawCluster(SocialKind):
+class PowerlawCluster(Generated):
     """Hubs and clustering (Holme & Kim 2002), built by networkx (about a minute at 1M)."""
 
     kind: Literal["powerlaw_cluster"] = Field("powerlaw_cluster", description=KIND)
-    mean_degree: float = _mean_degree()
     triangle_prob: float = Field(
         0.5, ge=0, le=1, description="probability of closing a triangle after each link "
         "(Holme & Kim 2002)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -39,6 +39,25 @@ def registry_changed() -> None:
     """Tell the sections that embed registry-built sections to rebuild."""
     for hook in _REGISTRY_HOOKS:
         hook()
+
+
+class Kind(Section):
+    """A section that is one kind of several (a registry entry).
+
+    Defining a subclass with a ``kind`` literal adds it to the base's ``registry``,
+    and so to the kinds a config may choose.
+    """
+
+    kind: str
+    registry: ClassVar[dict[str, type[Kind]]]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        values = typing.get_args(cls.model_fields["kind"].annotation)
+        if len(values) == 1 and isinstance(values[0], str):
+            cls.registry[values[0]] = cls
+            registry_changed()
 
 
 def describe_error(err: ValidationError, root: type[BaseModel], what: str = "config") -> str:

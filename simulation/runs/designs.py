@@ -26,27 +26,22 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from ..model.sections import Section, registry_changed
+from ..model.sections import Kind
+
+DESIGNS: dict[str, type[DesignKind]] = {}
+"""The registry: ``design.kind`` → its class, in the order defined."""
 
 
-class DesignKind(Section):
+class DesignKind(Kind):
     """A design: its keys, how it samples, and how it analyses (if it does)."""
 
-    kind: str
+    registry: ClassVar[dict[str, type[Kind]]] = DESIGNS
     grid: ClassVar[bool] = False
     """True for designs that list values rather than sample ranges."""
     bars: ClassVar[tuple[tuple[str, str], ...]] = ()
     """Columns of ``analyse``'s table a figure draws, with their words (two at most)."""
     xlabel: ClassVar[str] = ""
     """What the bars measure, for the figure's axis; ``{output}`` names the metric."""
-
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        values = getattr(cls.model_fields["kind"].annotation, "__args__", ())
-        if len(values) == 1 and isinstance(values[0], str):
-            DESIGNS[values[0]] = cls
-            registry_changed()
 
     @property
     def analyses(self) -> bool:
@@ -65,9 +60,6 @@ class DesignKind(Section):
         """Sensitivity indices of ``y`` (one per design point), by column name."""
         raise NotImplementedError(f"design {self.kind!r} has no sensitivity analysis")
 
-
-DESIGNS: dict[str, type[DesignKind]] = {}
-"""The registry: ``design.kind`` → its class, in the order defined."""
 
 KIND = "how points are chosen"
 SAMPLES = "random/lhs: points; sobol: base N (N·(D+2) points); morris: trajectories"

@@ -29,7 +29,7 @@ HEATMAP_BINS = 8  # bins per axis when a sampled parameter has too many distinct
 
 
 @dataclass
-class Report:
+class SweepReport:
     """What :func:`write_report` made."""
 
     folder: Path
@@ -65,7 +65,7 @@ def write_report(
     platform: str | None = None,
     heatmap: tuple[str, str] | None = None,
     out: str | Path | None = None,
-) -> Report:
+) -> SweepReport:
     """Write the report of the sweep in ``path`` (into ``path/report`` unless ``out``)."""
     import matplotlib
 
@@ -82,7 +82,7 @@ def write_report(
     axes = _heatmap_axes(result, heatmap)
     target = Path(out) if out is not None else result.path / "report"
     target = check_output_folder(target, "report", inputs=[result.path / "manifest.json"])
-    report = Report(target, summary_table(result))
+    report = SweepReport(target, summary_table(result))
     with staged_folder(target, "report") as staging:
         report.summary.to_csv(staging / "summary.csv", index=False)
         report.files.append("summary.csv")
