@@ -207,7 +207,7 @@ class SparkModel(mesa.Model):
             public=self.outlook,
             schemes=[p.schemes() for p in self.platforms],
             fee_available=np.column_stack([p.fee_available() for p in self.platforms]),
-            rng=self.streams("influencers.decisions"),
+            rng=self.draws("influencers.decisions"),
         )
         self.ever_joined |= joined_today
         self.today.joined_today = joined_today
@@ -218,7 +218,7 @@ class SparkModel(mesa.Model):
             return
         for k, platform in enumerate(self.platforms):
             platform.enrol(self.day, self.influencers.joined[:, k],
-                           self.streams(f"enrolment.{platform.name}"))
+                           self.draws(f"enrolment.{platform.name}"))
 
     def expose(self) -> None:
         """4. Promotional cross-posts reach followers; feeds hold the posts of those followed."""
@@ -248,7 +248,7 @@ class SparkModel(mesa.Model):
             active_now = people.state == ACTIVE
             others = active_now.sum(axis=0, dtype=np.int16)
         for k, platform in enumerate(self.platforms):
-            exposure = self.streams(f"people.{platform.name}").standard_exponential(
+            exposure = self.draws(f"people.{platform.name}").standard_exponential(
                 people.n, dtype=np.float32)
             influence, content = 0.0, 0.0
             if today.seen_promo is not None:
@@ -281,13 +281,13 @@ class SparkModel(mesa.Model):
         """6. Views of posts by active followers; orders from views; organic orders."""
         today, table, commerce = self.today, self.influencers, self.config.commerce
         if self.with_influencers:
-            today.views = self.streams("commerce.views").binomial(
+            today.views = self.draws("commerce.views").binomial(
                 (table.posts * self.active_followers).astype(np.int64),
                 table.engagement[:, None]).astype(float)
-            orders = self.streams("commerce.orders").poisson(
+            orders = self.draws("commerce.orders").poisson(
                 today.views * commerce.conversion * table.product_fit[:, None])
             today.gmv = orders * commerce.basket_value
-        today.organic_orders = self.streams("commerce.organic").poisson(
+        today.organic_orders = self.draws("commerce.organic").poisson(
             commerce.organic_orders_per_user * self.people.n_active)
 
     def pay(self) -> None:
@@ -345,6 +345,10 @@ class SparkModel(mesa.Model):
 
     # --- helpers ------------------------------------------------------------
 
+    def draws(self, name: str) -> np.random.Generator:
+        """Today's stream called ``name``, anchored at (seed, name, day)."""
+        return self.streams.daily(name, self.day)
+
     def _update_feeds(self, posts: np.ndarray) -> None:
         """Posts per day in each person's feed, changed only where an influencer's posts did."""
         changed = np.flatnonzero((posts != self.posted).any(axis=1))
@@ -386,7 +390,7 @@ class SparkModel(mesa.Model):
             return np.zeros(n_influencers)
         cfg = self.config.adoption
         pull = cfg.influence * -np.expm1(-seen_promo[adopters] / cfg.promo_saturation)
-        rng = self.streams(f"attribution.{self.platform_names[k]}")
+        rng = self.draws(f"attribution.{self.platform_names[k]}")
         draws = rng.random((2, len(adopters)))
         mask = draws[0] < pull / moves.adoption_hazard
         credited, position = adopters[mask], draws[1][mask]
