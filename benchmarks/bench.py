@@ -59,8 +59,11 @@ SIMULATION_CASES = {"baseline", "baseline_100k", "network_bass_sparksim"}
 def _import_simulation():
     if str(ROOT) not in sys.path:
         sys.path.append(str(ROOT))  # works from a clone without `pip install -e .`
+    import psutil  # noqa: F401 - imported here so that no case times an import
     import simulation
 
+    for name in ("load_config", "SparkModel", "RunResult"):  # the API loads on first use
+        getattr(simulation, name)
     return simulation
 
 
@@ -77,7 +80,7 @@ def _final_share(simulation_result, config) -> float | None:
     if df.empty or "adopters" not in df.columns:
         return None
     last = df.sort_values("day").iloc[-1]
-    return float(last["adopters"]) / config.population.followers
+    return float(last["adopters"]) / config.population.market_size
 
 
 def _run_simulation(config_file: str, overrides: dict | None, final_share: bool) -> dict:
@@ -115,7 +118,7 @@ def case_baseline_100k() -> dict:
 
 def case_network_bass_sparksim() -> dict:
     overrides = {
-        "population.followers": N_PEOPLE,
+        "population.followers": N_PEOPLE, "population.market_size": N_PEOPLE,
         "network.social.kind": "barabasi_albert",
         "network.social.mean_degree": MEAN_DEGREE,
         "horizon_days": DAYS,

@@ -42,7 +42,7 @@ def simulated_share(p: float, q: float, days: int, seed: int = 0) -> np.ndarray:
     result = simulation.run(CONFIGS / "bass.toml", seed=seed, overrides={
         "adoption.innovation": p, "adoption.imitation": q, "horizon_days": days})
     table = result.timeseries
-    return (table["adopters"] / result.config.population.followers).to_numpy()
+    return (table["adopters"] / result.config.population.market_size).to_numpy()
 
 
 def mean_share(p: float, q: float, days: int) -> np.ndarray:

@@ -27,6 +27,7 @@ from pydantic import Discriminator, Field, Tag, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
 from ..errors import ConfigError, check_input_file
+from .attribution import ATTRIBUTION_RULES
 from .networks import SOCIAL_KINDS
 from .payouts import Phase, Tier
 from .sections import Section, describe_error, on_registry_change
@@ -35,6 +36,12 @@ MAX_SEED = 2**63 - 1
 """The largest run seed: TOML integers are signed 64-bit, and the resolved config stores it."""
 MAX_PEOPLE = 2**31 - 1
 """Person ids are int32 (half the memory of int64 in every graph index)."""
+AttributionRule = Literal[tuple(ATTRIBUTION_RULES)]  # type: ignore[valid-type]
+WINDOW_LIMIT = 90
+"""The longest attribution window (days): the model keeps each day's promotion for it."""
+MARKET_SIZE = 85_000_000
+"""US Amazon Prime members in June 2017, just before Spark's launch (Consumer Intelligence
+Research Partners: 80 million in March, 85 million in June, 90 million in September)."""
 MAX_POST_ALLOCATIONS = 3_000
 """Most (posts per platform) combinations an influencer weighs each day: the
 decision table is influencers × combinations, so this bounds its memory."""
@@ -49,8 +56,30 @@ class Population(Section):
         "person ids are int32"
     )
     influencers: int = Field(
-        1_000, ge=0, description="influencers (mesa agents); 0 gives the Bass model"
+        1_000, ge=0, description="influencers (mesa agents), real accounts with real "
+        "audiences, one agent each; 0 gives the Bass model"
     )
+    market_size: float = Field(
+        MARKET_SIZE, gt=0, description="real people the simulated followers stand for: the "
+        "market. Every person count, view and dollar is reported for it, so answers do not "
+        "depend on how many are simulated. Default: US Amazon Prime members in 2017, the "
+        "story's launch market (Spark, July 2017: US only, and only Prime members could post), "
+        "85 million in June 2017 (CIRP)"
+    )
+
+    @model_validator(mode="after")
+    def _sample_fits_the_market(self) -> Population:
+        if self.followers > self.market_size:
+            raise ValueError(f"population.followers = {self.followers:,} is more than "
+                             f"population.market_size = {self.market_size:,.0f}: the simulated "
+                             "people are a sample of the market (allowed: followers <= "
+                             "market_size)")
+        return self
+
+    @property
+    def people_per_agent(self) -> float:
+        """Real people one simulated person stands for (market_size / followers)."""
+        return self.market_size / self.followers
 
 
 DEFAULT_SOCIAL_KIND = "watts_strogatz"
@@ -82,26 +111,37 @@ SocialGraph = social_graph_type()
 class Network(Section):
     """Who follows whom."""
 
-    follows_per_person: float = Field(
-        3.0, ge=0, description="influencers a person follows in the sample (mean, Poisson); "
-        "chosen in proportion to audience so the heavy tail survives sampling"
+    follows_per_person: float | None = Field(
+        None, ge=0, description="influencers (of those simulated) a person follows, on "
+        "average; none = from their real audiences (sum of in-market audiences / "
+        "market_size); set it to fix the follow graph's density, and the in-market "
+        "audiences scale to match; 0 = nobody follows anyone"
     )
     social: SocialGraph = social_graph_field()
 
 
 class Adoption(Section):
-    """Daily adoption hazard h = p + q * (share of friends active) + r * g(promo posts seen)."""
+    """Daily adoption hazard h = π (p + q * friends active + r * λ * w * g(promo posts seen)).
+
+    π (persuadability) and λ (heed of influencers) are gamma multipliers of mean 1
+    per person; w = exp(-wear_out * promotion seen so far) makes promotion wear off.
+    """
 
     innovation: float = Field(
-        0.0002, ge=0, description="p, per day: marketing pull; the Bass meta-analysis p = 0.03/yr "
-        "(Sultan, Farley & Lehmann 1990) is ~0.0001/day, apps spread faster"
+        0.00005, ge=0, description="p, per day: the platform's own marketing (Spark was "
+        "promoted inside Amazon's app), 1.8% of people a year; the Bass meta-analysis average "
+        "p = 0.03 a year (Sultan, Farley & Lehmann 1990) is 0.00008 a day"
     )
     imitation: float = Field(
-        0.02, ge=0, description="q, per day at full friend share: word of mouth; with "
-        "p = 0.0002 an unpaid launch reaches about a quarter of people in a year"
+        0.015, ge=0, description="q, per day at full friend share: word of mouth. 5.5 a year, "
+        "above the durables' q = 0.38 a year (Sultan, Farley & Lehmann 1990) because friends "
+        "invite friends to a social app, below the base churn so that an unpaid launch does "
+        "not take off by itself"
     )
     influence: float = Field(
-        0.05, ge=0, description="r, per day at saturating exposure to promotional posts"
+        0.02, ge=0, description="r, per day at saturating exposure to promotional posts: a "
+        "follower who sees one a day adopts within about 80 days on average (before "
+        "persuadability, heed and wear-out)"
     )
     promo_saturation: float = Field(
         1.0, gt=0, description="promo posts seen per day at which g = 1 - 1/e; "
@@ -110,20 +150,50 @@ class Adoption(Section):
     return_rel: float = Field(
         0.3, ge=0, description="lapsed users return at this multiple of the adoption hazard"
     )
+    persuadability_cv: float = Field(
+        1.0, ge=0, description="spread (coefficient of variation) of a gamma multiplier of "
+        "mean 1 on each person's adoption hazard: people differ in how readily they adopt; "
+        "1 is the exponential mixing under which shifted-Gompertz adopters aggregate to the "
+        "Bass model (Bemmaor 1994); 0 = everyone alike (off)"
+    )
+    loyalty_cv: float = Field(
+        0.5, ge=0, description="spread (coefficient of variation) of a gamma multiplier of "
+        "mean 1 on how much each person heeds the influencers it follows; 0 = alike (off)"
+    )
+    wear_out: float = Field(
+        0.07, ge=0, description="per promotional post seen about a platform: the response to "
+        "further promotion is exp(-wear_out × posts seen so far), halving after about 10 "
+        "(the effect of repetition peaks near 10 exposures: Schmidt & Eisend 2015; it wears "
+        "out sooner for unfamiliar brands: Campbell & Keller 2003); 0 = never tires (off)"
+    )
 
 
 class Retention(Section):
-    """Churn hazard base_churn * content_half / (content_half + content) * attention."""
+    """Churn base_churn * content_half / (content_half + content) * attention / pull.
+
+    pull = 1 + network_effect * s², s the share of one's friends active; lapsed
+    users return at return_rel × the adoption hazard × pull.
+    """
 
     base_churn: float = Field(
-        0.02, ge=0, description="per day with no content at all; social apps lose most "
-        "new users within 1–3 months without content"
+        0.05, ge=0, description="per day with no content at all and no friends there: the "
+        "average app loses 90% of its daily users within 30 days (Quettra, 2015), a daily "
+        "hazard of about 0.08; content and friends keep people longer"
     )
     content_half: float = Field(
         2.0, gt=0, description="posts/day in a user's feed at which churn halves"
     )
     attention_cost: float = Field(
         0.5, ge=0, description="extra churn per other new platform a user is active on (relative)"
+    )
+    network_effect: float = Field(
+        25.0, ge=0, description="strength of network effects: churn is divided, and returning "
+        "multiplied, by 1 + network_effect × s², s the share of one's friends active (their "
+        "posts, messages and tags make staying worth more, and matter once enough are there). "
+        "A platform past a critical mass then keeps itself going and one below it decays "
+        "(critical mass: Rohlfs 1974; network externalities slow early growth and make it "
+        "hinge on a mass of adopters: Goldenberg, Libai & Muller 2010); 25 puts the critical "
+        "mass near 10% of people active; 0 = off"
     )
 
 
@@ -135,9 +205,27 @@ class InfluencerParams(Section):
         "paid creators are nano/micro"
     )
     audience_sigma: float = Field(1.5, ge=0, description="lognormal log-sd of audience")
+    audience_in_market: float = Field(
+        0.5, gt=0, le=1, description="share of an influencer's followers who are in the "
+        "market (US Prime members): most of a US creator's audience is in the US, and about "
+        "two thirds of US households had Prime in 2017 (CIRP); followers abroad and "
+        "non-members are out"
+    )
+    shrinkage_followers: float = Field(
+        2.0, ge=0, description="pseudo-followers at the platform's active share added to "
+        "each influencer's sampled followers when its active audience is estimated "
+        "(empirical-Bayes shrinkage): keeps influencers with few or no sampled followers "
+        "honest; 0 = the raw sample share"
+    )
     engagement_mean: float = Field(
         0.25, gt=0, lt=1, description="share of an influencer's active followers who view a "
-        "post (Beta mean); small new feeds show most posts"
+        "post, at the median audience (Beta mean); small new feeds show most posts"
+    )
+    engagement_elasticity: float = Field(
+        0.14, ge=0, description="engagement falls with audience as audience ** -elasticity: "
+        "Instagram like rates fall from 4% at 1k–10k followers to 1.7% at 100k–1M and 1.66% "
+        "at 1M–10M (Markerly 2016, reported by Marketing Dive): log(4/1.66)/log(1000) ≈ 0.14; "
+        "0 = the same for every size (off)"
     )
     incumbent_reach: float = Field(
         0.1, ge=0, le=1, description="share of followers who see a post on the incumbents "
@@ -148,11 +236,24 @@ class InfluencerParams(Section):
         description="lognormal log-sd of product fit (multiplier on conversion, median 1)",
     )
     cost_per_post: float = Field(
-        1.0, ge=0, description="$ per post, the effort part (a nano creator's hour is cheap)"
+        5.0, ge=0, description="$ per post, the effort part: a few minutes of a creator's "
+        "time to adapt and cross-post content it has already made"
     )
     cost_per_follower: float = Field(
-        0.002, ge=0, description="$ per post per follower in the sample: the opportunity cost "
-        "of the audience ($200 a post at 100k, a fraction of a sponsored post's price)"
+        0.0001, ge=0, description="$ per post per follower (real audience): the attention a "
+        "post asks of one's audience, a hundredth of the sponsored-post rate card of $10 per "
+        "1 000 followers (USA Today 2019; Influencer Marketing Hub tiers: nano $10–100, micro "
+        "$100–500, mid $500–5 000, macro $5 000–10 000 a post), since a cross-post of content "
+        "already made sells no advertising slot: $15 a post at 100k followers"
+    )
+    cost_sigma: float = Field(
+        0.5, ge=0, description="lognormal log-sd of a per-influencer multiplier (median 1) on "
+        "its cost per post: creators' time and alternatives differ; 0 = all alike (off)"
+    )
+    outside_option_posts: float = Field(
+        1.0, ge=0, description="a day on new platforms must also beat the influencer's outside "
+        "option, worth this many of its own posts' cost (varied like its cost): what the time "
+        "earns elsewhere; 0 = off"
     )
     cost_exponent: float = Field(
         1.5, ge=1, description="convexity: cost(n) = cost_per_post_i * n ** cost_exponent"
@@ -170,8 +271,19 @@ class InfluencerParams(Section):
     onboarding_posts: float = Field(
         10, ge=0, description="one-off cost of joining, in posts' worth of the influencer's cost"
     )
+    rejoin_posts: float | None = Field(
+        20, ge=0, description="one-off cost of coming back after quitting, in posts' worth "
+        "(re-onboarding: the audience must be told again); none = a quitter never returns (off)"
+    )
     planning_days: float = Field(
-        30, gt=0, description="days over which joining must pay back its onboarding cost"
+        30, gt=0, description="days over which joining must pay back its onboarding cost: the "
+        "influencer's planning horizon"
+    )
+    foresight: float = Field(
+        1.0, ge=0, le=1, description="how far an influencer deciding to join looks ahead over "
+        "planning_days: 1 = it weighs an announced phase (during its notice) by the share of "
+        "the horizon it will cover, and values the audience its promotion builds on the "
+        "platform (an early audience earns more later); 0 = it sees only today (off)"
     )
     promo_share: float = Field(
         0.3, ge=0, le=1, description="share of new-platform posts cross-promoted on incumbents"
@@ -180,30 +292,55 @@ class InfluencerParams(Section):
         3, ge=0, description="promo posts on incumbents on the day an influencer joins"
     )
     organic_value_per_view: float = Field(
-        0.002, ge=0, description="$ per view of own audience value (sponsorships; $2 CPM)"
+        0.002, ge=0, description="$ per view: what an audience seen is worth to the creator "
+        "beyond any payout (sponsorships, reach): $2 per 1 000 views, at the low end of "
+        "YouTube creators' $1.6–29 per 1 000 (Insider 2022)"
     )
 
 
 class Commerce(Section):
     """Purchases by active users."""
 
-    basket_value: float = Field(35.0, gt=0, description="$ per order (online retail AOV)")
+    basket_value: float = Field(
+        52.0, gt=0, description="$ per order: Prime members spent $1 300 a year in 25 orders "
+        "in 2017 (CIRP), about $52 an order"
+    )
     conversion: float = Field(
-        0.005, ge=0, le=1, description="orders per product-post view at product fit 1"
+        0.0006, ge=0, le=1, description="orders per view of a product post at product fit 1: "
+        "influencer posts are clicked 1–5% of the time and affiliate clicks buy 2.5–3.5% of "
+        "the time, so about 2% × 3%"
     )
     organic_orders_per_user: float = Field(
-        0.002, ge=0, description="orders per active user per day not tied to influencers"
+        0.002, ge=0, description="orders per active user per day from browsing the network, "
+        "not tied to an influencer's post: about 3% of a Prime member's 25 orders a year "
+        "(CIRP 2017)"
+    )
+
+
+class Attribution(Section):
+    """Who a platform credits with a new adopter: what bounties and commission are paid on."""
+
+    rule: AttributionRule = Field(
+        "last_touch", description="last_touch: the influencer whose promotion the adopter saw "
+        "most recently within the window (referral links and codes, what real programmes "
+        "run); even_split: split among all seen within the window; causal: the share of the "
+        "adoption hazard promotion caused (a research oracle no platform can observe)"
+    )
+    window_days: int = Field(
+        7, ge=1, le=WINDOW_LIMIT, description="days a seen promotion can be credited with an "
+        "adoption: Meta's default attribution window is 7 days after a click (2021)"
     )
 
 
 class Invitation(Section):
     """Who may join a platform."""
 
-    policy: Literal["open", "top_k", "tiers", "random_share"] = Field(
+    policy: Literal["open", "top_k", "bottom_k", "random_k", "tiers", "random_share"] = Field(
         "open",
-        description="open to all, top-k by audience, top by audience per tier, or a random share",
+        description="whom to invite: open to all; the k largest audiences (hubs); the k "
+        "smallest (the fringe); k at random; the largest per tier; or a random share",
     )
-    top_k: int = Field(100, ge=0, description="top_k: number invited, largest audience first")
+    top_k: int = Field(100, ge=0, description="top_k, bottom_k, random_k: number invited (k)")
     tiers: dict[Tier, int] = Field(
         default_factory=dict, description="tiers: number invited per tier, largest first"
     )
@@ -262,6 +399,7 @@ class Config(Section):
         default_factory=lambda: [Platform()], min_length=1, description="one or more new platforms"
     )
     metrics: Metrics = Field(default_factory=Metrics)
+    attribution: Attribution = Field(default_factory=Attribution)
 
     @field_validator("platforms")
     @classmethod

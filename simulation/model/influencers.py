@@ -56,12 +56,18 @@ class InfluencerTable:
         self.audience = params.audience_median * np.exp(
             params.audience_sigma * rng.standard_normal(n))
         self.tier = np.searchsorted(TIER_BOUNDS, self.audience, side="right").astype(np.int8)
-        mean, concentration = params.engagement_mean, 20.0
+        concentration = 20.0
+        mean = np.clip(params.engagement_mean * (self.audience / params.audience_median)
+                       ** -params.engagement_elasticity, 0.005, 0.95)
         self.engagement = rng.beta(mean * concentration, (1 - mean) * concentration, size=n)
         self.product_fit = np.exp(params.product_fit_sigma * rng.standard_normal(n))
         self.patience = 1 + rng.poisson(params.patience - 1, size=n)
+        self.cost_multiplier = np.exp(params.cost_sigma * rng.standard_normal(n))
+        self.market_audience = self.audience * params.audience_in_market  # real followers
         self.n_followers = np.zeros(n)  # in the sample; set once the follow graph exists
-        self.cost_per_post = np.full(n, params.cost_per_post)
+        self.cost_per_post = self.cost_multiplier * (
+            params.cost_per_post + params.cost_per_follower * self.audience)
+        self.outside_option = params.outside_option_posts * self.cost_per_post  # $ a day
         self.joined = np.zeros((n, k), dtype=bool)
         self.quit = np.zeros((n, k), dtype=bool)
         self.bad_days = np.zeros((n, k), dtype=np.int32)
@@ -70,14 +76,40 @@ class InfluencerTable:
         self.gmv_per_post = np.zeros((n, k))
         self.adopters_per_post = np.zeros((n, k))
         self.options = allocations(k, params.max_posts_per_day)  # (options, platforms)
-        self.option_cost = np.zeros((n, len(self.options)))
+        self.option_cost = self.cost(self.options.sum(axis=1)[None, :])  # I × options, fixed
+
+    def follow_probability(self, market_size: float, follows_per_person: float | None
+                           ) -> np.ndarray:
+        """The chance a person in the market follows each influencer.
+
+        Its in-market audience ÷ the market. ``follows_per_person`` (when set)
+        fixes their sum, and the in-market audiences are rescaled to match.
+        """
+        if follows_per_person is not None and len(self.audience):
+            self.market_audience = (follows_per_person * market_size * self.audience
+                                    / self.audience.sum())
+        return self.market_audience / market_size
 
     def set_followers(self, follows: sp.csr_matrix) -> None:
-        """Record in-sample follower counts; the cost per post grows with them."""
+        """Record how many of each influencer's followers are in the sample."""
         self.n_followers = np.asarray(follows.sum(axis=0)).ravel()
-        self.cost_per_post = (self.params.cost_per_post
-                              + self.params.cost_per_follower * self.n_followers)
-        self.option_cost = self.cost(self.options.sum(axis=1)[None, :])  # I × options, fixed
+
+    def active_audience(self, active_followers: np.ndarray) -> np.ndarray:
+        """Real followers active on each platform (I × K), estimated from the sample.
+
+        The in-market audience × the active share among its sampled followers,
+        shrunk toward the active share over all follow edges with
+        ``shrinkage_followers`` pseudo-followers (empirical Bayes): an influencer
+        with hundreds of sampled followers keeps its own share, one with none
+        takes the pooled share rather than 0 or 100%.
+        """
+        strength = self.params.shrinkage_followers
+        pooled = active_followers.sum(axis=0) / max(self.n_followers.sum(), 1.0)
+        sampled = self.n_followers[:, None]
+        share = np.divide(active_followers + strength * pooled, sampled + strength,
+                          out=np.broadcast_to(pooled, active_followers.shape).copy(),
+                          where=sampled + strength > 0)
+        return self.market_audience[:, None] * share
 
     def cost(self, total_posts: np.ndarray) -> np.ndarray:
         """Convex cost ($) of posting ``total_posts`` (I × options)."""
@@ -88,6 +120,7 @@ class InfluencerTable:
         eligible: np.ndarray,
         public: tuple[np.ndarray, np.ndarray, np.ndarray],
         schemes: list[list[Scheme]],
+        upcoming: list[tuple[list[Scheme], int] | None],
         fee_available: np.ndarray,
         rng: np.random.Generator,
     ) -> np.ndarray:
@@ -99,7 +132,9 @@ class InfluencerTable:
                 expect from what it can see of the platform (I × K each).
             schemes: the schemes in force on each platform (empty when the
                 budget is spent).
-            fee_available: holds or could get a flat-fee slot (I × K).
+            upcoming: per platform, the schemes of an announced phase and the
+                days until it takes effect (None: nothing announced).
+            fee_available: holds a flat-fee slot or an offer of one (I × K).
             rng: the decision stream.
         """
         p = self.params
@@ -108,18 +143,31 @@ class InfluencerTable:
             return self.joined.copy()
         views, gmv, adopters = (np.where(self.joined, mine, pub) for mine, pub in zip(
             (self.views_per_post, self.gmv_per_post, self.adopters_per_post), public, strict=True))
-        utility = -self.option_cost
+        total_posts = self.options.sum(axis=1)
+        utility = -self.option_cost - np.outer(self.outside_option, total_posts > 0)
         onboarding = p.onboarding_posts * self.cost_per_post / p.planning_days
         may_post = self.joined | (eligible & ~self.quit)
+        if p.rejoin_posts is not None:  # quitters may come back, at a re-onboarding cost
+            may_post |= eligible & self.quit
         for k, platform_schemes in enumerate(schemes):
             n_posts = np.broadcast_to(self.options[:, k], utility.shape)
             outlook = Outlook(views[:, k], gmv[:, k], adopters[:, k], fee_available[:, k],
                               self.tier)
-            for scheme in platform_schemes:
-                utility = utility + scheme.expected(n_posts, outlook)
+            paid = sum((scheme.expected(n_posts, outlook) for scheme in platform_schemes),
+                       start=np.zeros(utility.shape))
+            newcomer = ~self.joined[:, k]
+            if p.foresight > 0:  # a newcomer weighs what its horizon will bring
+                paid = np.where(newcomer[:, None], self._horizon_pay(
+                    paid, upcoming[k], n_posts, outlook), paid)
+                audience_value = (p.foresight * adopters[:, k] * self.engagement
+                                  * p.organic_value_per_view * p.planning_days / 2)
+                paid = paid + np.where(newcomer, audience_value, 0.0)[:, None] * n_posts
+            utility = utility + paid
             utility = utility + n_posts * (p.organic_value_per_view * views[:, k])[:, None]
             posting = self.options[:, k] > 0
-            utility = utility - np.outer(~self.joined[:, k] * onboarding, posting)
+            entry = np.where(self.quit[:, k], (p.rejoin_posts or 0) * self.cost_per_post
+                             / p.planning_days, onboarding)
+            utility = utility - np.outer(newcomer * entry, posting)
             utility[np.outer(~may_post[:, k], posting)] = -np.inf
         temperature = p.decision_noise * self.cost_per_post
         noisy = utility + temperature[:, None] * rng.gumbel(size=utility.shape)
@@ -127,7 +175,30 @@ class InfluencerTable:
         self.posts = self.options[choice].astype(np.int32)
         joined_today = (self.posts > 0) & ~self.joined
         self.joined |= joined_today
+        self.quit &= ~joined_today  # a quitter who came back
+        self.bad_days[joined_today] = 0
         return joined_today
+
+    def _horizon_pay(self, paid_now: np.ndarray, upcoming: tuple[list[Scheme], int] | None,
+                     n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:
+        """A day's pay averaged over the planning horizon, announced phases included.
+
+        With ``foresight`` f, the pay expected today is blended with the average
+        over the next ``planning_days``: today's schemes until an announced phase
+        takes effect, then its schemes (a flat fee there counts as on offer).
+        """
+        p = self.params
+        if upcoming is None:
+            return paid_now
+        later_schemes, days_left = upcoming
+        later_outlook = Outlook(outlook.views_per_post, outlook.gmv_per_post,
+                                outlook.adopters_per_post,
+                                np.ones_like(outlook.fee_available), outlook.tier)
+        paid_later = sum((scheme.expected(n_posts, later_outlook) for scheme in later_schemes),
+                         start=np.zeros(paid_now.shape))
+        now_share = min(1.0, days_left / p.planning_days)
+        horizon = now_share * paid_now + (1 - now_share) * paid_later
+        return (1 - p.foresight) * paid_now + p.foresight * horizon
 
     def learn(
         self,
@@ -152,7 +223,8 @@ class InfluencerTable:
             target = np.where(posted, outcome / safe_posts, pub)
             expectation += rate * (target - expectation)
         total = self.posts.sum(axis=1)
-        cost = self.cost_per_post * np.power(total, p.cost_exponent)
+        cost = (self.cost_per_post * np.power(total, p.cost_exponent)
+                + np.where(total > 0, self.outside_option, 0.0))
         cost_share = np.divide(self.posts, total[:, None], out=np.zeros(self.posts.shape),
                                where=total[:, None] > 0)
         payoff = paid + p.organic_value_per_view * views - cost[:, None] * cost_share
@@ -190,6 +262,11 @@ class Influencer(mesa.Agent):
     def tier(self) -> str:
         """nano, micro, mid, macro or mega."""
         return TIERS[self._table.tier[self.index]]
+
+    @property
+    def market_audience(self) -> float:
+        """Followers in the market (real people)."""
+        return float(self._table.market_audience[self.index])
 
     @property
     def followers_in_sample(self) -> int:

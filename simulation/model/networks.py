@@ -1,9 +1,10 @@
 """Graphs: who follows which influencer, and who is friends with whom.
 
 - The follow graph F (people × influencers, CSR) holds a 1 where a person
-  follows an influencer. Each person follows Poisson(``follows_per_person``)
-  influencers chosen with probability proportional to audience, so in-sample
-  audiences keep the heavy tail of the incumbent audiences.
+  follows an influencer. Influencers are real accounts; people are a sample
+  of the market, so each person follows influencer i with probability
+  (i's audience in the market) ÷ (market size): in-sample audiences are the
+  real ones scaled down, heavy tail included.
 - The social graph carries imitation. Its kind is one of the
   :data:`SOCIAL_KINDS` registry, each a config section with its own
   parameters and its own builder (``edges``). ``complete`` is mean field: the
@@ -147,21 +148,27 @@ class EdgeList(SocialKind):
         return _read_edgelist(Path(self.path), n)
 
 
-def follow_graph(
-    n_people: int, audience: np.ndarray, follows_per_person: float, rng: np.random.Generator
-) -> sp.csr_matrix:
-    """Follow matrix F (people × influencers, float32 0/1), targets ∝ audience."""
-    n_influencers = len(audience)
-    if n_influencers == 0 or follows_per_person == 0:
+def follow_graph(n_people: int, follow_prob: np.ndarray, rng: np.random.Generator
+                 ) -> sp.csr_matrix:
+    """Follow matrix F (people × influencers, float32 0/1): j follows i with probability p_i.
+
+    ``follow_prob`` is each influencer's in-market audience ÷ the market size, so
+    the sample holds each real audience in proportion (``n_i`` ≈ audience ÷ people
+    per agent) and the heavy tail survives sampling. Drawn exactly and without a
+    loop over people: Poisson(-N ln(1 - p_i)) uniform picks per influencer, of
+    which the distinct ones follow, include each person with probability p_i.
+    """
+    n_influencers = len(follow_prob)
+    prob = np.clip(follow_prob, 0.0, 1.0 - 1e-12)
+    if n_influencers == 0 or not prob.any():
         return sp.csr_matrix((n_people, n_influencers), dtype=np.float32)
-    n_follows = rng.poisson(follows_per_person, size=n_people)
-    people = np.repeat(np.arange(n_people, dtype=np.int32), n_follows)
-    p = audience / audience.sum()
-    targets = rng.choice(n_influencers, size=len(people), p=p).astype(np.int32)
+    picks = rng.poisson(-n_people * np.log1p(-prob))
+    targets = np.repeat(np.arange(n_influencers, dtype=np.int32), picks)
+    people = rng.integers(0, n_people, size=len(targets), dtype=np.int32)
     ones = np.ones(len(people), dtype=np.float32)
     follows = sp.csr_matrix((ones, (people, targets)), shape=(n_people, n_influencers))
     follows.sum_duplicates()
-    follows.data[:] = 1.0  # following twice is following once
+    follows.data[:] = 1.0  # picked twice is following once
     return follows
 
 

@@ -173,8 +173,9 @@ class FlatFee(Scheme):
     color: ClassVar[str] = "#4C72B0"
     linestyle: ClassVar[str | tuple] = "--"
     fee: float = Field(
-        20.0, ge=0, description="$/day to an enrolled influencer at or above quota; "
-        "set so a median influencer's quota costs less than the fee (see influencers.cost_*)"
+        40.0, ge=0, description="$/day to an enrolled influencer at or above quota: above the "
+        "median influencer's cost of 3 posts and its outside option (about $37; see "
+        "influencers.cost_*), a nano sponsored post's price (Influencer Marketing Hub)"
     )
     posts_per_day: int = Field(
         3, ge=1, description="posts/day quota; the story's contract asked for a set number a day"
@@ -187,6 +188,10 @@ class FlatFee(Scheme):
     )
     contract_days: int | None = Field(
         None, ge=1, description="days a slot lasts from enrolment; none = while the phase lasts"
+    )
+    offer_days: int = Field(
+        7, ge=1, description="days an offer of a free slot stays open before it passes to the "
+        "next in line: a week to answer, as invitations to paid programmes run"
     )
 
     def fee_by_tier(self, tier: np.ndarray) -> np.ndarray:
@@ -211,7 +216,8 @@ class Commission(Scheme):
     color: ClassVar[str] = "#DD8452"
     linestyle: ClassVar[str | tuple] = ":"
     rate: float = Field(
-        0.08, ge=0, le=1, description="share of attributed GMV; affiliate programmes pay 1–10%"
+        0.04, ge=0, le=1, description="share of attributed GMV: Amazon Associates paid 1–10% by "
+        "category from March 2017, 4% for all other categories"
     )
 
     def owed(self, activity: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
@@ -229,8 +235,8 @@ class PerView(Scheme):
     color: ClassVar[str] = "#55A868"
     linestyle: ClassVar[str | tuple] = "-."
     rate_per_1000: float = Field(
-        0.5, ge=0, description="$ per 1 000 views; creator funds paid a few cents, ad-revenue "
-        "shares a few dollars per 1 000 views"
+        0.03, ge=0, description="$ per 1 000 real views: TikTok's Creator Fund paid $0.02–0.04 "
+        "(2020); YouTube's ad-revenue share pays creators $1.6–29 (Insider 2022)"
     )
 
     def owed(self, activity: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
@@ -248,7 +254,8 @@ class PerAdopter(Scheme):
     color: ClassVar[str] = "#C44E52"
     linestyle: ClassVar[str | tuple] = (0, (5, 1, 1, 1, 1, 1))
     bounty: float = Field(
-        2.0, ge=0, description="$ per attributed new user; referral bounties run $1–$20"
+        3.0, ge=0, description="$ per new user credited to the influencer (attribution.rule): "
+        "Amazon's 2017 bounties paid $3 per Prime gift membership or trial sign-up"
     )
 
     def owed(self, activity: Activity) -> np.ndarray:  # noqa: D102 - see Scheme

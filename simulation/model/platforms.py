@@ -2,10 +2,24 @@
 
 A :class:`PlatformState` wraps one ``Platform`` config section with what
 changes during a run: which phase of the payout schedule is in force, who
-holds a flat-fee slot, and how much of the budget is spent. Payments are
-capped so that cumulative spend never exceeds the budget: when a day's
-bill is larger than what is left, every payment that day is scaled down by
-the same factor (pro rata), and from then on nothing more is paid.
+holds a flat-fee offer or slot, and how much of the budget is spent.
+
+**Flat-fee slots** exist: ``max_enrolled`` of them. Each day, before the
+influencers decide, the slots that are neither held nor on offer are offered
+to the next in line: invitees in invitation order (by audience for ``top_k``
+and ``tiers``; a waiting list in random order, drawn once, for ``open`` and
+``random_share``), then, once the platform opens to all, everyone else in
+random order. The line is a circle: after its end the offers start again
+from its top, so invitees who declined before are asked again. An offer
+lasts ``offer_days``; an influencer takes the slot by publishing the quota
+while holding it. Only a holder of an offer or a slot expects the fee; an
+invitee without one may still join for the other schemes in force. Contracts
+that end (``contract_days``) and quitters free their slots for the next in
+line; an influencer whose contract ended is not asked again in that phase.
+
+Payments are capped so that cumulative spend never exceeds the budget: when
+a day's bill is larger than what is left, every payment that day is scaled
+down by the same factor (pro rata), and from then on nothing more is paid.
 """
 
 from __future__ import annotations
@@ -24,14 +38,16 @@ class PlatformState:
         self.spec = spec
         self.name = spec.name
         n = len(audience)
-        self.invited = invited(spec, audience, tier, rng)
+        self.invited, self.line = invited(spec, audience, tier, rng)
         self.phase_index = -1  # the phase in force; -1 = none yet
         self.pending: tuple[int, int] | None = None  # (phase index, day it takes effect)
         self.switch_day: int | None = None  # first day a later phase replaced the first
         self.spent = 0.0
-        self.enrolled = np.zeros(n, dtype=bool)
+        self.enrolled = np.zeros(n, dtype=bool)  # holds a flat-fee slot
         self.ti_enrolled = np.full(n, -1, dtype=np.int32)
+        self.offered_until = np.full(n, -1, dtype=np.int32)  # last day an offer is open
         self.contract_over = np.zeros(n, dtype=bool)
+        self.next_in_line = 0  # where the next offer starts, in ``line``
 
     # --- schedule -----------------------------------------------------------
 
@@ -54,8 +70,10 @@ class PlatformState:
                 self.switch_day = day
             self.phase_index = self.pending[0]
             self.pending = None
-            self.enrolled[:] = False  # slots belong to a phase
+            self.enrolled[:] = False  # slots and offers belong to a phase
+            self.offered_until[:] = -1
             self.contract_over[:] = False
+            self.next_in_line = 0
             self.update_schedule(day, adoption_share)  # a later phase may fire the same day
 
     @property
@@ -68,6 +86,13 @@ class PlatformState:
         if self.phase is None or self.budget_left <= 0:
             return []
         return self.phase.schemes()
+
+    def upcoming(self, day: int) -> tuple[list[Scheme], int] | None:
+        """The schemes of an announced phase and the days until it takes effect, if any."""
+        if self.pending is None or self.budget_left <= 0:
+            return None
+        index, effective = self.pending
+        return self.spec.phases[index].schemes(), effective - day
 
     # --- flat-fee slots -----------------------------------------------------
 
@@ -83,16 +108,21 @@ class PlatformState:
             return np.ones_like(self.invited)
         return self.invited
 
-    def fee_available(self) -> np.ndarray:
-        """Holds a flat-fee slot, or one is free and the influencer could take it."""
-        fee = self.flat_fee
-        if fee is None:
-            return np.zeros_like(self.enrolled)
-        free = fee.max_enrolled is None or self.enrolled.sum() < fee.max_enrolled
-        return self.enrolled | (free & ~self.contract_over & self.invited)
+    def offered(self, day: int) -> np.ndarray:
+        """Who holds an open flat-fee offer today."""
+        return self.offered_until >= day
 
-    def release_slots(self, day: int, joined: np.ndarray) -> None:
-        """Before the day's decisions: end finished contracts; quitters give their slot back."""
+    def fee_available(self, day: int) -> np.ndarray:
+        """Holds a flat-fee slot or an offer of one: only these expect the fee."""
+        if self.flat_fee is None:
+            return np.zeros_like(self.enrolled)
+        return self.enrolled | self.offered(day)
+
+    def release_slots(self, day: int, joined: np.ndarray, quit: np.ndarray) -> None:
+        """Before the day's decisions: end contracts, free quitters' slots, offer the rest.
+
+        Slots neither held nor on offer go to the next in line (see the module).
+        """
         fee = self.flat_fee
         if fee is None:
             return
@@ -101,20 +131,32 @@ class PlatformState:
             self.enrolled &= ~ended
             self.contract_over |= ended
         self.enrolled &= joined
+        self.offered_until[quit] = -1
+        takers = self.eligible(day) & ~self.enrolled & ~self.contract_over & ~quit
+        if fee.max_enrolled is None:  # no scarcity: every eligible influencer holds an offer
+            self.offered_until[takers] = day
+            return
+        offered = self.offered(day)
+        free = fee.max_enrolled - int(self.enrolled.sum()) - int(offered.sum())
+        if free <= 0:
+            return
+        circle = np.roll(self.line, -self.next_in_line)
+        waiting = circle[(takers & ~offered)[circle]]
+        chosen = waiting[:free]
+        if len(chosen):
+            self.offered_until[chosen] = day + fee.offer_days - 1
+            position = np.flatnonzero(self.line == chosen[-1])[0]
+            self.next_in_line = (position + 1) % len(self.line)
 
-    def enrol(self, day: int, joined: np.ndarray, rng: np.random.Generator) -> None:
-        """After the day's decisions: give free slots to joined invitees in random order."""
+    def enrol(self, day: int, posts: np.ndarray) -> None:
+        """After the day's decisions: offer holders who published the quota take their slot."""
         fee = self.flat_fee
         if fee is None:
             return
-        candidates = np.flatnonzero(joined & self.invited & ~self.enrolled & ~self.contract_over)
-        if len(candidates) == 0:
-            return
-        candidates = rng.permutation(candidates)  # the mesa "shuffled" order, as one draw
-        if fee.max_enrolled is not None:
-            candidates = candidates[: max(fee.max_enrolled - int(self.enrolled.sum()), 0)]
-        self.enrolled[candidates] = True
-        self.ti_enrolled[candidates] = day
+        takes = self.offered(day) & ~self.enrolled & (posts >= fee.posts_per_day)
+        self.enrolled[takes] = True
+        self.ti_enrolled[takes] = day
+        self.offered_until[takes] = -1
 
     # --- payments -----------------------------------------------------------
 
@@ -134,19 +176,33 @@ class PlatformState:
 
 
 def invited(spec: Platform, audience: np.ndarray, tier: np.ndarray,
-            rng: np.random.Generator) -> np.ndarray:
-    """Who the invitation policy lets in from day 0 (bool per influencer)."""
+            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Who the invitation policy lets in from day 0, and the line flat-fee offers go down.
+
+    The line holds every influencer once: invitees first, in invitation order.
+    """
     policy = spec.invitation
     n = len(audience)
+    by_audience = np.argsort(-audience, kind="stable")
+    waiting_list = rng.permutation(n)  # drawn whatever the policy: the same stream use
     chosen = np.zeros(n, dtype=bool)
+    order = waiting_list
     if policy.policy == "open":
         chosen[:] = True
-    elif policy.policy == "top_k":
-        chosen[np.argsort(-audience, kind="stable")[: policy.top_k]] = True
+    elif policy.policy == "top_k":  # the hubs
+        order = by_audience[: policy.top_k]
+    elif policy.policy == "bottom_k":  # the fringe
+        order = by_audience[::-1][: policy.top_k]
+    elif policy.policy == "random_k":
+        order = waiting_list[: policy.top_k]
     elif policy.policy == "tiers":
-        for name, count in policy.tiers.items():
-            members = np.flatnonzero(tier == TIERS.index(name))
-            chosen[members[np.argsort(-audience[members], kind="stable")][:count]] = True
+        order = np.concatenate([np.zeros(0, dtype=np.intp), *(
+            (members := np.flatnonzero(tier == TIERS.index(name)))[
+                np.argsort(-audience[members], kind="stable")][:count]
+            for name, count in policy.tiers.items())])
     elif policy.policy == "random_share":
         chosen = rng.random(n) < policy.share
-    return chosen
+        order = waiting_list[chosen[waiting_list]]
+    chosen[order] = True
+    rest = waiting_list[~chosen[waiting_list]]
+    return chosen, np.concatenate([order, rest]).astype(np.intp)

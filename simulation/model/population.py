@@ -5,13 +5,22 @@ left). Each day, for each platform k and person j (all platforms from the
 same start-of-day state, so the order of platforms does not matter):
 
 - a never-adopter adopts with probability ``1 - exp(-h)``, where
-  ``h = p_k + q * s_kj + r * g(x_kj)``: ``p_k`` innovation (marketing),
-  ``s_kj`` the share of j's friends active on k, ``x_kj`` the promotional
-  posts about k that j saw today, ``g(x) = 1 - exp(-x / promo_saturation)``;
-- a lapsed user returns with probability ``1 - exp(-return_rel * h)``;
-- an active user lapses with probability ``1 - exp(-c)``, where
+  ``h = π_j * (p_k + q * s_kj + r * λ_j * w_kj * g(x_kj))``: ``p_k``
+  innovation (marketing), ``s_kj`` the share of j's friends active on k,
+  ``x_kj`` the promotional posts about k that j saw today,
+  ``g(x) = 1 - exp(-x / promo_saturation)``; ``π_j`` j's persuadability and
+  ``λ_j`` its heed of influencers (gamma multipliers of mean 1, fixed per
+  person), ``w_kj = exp(-wear_out * promotion j has seen about k so far)``
+  (repeated promotion wears off);
+- a lapsed user returns with probability ``1 - exp(-return_rel * h * v_kj)``;
+- an active user lapses with probability ``1 - exp(-c / v_kj)``, where
   ``c = base_churn * content_half / (content_half + content_kj)
-  * (1 + attention_cost * other new platforms j is active on)``.
+  * (1 + attention_cost * other new platforms j is active on)``,
+  ``content_kj`` = posts/day from the influencers j follows on k + the
+  platform's feed baseline;
+- ``v_kj = 1 + network_effect * s_kj²`` is the pull of friends (network
+  effects): staying, and coming back, are worth more the more of one's
+  friends are there, so a platform past a critical mass keeps itself going.
 
 One standard exponential draw E per person and platform per day decides
 whichever of these applies (a person is in exactly one state): the event
@@ -39,13 +48,18 @@ class Transitions:
     returned: np.ndarray  # lapsed → active
     lapsed: np.ndarray  # active → lapsed
     adoption_hazard: np.ndarray | float  # h of the adopters' day, for attribution
+    promotion_hazard: np.ndarray | float  # the part of it promotion made
 
 
 class People:
     """States of every person on every platform (platforms × people, uint8)."""
 
-    def __init__(self, n_people: int, n_platforms: int):
+    def __init__(self, n_people: int, n_platforms: int, adoption: Adoption,
+                 rng: np.random.Generator):
         self.n = n_people
+        self.persuadability = gamma_multiplier(adoption.persuadability_cv, n_people, rng)
+        self.heed = gamma_multiplier(adoption.loyalty_cv, n_people, rng)
+        self.promotion_seen = np.zeros((n_platforms, n_people), dtype=np.float32)
         self.state = np.zeros((n_platforms, n_people), dtype=np.uint8)
         self.ever = np.zeros(n_platforms, dtype=np.int64)  # cumulative adopters
         self.n_active = np.zeros(n_platforms, dtype=np.int64)
@@ -65,21 +79,36 @@ class People:
     ) -> Transitions:
         """Draw today's moves on platform ``k`` without applying them.
 
-        ``exposure`` holds one standard exponential draw per person.
+        ``influence`` is ``r * g(x)`` per person (0 without promotion); ``exposure``
+        holds one standard exponential draw per person.
         """
         state = self.state[k]
-        hazard = innovation + adoption.imitation * friend_share + influence
+        promotion = influence
+        if np.ndim(influence) and (adoption.loyalty_cv > 0 or adoption.wear_out > 0):
+            promotion = influence * self.heed * np.exp(-adoption.wear_out
+                                                        * self.promotion_seen[k])
+        hazard = innovation + adoption.imitation * friend_share + promotion
+        if adoption.persuadability_cv > 0:
+            hazard = hazard * self.persuadability
+            promotion = promotion * self.persuadability
         adopted = np.flatnonzero((exposure < hazard) & (state == NEVER))
         returned = lapsed = np.empty(0, dtype=np.intp)
+        pull_of_friends = 1.0 + retention.network_effect * friend_share**2  # the network effect
         if adoption.return_rel > 0 and self.n_lapsed[k]:
-            returned = np.flatnonzero((exposure < adoption.return_rel * hazard) & (state == LAPSED))
+            back = adoption.return_rel * hazard * pull_of_friends
+            returned = np.flatnonzero((exposure < back) & (state == LAPSED))
         if retention.base_churn > 0 and self.n_active[k]:
             churn = (retention.base_churn * retention.content_half
                      / (retention.content_half + content)
-                     * (1.0 + retention.attention_cost * others_active))
+                     * (1.0 + retention.attention_cost * others_active) / pull_of_friends)
             lapsed = np.flatnonzero((exposure < churn) & (state == ACTIVE))
         h_adopters = hazard[adopted] if np.ndim(hazard) else hazard
-        return Transitions(adopted, returned, lapsed, h_adopters)
+        p_adopters = promotion[adopted] if np.ndim(promotion) else promotion
+        return Transitions(adopted, returned, lapsed, h_adopters, p_adopters)
+
+    def see_promotion(self, k: int, seen: np.ndarray) -> None:
+        """Add today's promotional posts seen about platform ``k`` (for wear-out)."""
+        self.promotion_seen[k] += seen
 
     def apply(self, k: int, moves: Transitions) -> None:
         """Apply one platform's moves."""
@@ -90,3 +119,15 @@ class People:
         self.ever[k] += len(moves.adopted)
         self.n_active[k] += len(moves.adopted) + len(moves.returned) - len(moves.lapsed)
         self.n_lapsed[k] += len(moves.lapsed) - len(moves.returned)
+
+
+def gamma_multiplier(cv: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` gamma draws of mean 1 and coefficient of variation ``cv`` (all 1 when cv = 0).
+
+    Shape 1/cv²: cv = 1 is the exponential mixing under which a population of
+    shifted-Gompertz adopters is the Bass model (Bemmaor 1994).
+    """
+    if cv <= 0:
+        return np.ones(n, dtype=np.float32)
+    shape = 1.0 / cv**2
+    return rng.gamma(shape, 1.0 / shape, size=n).astype(np.float32)

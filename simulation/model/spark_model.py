@@ -5,13 +5,16 @@ method each, in this order), for every new platform k:
 
 1. **Schedule**: each platform fires the next phase of its payout schedule
    when its trigger holds (day, adoption share or spend reached), and applies
-   it after its notice days; finished flat-fee contracts end and quitters'
-   slots are freed, so today's decisions see the slots as they are.
+   it after its notice days; finished flat-fee contracts end, quitters'
+   slots are freed, and free slots are offered to the next in line, so
+   today's decisions see the offers as they are.
 2. **Decide**: influencers (mesa agents, decided as one array expression)
    see the schemes in force, what they expect to earn per post, and whether
    a flat-fee slot is open; each chooses posts per platform. Posting on a
    platform not yet joined is joining it.
-3. **Enrol**: joined invitees take free flat-fee slots in random order.
+3. **Enrol**: holders of a flat-fee offer who published the quota take their
+   slot (offers go down the invitation line as slots free up: see
+   ``platforms.py``).
 4. **Expose**: promotional cross-posts on the incumbents (``promo_share``
    of posts, plus a burst on the join day) reach followers; the content in
    each active user's feed is the posts of the influencers they follow plus
@@ -32,6 +35,7 @@ method each, in this order), for every new platform k:
 
 from __future__ import annotations
 
+import math
 import time
 
 import mesa
@@ -39,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from .attribution import ATTRIBUTION_RULES, Touches
 from .config import Config
 from .influencers import Influencer, InfluencerTable
 from .metrics import Recorder, summarise
@@ -70,6 +75,7 @@ class Day:
         self.gmv = np.zeros(shape)
         self.paid = np.zeros(shape)
         self.spend = [dict.fromkeys(spend_columns(), 0.0) for _ in model.platforms]
+        self.influenced = np.zeros(len(model.platforms))
         self.seen_promo: np.ndarray | None = None
         self.feed_posts: np.ndarray | None = None
         self.moves: list[Transitions] = []
@@ -89,8 +95,13 @@ def memory_needed(config: Config) -> float:
     """Bytes a run of ``config`` needs at its peak, roughly (within a factor of 1.5)."""
     people = config.population.followers
     friends = config.network.social.mean_friends
-    per_person = (BYTES_PER_PERSON + 16 * friends + 24 * config.network.follows_per_person
-                  + 8 * len(config.platforms))
+    follows = config.network.follows_per_person
+    if follows is None:  # from the audiences: their expected sum over the market
+        params = config.influencers
+        mean_audience = params.audience_median * math.exp(params.audience_sigma ** 2 / 2)
+        follows = (config.population.influencers * mean_audience * params.audience_in_market
+                   / config.population.market_size)
+    per_person = (BYTES_PER_PERSON + 16 * friends + 24 * follows + 8 * len(config.platforms))
     return BYTES_FIXED + people * per_person
 
 
@@ -134,14 +145,18 @@ class SparkModel(mesa.Model):
         self.influencers = InfluencerTable(
             config.influencers, n_influencers, n_platforms, self.streams("influencers.attributes")
         )
+        market = config.population.market_size
+        self.scale = config.population.people_per_agent  # real people per simulated person
         self.follows = follow_graph(
-            n_people, self.influencers.audience, config.network.follows_per_person,
+            n_people, self.influencers.follow_probability(
+                market, config.network.follows_per_person),
             self.streams("network.follows"),
         )
         self.followed_by = self.follows.T.tocsr()  # influencers × people
         self.influencers.set_followers(self.follows)
         self.friends = Friends(config.network.social, n_people, self.streams("network.social"))
-        self.people = People(n_people, n_platforms)
+        self.people = People(n_people, n_platforms, config.adoption,
+                             self.streams("people.attributes"))
         self.friend_counts = [FriendCounts(self.friends) for _ in range(n_platforms)]
         self.platforms = [
             PlatformState(spec, self.influencers.audience, self.influencers.tier,
@@ -157,6 +172,10 @@ class SparkModel(mesa.Model):
         self.posted = np.zeros(shape, dtype=np.int32)  # the posts feed_posts counts
         self.feed_posts = np.zeros((n_platforms, n_people), dtype=np.int32)  # posts/day seen
         self.ever_joined = np.zeros(shape, dtype=bool)
+        window = config.attribution.window_days
+        self.promo_history = np.zeros((window, *shape))  # promotional posts, each recent day
+        self.promo_window = np.zeros(shape)  # their sum over the attribution window
+        self.last_promo_day = np.full(shape, -window - 1, dtype=np.int32)
         self.recorder = Recorder(config.horizon_days, self.platform_names)
         self.payments: list[dict[str, np.ndarray]] = []
         self.with_influencers = n_influencers > 0  # without them, their stages are void
@@ -192,10 +211,10 @@ class SparkModel(mesa.Model):
 
     def schedule(self) -> None:
         """1. Phases fire and take effect; finished contracts end, quitters free their slots."""
-        people, joined = self.people, self.influencers.joined
+        people, table = self.people, self.influencers
         for k, platform in enumerate(self.platforms):
             platform.update_schedule(self.day, people.ever[k] / people.n)
-            platform.release_slots(self.day, joined[:, k])
+            platform.release_slots(self.day, table.joined[:, k], table.quit[:, k])
 
     def decide(self) -> None:
         """2. Influencers choose today's posts per platform; posting first is joining."""
@@ -206,19 +225,19 @@ class SparkModel(mesa.Model):
             eligible=np.column_stack([p.eligible(self.day) for p in self.platforms]),
             public=self.outlook,
             schemes=[p.schemes() for p in self.platforms],
-            fee_available=np.column_stack([p.fee_available() for p in self.platforms]),
+            upcoming=[p.upcoming(self.day) for p in self.platforms],
+            fee_available=np.column_stack([p.fee_available(self.day) for p in self.platforms]),
             rng=self.draws("influencers.decisions"),
         )
         self.ever_joined |= joined_today
         self.today.joined_today = joined_today
 
     def enrol(self) -> None:
-        """3. Joined invitees take free flat-fee slots, in random order."""
+        """3. Holders of a flat-fee offer who published the quota take their slot."""
         if not self.with_influencers:
             return
         for k, platform in enumerate(self.platforms):
-            platform.enrol(self.day, self.influencers.joined[:, k],
-                           self.draws(f"enrolment.{platform.name}"))
+            platform.enrol(self.day, self.influencers.posts[:, k])
 
     def expose(self) -> None:
         """4. Promotional cross-posts reach followers; feeds hold the posts of those followed."""
@@ -227,6 +246,10 @@ class SparkModel(mesa.Model):
                        + today.joined_today * params.join_burst_posts)
         if not self.with_influencers:
             return
+        slot = self.day % len(self.promo_history)  # the attribution window, a ring of days
+        self.promo_window += today.promo - self.promo_history[slot]
+        self.promo_history[slot] = today.promo
+        self.last_promo_day[today.promo > 0] = self.day
         posts = self.influencers.posts
         self._update_feeds(posts)
         if not (posts.any() or today.joined_today.any()):
@@ -266,10 +289,14 @@ class SparkModel(mesa.Model):
                 retention=cfg.retention,
                 exposure=exposure,
             ))
+        if today.seen_promo is not None and cfg.adoption.wear_out > 0:
+            for k in range(n_platforms):  # after today's moves: wear-out of what came before
+                people.see_promotion(k, today.seen_promo[k])
         for k, moves in enumerate(today.moves):
-            if today.seen_promo is not None:
-                today.attributed[:, k] = self._attribute(k, moves, today.promo[:, k],
-                                                         today.seen_promo[k])
+            if self.with_influencers:
+                credited, influenced = self._attribute(k, moves)
+                today.attributed[:, k] = credited * self.scale  # real adopters
+                today.influenced[k] = influenced * self.scale
             people.apply(k, moves)
             joined_in = np.concatenate([moves.adopted, moves.returned])
             self.friend_counts[k].update(joined_in, moves.lapsed)
@@ -280,15 +307,15 @@ class SparkModel(mesa.Model):
     def sell(self) -> None:
         """6. Views of posts by active followers; orders from views; organic orders."""
         today, table, commerce = self.today, self.influencers, self.config.commerce
-        if self.with_influencers:
-            today.views = self.draws("commerce.views").binomial(
-                (table.posts * self.active_followers).astype(np.int64),
-                table.engagement[:, None]).astype(float)
+        if self.with_influencers:  # on the market's scale: real audiences, views and orders
+            audience = table.active_audience(self.active_followers)
+            today.views = self.draws("commerce.views").poisson(
+                table.posts * audience * table.engagement[:, None]).astype(float)
             orders = self.draws("commerce.orders").poisson(
                 today.views * commerce.conversion * table.product_fit[:, None])
             today.gmv = orders * commerce.basket_value
         today.organic_orders = self.draws("commerce.organic").poisson(
-            commerce.organic_orders_per_user * self.people.n_active)
+            commerce.organic_orders_per_user * self.people.n_active * self.scale)
 
     def pay(self) -> None:
         """7. Each scheme in force says what it owes; each platform pays within its budget."""
@@ -319,15 +346,17 @@ class SparkModel(mesa.Model):
     def record(self) -> None:
         """9. The day's row per platform."""
         today, people, table = self.today, self.people, self.influencers
-        basket = self.config.commerce.basket_value
+        basket, scale = self.config.commerce.basket_value, self.scale
         for k, platform in enumerate(self.platforms):
             gmv = float(today.gmv[:, k].sum()) + today.organic_orders[k] * basket
             self.recorder.record(
                 self.day, k,
-                adopters=people.ever[k],
-                new_adopters=len(today.moves[k].adopted),
-                active_users=people.n_active[k],
-                lapsed_users=people.n_lapsed[k],
+                adopters=people.ever[k] * scale,
+                new_adopters=len(today.moves[k].adopted) * scale,
+                active_users=people.n_active[k] * scale,
+                lapsed_users=people.n_lapsed[k] * scale,
+                attributed_adopters=float(today.attributed[:, k].sum()),
+                influenced_adopters=float(today.influenced[k]),
                 joined_influencers=int(today.joined_during_day[k]),
                 active_influencers=int((table.posts[:, k] > 0).sum()),
                 posts=int(table.posts[:, k].sum()),
@@ -362,50 +391,62 @@ class SparkModel(mesa.Model):
     def _public_outlook(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-post views, GMV and adopters an influencer can expect from what it sees.
 
-        Views: its followers active there × its engagement. GMV: views ×
-        conversion × product fit × basket. Adopters: the marginal adopters one
-        post's promotion brings among its followers not yet there.
+        On the market's scale. Views: its active audience there × its
+        engagement. GMV: views × conversion × product fit × basket. Adopters:
+        the marginal adopters one post's promotion brings among its in-market
+        followers not yet there.
         """
         cfg, table = self.config, self.influencers
-        views = self.active_followers * table.engagement[:, None]
+        active = table.active_audience(self.active_followers)
+        views = active * table.engagement[:, None]
         gmv = (views * cfg.commerce.conversion * cfg.commerce.basket_value
                * table.product_fit[:, None])
-        waiting = table.n_followers[:, None] - self.active_followers
+        waiting = np.maximum(table.market_audience[:, None] - active, 0.0)
         per_promo = (cfg.influencers.incumbent_reach * cfg.adoption.influence
                      / cfg.adoption.promo_saturation)
         adopters = cfg.influencers.promo_share * per_promo * waiting
         return views, gmv, adopters
 
-    def _attribute(self, k: int, moves: Transitions, promo: np.ndarray,
-                   seen_promo: np.ndarray) -> np.ndarray:
-        """New adopters credited to each influencer on platform ``k``.
+    def _attribute(self, k: int, moves: Transitions) -> tuple[np.ndarray, float]:
+        """Credited adopters per influencer (sampled people), and those promotion caused.
 
-        A new adopter is credited with probability r·g(x)/h (the part of its
-        hazard that came from promotion) to one influencer it follows, chosen
-        in proportion to that influencer's promotional posts today.
+        Today's new adopters on platform ``k``, credited under ``attribution.rule``;
+        the second value is the causal expectation. See
+        :mod:`simulation.model.attribution`: each adopter's touches are the
+        influencers it follows that promoted within the window; it saw each with
+        probability 1 − exp(−reach × promotional posts in the window), and
+        certainly the one the causal draw (probability r·g(x)/h) credits.
         """
-        n_influencers = len(promo)
-        adopters = moves.adopted
-        if n_influencers == 0 or len(adopters) == 0 or not promo.any():
-            return np.zeros(n_influencers)
-        cfg = self.config.adoption
-        pull = cfg.influence * -np.expm1(-seen_promo[adopters] / cfg.promo_saturation)
+        n_influencers = len(self.influencers.audience)
+        adopters, window = moves.adopted, self.promo_window[:, k]
+        if len(adopters) == 0 or not window.any():
+            return np.zeros(n_influencers), 0.0
+        cfg, today = self.config, self.today
+        caused = np.broadcast_to(moves.promotion_hazard / moves.adoption_hazard, adopters.shape)
         rng = self.draws(f"attribution.{self.platform_names[k]}")
         draws = rng.random((2, len(adopters)))
-        mask = draws[0] < pull / moves.adoption_hazard
-        credited, position = adopters[mask], draws[1][mask]
-        if len(credited) == 0:
-            return np.zeros(n_influencers)
-        followed, row_of = gather_rows(self.follows.indptr, self.follows.indices, credited)
-        weight = promo[followed]
-        cumulative = np.cumsum(weight)
-        row_total = np.bincount(row_of, weights=weight, minlength=len(credited))
-        row_end = np.cumsum(row_total)
-        target = row_end - row_total + position * row_total
-        pick = np.minimum(np.searchsorted(cumulative, target, side="right"),
-                          np.searchsorted(cumulative, row_end, side="left"))
-        pick = np.minimum(pick, len(followed) - 1)
-        return np.bincount(followed[pick], minlength=n_influencers).astype(float)
+        followed, row_of = gather_rows(self.follows.indptr, self.follows.indices, adopters)
+        culprit = np.zeros(len(followed), dtype=bool)
+        promo = today.promo[followed, k]
+        row_total = np.bincount(row_of, weights=promo, minlength=len(adopters))
+        by_promotion = (draws[0] < caused) & (row_total > 0)
+        if by_promotion.any():  # one followed influencer, in proportion to today's promotion
+            cumulative = np.cumsum(promo)
+            row_end = np.cumsum(row_total)
+            target = row_end - row_total + draws[1] * row_total
+            pick = np.minimum(np.searchsorted(cumulative, target, side="right"),
+                              np.searchsorted(cumulative, row_end, side="left"))
+            culprit[np.minimum(pick, len(followed) - 1)[by_promotion]] = True
+        touches = rng.random((2, len(followed)))
+        reach = cfg.influencers.incumbent_reach
+        in_window = window[followed] > 0
+        seen = in_window & ((touches[0] < -np.expm1(-reach * window[followed])) | culprit)
+        credited = ATTRIBUTION_RULES[cfg.attribution.rule](Touches(
+            adopter=row_of, influencer=followed, seen=seen,
+            last_day=np.where(in_window, self.last_promo_day[followed, k], -1),
+            tiebreak=touches[1], culprit=culprit, n_adopters=len(adopters),
+            n_influencers=n_influencers))
+        return credited, float(caused.sum())
 
     # --- results ------------------------------------------------------------
 
@@ -423,7 +464,8 @@ class SparkModel(mesa.Model):
         """Per-platform summary of a daily table of this run."""
         return summarise(
             timeseries,
-            n_people=self.people.n,
+            market_size=self.config.population.market_size,
+            people_per_agent=self.scale,
             switch_days={p.name: p.switch_day for p in self.platforms},
             influencers_joined=dict(zip(self.platform_names,
                                         self.ever_joined.sum(axis=0).tolist(), strict=True)),
