@@ -19,7 +19,7 @@ CONFIGS = ROOT / "configs"
 SHIPPED = sorted([CONFIGS / "baseline.toml", CONFIGS / "bass.toml",
                   *(CONFIGS / "schemes").glob("*.toml")])
 BIN = Path(sys.executable).parent
-SMALL = {"population.followers": 20_000, "population.influencers": 300, "horizon_days": 200}
+SMALL = {"population.followers": 20_000, "horizon_days": 200}
 
 
 def small(path, **overrides):

@@ -33,12 +33,14 @@ COLUMNS = [
     "day", "platform", "adopters", "new_adopters", "active_users", "lapsed_users",
     "joined_influencers", "active_influencers", "posts", "views", "gmv", "spend_flat_fee",
     "spend_commission", "spend_per_view", "spend_per_adopter", "spend_total", "revenue", "net",
+    "attributed_adopters", "influenced_adopters",
 ]
 SUMMARY_KEYS = {
     "peak_active_users", "peak_day", "active_users_end", "adoption_share_end", "days_to_10pct",
     "days_to_50pct", "total_spend", "cost_per_adopter", "cost_per_active_user_end",
     "retention_after_switch", "influencers_joined", "influencers_active_end", "gmv_total",
-    "net_total",
+    "net_total", "people_per_agent", "attributed_adopters", "influenced_adopters",
+    "cost_per_attributed_adopter",
 }
 
 

@@ -32,15 +32,16 @@ def result() -> Comparison:
 
 
 def rows(table, scenario):
-    return table[(table["scenario"] == scenario) & (table["n"] > 0)]
+    return table[(table["scenario"] == scenario) & (table["n"] > 0)
+                 & (table["metric"] != "cost_per_incremental_adopter")]  # a ratio: no diff
 
 
 def test_table_shape_and_columns(result):
     table = result.table
     assert list(table.columns) == ["scenario", "platform", "metric", "n", "mean", "low", "high",
                                    "diff", "diff_low", "diff_high", "reference"]
-    assert set(table["metric"]) == set(simulation.SUMMARY_KEYS)
-    assert len(table) == 3 * len(simulation.SUMMARY_KEYS)  # one platform
+    assert set(table["metric"]) == {*simulation.SUMMARY_KEYS, "cost_per_incremental_adopter"}
+    assert len(table) == 3 * (len(simulation.SUMMARY_KEYS) + 1)  # one platform
     assert (table["reference"] == "none").all()
     assert len(result.runs) == 3 * REPLICATES and (result.runs["status"] == "ok").all()
     assert list(result.runs["scenario"].unique()) == ["none", "none again", "flat fee"]
@@ -172,3 +173,18 @@ def test_tier_timeseries_adds_up_to_the_daily_table():
     assert (totals["active"].to_numpy() == daily["active_influencers"].to_numpy()).all()
     invited = tiers[(tiers["day"] == 0) & (tiers["platform"] == "spark")]["invited"].sum()
     assert invited == min(config.platforms[0].invitation.top_k, TINY["population.influencers"])
+
+
+def test_cost_per_incremental_adopter_is_extra_spend_over_extra_adopters(result):
+    """Against the reference: the mean paired extra spend ÷ the mean paired extra adopters,
+    not spend ÷ all adopters (which counts those who would have come anyway)."""
+    runs = result.runs.set_index(["scenario", "replicate"])
+    extra = {key: (runs.loc["flat fee", f"spark.{key}"] - runs.loc["none", f"spark.{key}"])
+             for key in ("total_spend", "adopters_end")}
+    row = result.table[(result.table["scenario"] == "flat fee")
+                       & (result.table["metric"] == "cost_per_incremental_adopter")].iloc[0]
+    assert row["mean"] == pytest.approx(extra["total_spend"].mean()
+                                        / extra["adopters_end"].mean())
+    assert row["low"] <= row["mean"] <= row["high"]
+    assert row["mean"] > result.value("flat fee", "cost_per_adopter")  # fewer adopters
+    assert np.isnan(result.value("none again", "cost_per_incremental_adopter"))  # none extra

@@ -83,17 +83,17 @@ def test_overrides_reach_nested_sections_and_list_items():
     assert spark.budget == 5e5 and spark.invitation.top_k == 50
     assert spark.invitation.policy == "top_k"
     assert spark.phases[1].commission.rate == 0.1
-    assert spark.phases[1].start.notice_days == 0 and spark.phases[1].start.adoption_share == 0.3
+    assert spark.phases[1].start.notice_days == 0 and spark.phases[1].start.adoption_share == 0.05
     assert spark.phases[0].flat_fee.fee == load_config(BASELINE).platforms[0].phases[0].flat_fee.fee
     assert config.platforms[0].take_rate == load_config(BASELINE).platforms[0].take_rate
 
 
 def test_overrides_into_second_platform():
-    config = load_config(RIVAL, {"platforms.1.budget": 1, "platforms.1.phases.0.per_view."
+    config = load_config(RIVAL, {"platforms.1.budget": 1, "platforms.1.phases.1.per_view."
                                  "rate_per_1000": 2.5})
     assert [p.name for p in config.platforms] == ["spark", "vidsy"]
-    assert config.platforms[1].budget == 1 and config.platforms[0].budget == 1_500_000
-    assert config.platforms[1].phases[0].per_view.rate_per_1000 == 2.5
+    assert config.platforms[1].budget == 1 and config.platforms[0].budget == 10_000_000
+    assert config.platforms[1].phases[1].per_view.rate_per_1000 == 2.5
 
 
 def test_platform_override_without_platforms_uses_the_default_platform():

@@ -81,16 +81,24 @@ def test_complete_graph_is_mean_field_and_not_materialised():
     assert counts.share() == 0.25
 
 
-def test_follow_graph_keeps_the_heavy_tail():
+def test_follow_graph_samples_each_real_audience():
+    """Each person follows influencer i with probability audience_i / market: the sampled
+    audiences are the real ones divided by people per agent, heavy tail included."""
     rng = np.random.default_rng(5)
     audience = 20_000 * np.exp(1.5 * rng.standard_normal(1000))
-    follows = follow_graph(100_000, audience, 3.0, rng)
-    per_person = np.diff(follows.indptr)
-    assert abs(per_person.mean() - 3.0) < 0.05  # duplicates merged: slightly under 3
+    market, people = 85e6, 100_000
+    follows = follow_graph(people, audience / market, rng)
     in_sample = np.asarray(follows.sum(axis=0)).ravel()
+    expected = audience * people / market
+    # the total against its binomial expectation, within 4 standard deviations
+    assert abs(in_sample.sum() - expected.sum()) < 4 * np.sqrt(expected.sum())
+    big = expected > 200  # each large audience within 5 sd of its own expectation
+    assert (np.abs(in_sample[big] - expected[big]) < 5 * np.sqrt(expected[big])).all()
     assert stats.spearmanr(audience, in_sample).statistic > 0.9
     top = np.sort(in_sample)[::-1]
     assert top[:10].sum() > 0.1 * top.sum()  # the largest 1% hold over a tenth of follows
+    per_person = np.diff(follows.indptr)
+    assert per_person.mean() == pytest.approx(expected.sum() / people, rel=0.02)
 
 
 def test_edgelist_file(tmp_path):

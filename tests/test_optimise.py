@@ -15,7 +15,8 @@ from simulation.analysis.optimise import FRESH_KEY  # noqa: E402
 from simulation.runs.executors import run_seed  # noqa: E402
 from tests.conftest import CONFIGS  # noqa: E402
 
-TINY = {"population.followers": 2000, "population.influencers": 50, "horizon_days": 40}
+TINY = {"population.followers": 2000, "population.influencers": 50, "horizon_days": 40,
+        "population.market_size": 2_500_000}  # 50 influencers reach most of a small market
 TOP_K = "platforms.0.invitation.top_k"
 FEE = "platforms.0.phases.0.flat_fee.fee"
 BUDGET = "platforms.0.budget"

@@ -17,6 +17,7 @@ from simulation.model.payouts import (
     spend_columns,
 )
 from simulation.model.platforms import PlatformState
+from simulation.model.spark_model import Day
 from tests.conftest import CONFIGS, small
 
 N = 50
@@ -188,3 +189,55 @@ def test_bad_scheme_values_are_config_errors():
     with pytest.raises(ConfigError, match="rate"):
         simulation.load_config(CONFIGS / "schemes" / "commission.toml",
                                {"platforms.0.phases.0.commission.rate": 1.5})
+
+
+# --- flat-fee slots that exist ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def slotted():
+    """200 invited, 50 slots of 30-day contracts, a week to answer an offer; nothing but the
+    fee to post for (no organic value, no look-ahead), stepped stage by stage."""
+    config = small(CONFIGS / "schemes" / "flat_fee.toml", platforms__0__budget=1e9,
+                   horizon_days=150, influencers__organic_value_per_view=0.0,
+                   influencers__foresight=0.0,
+                   **{"platforms__0__phases__0__flat_fee__max_enrolled": 50,
+                      "platforms__0__phases__0__flat_fee__contract_days": 30})
+    assert config.platforms[0].invitation.top_k == 200
+    model = simulation.SparkModel(config, seed=2)
+    days = []
+    while model.day < config.horizon_days:
+        model.day += 1
+        model.today = Day(model)
+        model.schedule()  # contracts end, quitters free slots, free slots are offered
+        platform, table = model.platforms[0], model.influencers
+        holders = platform.enrolled | platform.offered(model.day)
+        takers = (platform.eligible(model.day) & ~holders & ~platform.contract_over
+                  & ~table.quit[:, 0])
+        fee_available = platform.fee_available(model.day).copy()
+        for name, stage in model._stages[1:]:
+            stage()
+        days.append({"holders": int(holders.sum()), "takers": int(takers.sum()),
+                     "enrolled": int(platform.enrolled.sum()),
+                     "joined_without_offer": int((model.today.joined_today[:, 0]
+                                                  & ~fee_available).sum()),
+                     "paid_without_slot": int(((model.payments[0]["spend_flat_fee"] > 0)
+                                               & ~platform.enrolled).sum()),
+                     "contracts_over": int(platform.contract_over.sum())})
+    return days
+
+
+def test_at_most_max_enrolled_hold_a_slot_or_an_offer(slotted):
+    assert max(d["holders"] for d in slotted) == 50
+    assert max(d["enrolled"] for d in slotted) <= 50
+
+
+def test_freed_slots_are_offered_again_while_there_are_takers(slotted):
+    assert all(d["holders"] == 50 or d["takers"] == 0 for d in slotted)
+    assert max(d["contracts_over"] for d in slotted) > 50  # contracts ended and slots passed on
+    assert sum(d["enrolled"] for d in slotted[90:]) > 0  # still filled after the first wave
+
+
+def test_no_fee_without_a_slot_and_no_joining_for_the_fee_without_an_offer(slotted):
+    assert all(d["paid_without_slot"] == 0 for d in slotted)
+    assert all(d["joined_without_offer"] == 0 for d in slotted)

@@ -33,6 +33,7 @@ from simulation.runs.report import write_report
 from tests.conftest import CONFIGS, ROOT
 
 TINY = {"population.followers": 1500, "population.influencers": 40, "horizon_days": 25,
+        "population.market_size": 1_500_000,
         "platforms.0.budget": 1e9, "platforms.0.invitation": {"policy": "open"}}
 FILES = {"timeseries.csv", "summary.json", "config.toml", "adoption.png", ".sparksim.json"}
 
@@ -98,12 +99,13 @@ def test_a_scheme_defined_in_a_users_module_takes_one_class(tmp_path):
                 return self.tip * n_posts.astype(float)
     '''))
     config = (CONFIGS / "schemes" / "per_adopter.toml").read_text().replace(
-        "per_adopter = { bounty = 5.0 }", "tip_jar = { tip = 2.0 }")
+        "per_adopter = { bounty = 3.0 }", "tip_jar = { tip = 40.0 }")
+    assert "tip_jar" in config
     (tmp_path / "tips.toml").write_text(config)
     script = ("import sys, tip_jar; from simulation.cli import main; "
               "sys.exit(main(['run', 'tips.toml', '--out', 'out', '--set', "
               "'population.followers=2000', '--set', 'population.influencers=40', "
-              "'--set', 'horizon_days=20']))")
+              "'--set', 'horizon_days=20', '--set', 'population.market_size=2e6']))")
     env = {**os.environ, "MPLBACKEND": "Agg",
            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
@@ -111,7 +113,8 @@ def test_a_scheme_defined_in_a_users_module_takes_one_class(tmp_path):
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(tmp_path / "out" / "timeseries.csv")
     assert "spend_tip_jar" in table.columns
-    assert table["spend_tip_jar"].sum() == pytest.approx(2.0 * table["posts"].sum())
+    assert table["posts"].sum() > 0
+    assert table["spend_tip_jar"].sum() == pytest.approx(40.0 * table["posts"].sum())
     assert np.allclose(table["spend_total"], table["spend_tip_jar"])
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())["spark"]
     assert summary["total_spend"] == pytest.approx(table["spend_total"].sum())
@@ -174,7 +177,7 @@ def test_every_design_sweeps_and_reports(kind, tmp_path):
                               progress=False)
     assert (result.runs["status"] == "ok").all() and len(result.runs) >= 4
     assert result.spec.design.kind == kind
-    report = write_report(tmp_path / "sweep", metric="adoption_share_end")
+    report = write_report(tmp_path / "sweep", metric="total_spend")
     assert {"summary.csv", "heatmap.png", "fan_adoption.png"} <= set(report.files)
     if result.spec.design.analyses:
         assert {"sensitivity.csv", "sensitivity.png"} <= set(report.files)
@@ -197,12 +200,17 @@ def comparison():
                               replicates=2, seed=3, base=config, reference="none")
 
 
+def finite_or_never(key: str, value: float) -> bool:
+    """Days to an adoption level are None (NaN in the table) when it is never reached."""
+    return math.isfinite(value) or key.startswith("days_to_")
+
+
 @pytest.mark.parametrize("key", list(METRICS))
 def test_every_metric_is_computed_labelled_compared_and_optimisable(key, comparison):
     metric = METRICS[key]
     assert metric.words and metric.unit and metric.better in ("higher", "lower", None)
     value = comparison.value("plan", key)
-    assert math.isfinite(value), (key, value)
+    assert finite_or_never(key, value), (key, value)
     assert plots.label(key).endswith(f"({metric.unit})")
     assert plots.label(f"spark.{key}") == f"spark: {metric.words} ({metric.unit})"
     assert default_direction(key) == {"higher": "maximize", "lower": "minimize"}.get(

@@ -45,6 +45,8 @@ from ..runs.sweep import run_many
 from ..stats import t_interval
 
 Scenario = Config | str | Path | Mapping[str, Any]
+INCREMENTAL = "cost_per_incremental_adopter"
+"""The derived metric of :func:`incremental_cost`: $ per adopter the plan added."""
 TABLE_COLUMNS = ("scenario", "platform", "metric", "n", "mean", "low", "high", "diff",
                  "diff_low", "diff_high", "reference")
 
@@ -132,7 +134,7 @@ def compare(
     if reference not in names:
         raise ConfigError(f"reference = {reference!r}: not a scenario; allowed: "
                           f"{', '.join(map(repr, names))}")
-    unknown = [m for m in (metrics or ()) if m not in summary_keys()]
+    unknown = [m for m in (metrics or ()) if m not in (*summary_keys(), INCREMENTAL)]
     if unknown:
         raise ConfigError(f"metrics = {unknown}: unknown; allowed: {', '.join(summary_keys())}")
     result = run_many(items, replicates, seed, base=base, workers=workers, client=client,
@@ -172,7 +174,7 @@ def paired_table(
     names = list(dict.fromkeys(runs[by]))
     wide = {name: group.set_index("replicate") for name, group in runs.groupby(by, sort=False)}
     has = {(name, plat): _has(wide[name], plat) for name in names
-           for plat in dict.fromkeys(p for p, _ in columns)}
+           for plat in _platforms(runs, platform)}
     rows = []
     for plat, metric in columns:
         column = f"{plat}.{metric}"
@@ -190,7 +192,47 @@ def paired_table(
                 diff, diff_low, diff_high = t_interval(pairs.to_numpy())
             rows.append((name, plat, metric, len(present), mean, low, high, diff, diff_low,
                          diff_high, reference))
+    if metrics is None or INCREMENTAL in metrics:
+        for plat in _platforms(runs, platform):
+            if has[(reference, plat)] and {f"{plat}.total_spend",
+                                           f"{plat}.adopters_end"} <= set(runs.columns):
+                rows += [(name, plat, INCREMENTAL, *incremental_cost(
+                    wide[name], wide[reference], plat), np.nan, np.nan, np.nan, reference)
+                    for name in names if has[(name, plat)]]
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def incremental_cost(plan: pd.DataFrame, reference: pd.DataFrame, platform: str,
+                     level: float = 0.95, resamples: int = 2000) -> tuple[int, float, float, float]:
+    """Cost per incremental adopter: extra spend ÷ extra adopters against the reference.
+
+    Both differences are paired by replicate; the ratio is of their means (a mean
+    of per-replicate ratios blows up where a replicate gained almost nobody), with
+    a percentile bootstrap interval over replicates (seeded: reproducible). NaN
+    when the plan brings no extra adopters on average.
+
+    Returns:
+        (replicates, ratio, low, high).
+    """
+    spend = (plan[f"{platform}.total_spend"]
+             - reference[f"{platform}.total_spend"].reindex(plan.index)).astype(float)
+    gained = (plan[f"{platform}.adopters_end"]
+              - reference[f"{platform}.adopters_end"].reindex(plan.index)).astype(float)
+    keep = spend.notna() & gained.notna()
+    spend, gained = spend[keep].to_numpy(), gained[keep].to_numpy()
+    n = len(spend)
+    if n == 0 or gained.mean() <= 0:
+        return n, np.nan, np.nan, np.nan
+    ratio = spend.mean() / gained.mean()
+    if n < 2:
+        return n, ratio, np.nan, np.nan
+    picks = np.random.default_rng(0).integers(0, n, size=(resamples, n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = spend[picks].mean(axis=1) / gained[picks].mean(axis=1)
+    boot = boot[np.isfinite(boot) & (gained[picks].mean(axis=1) > 0)]
+    low, high = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2]) if len(boot) else (
+        np.nan, np.nan)
+    return n, ratio, float(low), float(high)
 
 
 def _has(runs: pd.DataFrame, platform: str) -> bool:
@@ -207,14 +249,19 @@ def _metric_columns(runs: pd.DataFrame, metrics: Sequence[str] | None,
     so override columns (``adoption.imitation``) are never taken for metrics.
     """
     split = [tuple(c.split(".", 1)) for c in runs.columns if "." in c]
-    platforms = list(dict.fromkeys(p for p, key in split if key in summary_keys()))
+    platforms = _platforms(runs, platform)
     found = [(p, key) for p, key in split if p in platforms
              and pd.api.types.is_numeric_dtype(runs[f"{p}.{key}"])]
-    if platform is not None:
-        platforms = [p for p in platforms if p == platform]
     wanted = list(dict.fromkeys(m for _, m in found)) if metrics is None else list(metrics)
     present = set(found)
     return [(p, m) for p in platforms for m in wanted if (p, m) in present]
+
+
+def _platforms(runs: pd.DataFrame, platform: str | None) -> list[str]:
+    """The platforms of a runs table (prefixes of summary-key columns), or just ``platform``."""
+    split = [tuple(c.split(".", 1)) for c in runs.columns if "." in c]
+    found = list(dict.fromkeys(p for p, key in split if key in summary_keys()))
+    return [p for p in found if platform is None or p == platform]
 
 
 def _named(scenarios: Mapping[str, Scenario] | Sequence[Scenario]

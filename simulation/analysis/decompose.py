@@ -29,7 +29,7 @@ of the plan ``A(t)`` and of the counterfactual ``B(t)`` (people, days
   for every replicate (integer counts: no rounding).
 
 Spend is the plan's payout spend minus the counterfactual's ($): all of it
-when nothing is paid without the plan. Cost per expanded adopter is spend / E
+when nothing is paid without the plan. Cost per incremental adopter is spend / E
 ($ per person) and cost per adopter-day gained spend / D ($ per adopter-day),
 computed per replicate where the denominator is positive.
 
@@ -69,7 +69,7 @@ PARTS: dict[str, str] = {
     "days_earlier": "days per adopter",
     "extra_active_users_end": "people",
     "spend": "$",
-    "cost_per_expanded_adopter": "$ per extra adopter",
+    "cost_per_incremental_adopter": "$ per extra adopter",
     "cost_per_adopter_day": "$ per adopter-day",
 }
 """Metric of :attr:`Decomposition.table` → its unit. ``days_earlier`` is C / L:
@@ -165,7 +165,7 @@ class Decomposition:
                    xerr=np.nan_to_num(errors), color=["#55A868", "#DD8452", "#4C72B0"],
                    alpha=0.8, capsize=4)
         right.invert_yaxis()
-        cost = self.value("cost_per_expanded_adopter", platform=platform)
+        cost = self.value("cost_per_incremental_adopter", platform=platform)
         extra = self.value("extra_adopters", platform=platform)
         finish(right, f"{number(extra)} extra adopters, ${number(cost)} each", "adopter-days",
                 "", legend=False)
@@ -270,9 +270,9 @@ def _parts(series: pd.DataFrame, runs: pd.DataFrame, platform: str) -> pd.DataFr
         index="replicate", columns="day", values="adopters", aggfunc="first").sort_index()
         for world in (PLAN, COUNTERFACTUAL)}
     replicates = curves[PLAN].index.to_numpy()
-    found = parts_of(curves[PLAN].to_numpy(np.int64), curves[COUNTERFACTUAL]
+    found = parts_of(curves[PLAN].to_numpy(float), curves[COUNTERFACTUAL]
                           .reindex(index=replicates, columns=curves[PLAN].columns)
-                          .to_numpy(np.int64))
+                          .to_numpy(float))
     by_world = {world: group.set_index("replicate").reindex(replicates)
                 for world, group in runs.groupby("world")}
     spend = (by_world[PLAN][f"{platform}.total_spend"]
@@ -289,7 +289,7 @@ def _parts(series: pd.DataFrame, runs: pd.DataFrame, platform: str) -> pd.DataFr
         **{k: found[k] for k in ("extra_adopters", "adopter_days_gained", "expansion",
                                  "acceleration", "days_earlier")},
         "extra_active_users_end": active, "spend": spend,
-        "cost_per_expanded_adopter": per_extra, "cost_per_adopter_day": per_day,
+        "cost_per_incremental_adopter": per_extra, "cost_per_adopter_day": per_day,
     })
 
 

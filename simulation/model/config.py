@@ -251,7 +251,7 @@ class InfluencerParams(Section):
         "its cost per post: creators' time and alternatives differ; 0 = all alike (off)"
     )
     outside_option_posts: float = Field(
-        1.0, ge=0, description="a day on new platforms must also beat the influencer's outside "
+        0.5, ge=0, description="a day on new platforms must also beat the influencer's outside "
         "option, worth this many of its own posts' cost (varied like its cost): what the time "
         "earns elsewhere; 0 = off"
     )
@@ -292,9 +292,9 @@ class InfluencerParams(Section):
         3, ge=0, description="promo posts on incumbents on the day an influencer joins"
     )
     organic_value_per_view: float = Field(
-        0.002, ge=0, description="$ per view: what an audience seen is worth to the creator "
-        "beyond any payout (sponsorships, reach): $2 per 1 000 views, at the low end of "
-        "YouTube creators' $1.6–29 per 1 000 (Insider 2022)"
+        0.005, ge=0, description="$ per view: what an audience seen is worth to the creator "
+        "beyond any payout (sponsorships it can sell, reach): $5 per 1 000 views, in the "
+        "range YouTube creators earn, $1.6–29 per 1 000 (Insider 2022)"
     )
 
 
@@ -306,9 +306,9 @@ class Commerce(Section):
         "in 2017 (CIRP), about $52 an order"
     )
     conversion: float = Field(
-        0.0006, ge=0, le=1, description="orders per view of a product post at product fit 1: "
+        0.001, ge=0, le=1, description="orders per view of a product post at product fit 1: "
         "influencer posts are clicked 1–5% of the time and affiliate clicks buy 2.5–3.5% of "
-        "the time, so about 2% × 3%"
+        "the time (amnavigator), so about 3% × 3%"
     )
     organic_orders_per_user: float = Field(
         0.002, ge=0, description="orders per active user per day from browsing the network, "

@@ -178,6 +178,11 @@ def _active_users_end(run: PlatformRun) -> float:
     return float(run.end["active_users"])
 
 
+@metric("adopters_end", "adopters at the end (ever adopted)", "people", "higher")
+def _adopters_end(run: PlatformRun) -> float:
+    return float(run.end["adopters"])
+
+
 @metric("adoption_share_end", "adoption share at the end", "share of people", "higher")
 def _adoption_share_end(run: PlatformRun) -> float:
     return float(run.share.iloc[-1])
@@ -215,7 +220,7 @@ def _total_spend(run: PlatformRun) -> float:
     return run.spend
 
 
-@metric("cost_per_adopter", "cost per adopter", "$ per adopter", "lower")
+@metric("cost_per_adopter", "cost per adopter (all adopters)", "$ per adopter", "lower")
 def _cost_per_adopter(run: PlatformRun) -> float | None:
     return _ratio(run.spend, run.end["adopters"])
 

@@ -154,8 +154,9 @@ class Sobol(Sampled):
         """First-order and total indices (Saltelli 2010 estimators) with interval half-widths."""
         from SALib.analyze import sobol
 
-        indices = sobol.analyze(dict(problem), y, calc_second_order=self.second_order,
-                                conf_level=conf_level, seed=seed)
+        with np.errstate(divide="ignore", invalid="ignore"):  # an output that never varies
+            indices = sobol.analyze(dict(problem), y, calc_second_order=self.second_order,
+                                    conf_level=conf_level, seed=seed)  # has NaN indices
         return {k: np.asarray(indices[k], dtype=float) for k in ("S1", "S1_conf", "ST",
                                                                   "ST_conf")}
 
