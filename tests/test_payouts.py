@@ -215,7 +215,7 @@ def slotted():
         takers = (platform.eligible(model.day) & ~holders & ~platform.contract_over
                   & ~table.quit[:, 0])
         fee_available = platform.fee_available(model.day).copy()
-        for name, stage in model._stages[1:]:
+        for _name, stage in model.stages[1:]:  # the rest of the day
             stage()
         days.append({"holders": int(holders.sum()), "takers": int(takers.sum()),
                      "enrolled": int(platform.enrolled.sum()),

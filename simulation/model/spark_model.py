@@ -179,7 +179,7 @@ class SparkModel(mesa.Model):
         self.recorder = Recorder(config.horizon_days, self.platform_names)
         self.payments: list[dict[str, np.ndarray]] = []
         self.with_influencers = n_influencers > 0  # without them, their stages are void
-        self._stages = [(name, getattr(self, name)) for name in self.STAGES]
+        self.stages = [(name, getattr(self, name)) for name in self.STAGES]  # bound, in order
         self.stage_seconds: dict[str, float] | None = (
             dict.fromkeys(self.STAGES, 0.0) if time_stages else None)
         self.today: Day | None = None
@@ -199,7 +199,7 @@ class SparkModel(mesa.Model):
         self.day += 1
         self.today = Day(self)
         timing = self.stage_seconds is not None
-        for name, stage in self._stages:
+        for name, stage in self.stages:
             if timing:
                 started = time.perf_counter()
                 stage()
