@@ -332,6 +332,40 @@ class Attribution(Section):
     )
 
 
+class Event(Section):
+    """An outside event that sends people looking: a rival bought, banned or changing course.
+
+    From ``day`` on, the adoption and return hazards on its platform are multiplied by
+    1 + strength × 0.5 ** ((t − day) / half_life_days): 1 + strength at its height,
+    fading by half every ``half_life_days``.
+    """
+
+    day: int = Field(..., ge=0, description="day the event happens (days since launch)")
+    strength: float = Field(
+        ..., ge=0, description="extra attention at the height: the adoption and return "
+        "hazards are multiplied by 1 + strength on the event's day"
+    )
+    half_life_days: float = Field(
+        7.0, gt=0, description="days over which the extra attention halves (a news cycle: "
+        "sign-ups after Bluesky's opening and the X ban in Brazil fell by about half "
+        "within a week)"
+    )
+    platform: str | None = Field(
+        None, description="the platform it helps (none = every new platform)"
+    )
+    kind: Literal["attention", "exodus"] = Field(
+        "attention", description="attention: people come to look (adoption and return rise); "
+        "exodus: people leave an incumbent (a ban, a takeover), so those who come also stay: "
+        "churn falls by the same factor"
+    )
+
+    def multiplier(self, day: int) -> float:
+        """1 + strength × the event's fading on ``day`` (1 before the event)."""
+        if day < self.day:
+            return 1.0
+        return 1.0 + self.strength * 0.5 ** ((day - self.day) / self.half_life_days)
+
+
 class Invitation(Section):
     """Who may join a platform."""
 
@@ -400,6 +434,10 @@ class Config(Section):
     )
     metrics: Metrics = Field(default_factory=Metrics)
     attribution: Attribution = Field(default_factory=Attribution)
+    events: list[Event] = Field(
+        default_factory=list, description="outside events ([[events]]): surges of attention "
+        "to a platform on given days (dotted keys events.0.strength and so on)"
+    )
 
     @field_validator("platforms")
     @classmethod
@@ -408,6 +446,15 @@ class Config(Section):
         if len(set(names)) != len(names):
             raise ValueError(f"platform names must be unique (given: {names})")
         return platforms
+
+    @model_validator(mode="after")
+    def _events_name_platforms(self) -> Config:
+        names = [p.name for p in self.platforms]
+        for k, event in enumerate(self.events):
+            if event.platform is not None and event.platform not in names:
+                raise ValueError(f"events.{k}.platform = {event.platform!r}: not a platform "
+                                 f"(allowed: {', '.join(names)}, or none for all)")
+        return self
 
     @model_validator(mode="after")
     def _quotas_fit_the_posting_limit(self) -> Config:
@@ -547,9 +594,11 @@ def _set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
         where = ".".join(parts[: depth + 1])
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
+                allowed = (f"0..{len(node) - 1}" if node else
+                           f"none yet: give the whole list, e.g. {parts[0]}=[{{...}}]")
                 raise ConfigError(
                     f"override {key!r}: {where!r} indexes a list of {len(node)} "
-                    f"(allowed: 0..{len(node) - 1})"
+                    f"(allowed: {allowed})"
                 )
             index = int(part)
             if last:
@@ -564,4 +613,6 @@ def _set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
         else:
             if part == "platforms" and part not in node:
                 node[part] = [{}]  # the default: one platform
+            if part == "events" and part not in node:
+                node[part] = []  # the default: no events
             node = node.setdefault(part, {})

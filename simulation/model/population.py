@@ -76,11 +76,15 @@ class People:
         adoption: Adoption,
         retention: Retention,
         exposure: np.ndarray,
+        attention: float = 1.0,
+        staying: float = 1.0,
     ) -> Transitions:
         """Draw today's moves on platform ``k`` without applying them.
 
         ``influence`` is ``r * g(x)`` per person (0 without promotion); ``exposure``
-        holds one standard exponential draw per person.
+        holds one standard exponential draw per person. Outside events multiply
+        the adoption and return hazards by ``attention`` and divide churn by
+        ``staying``.
         """
         state = self.state[k]
         promotion = influence
@@ -91,6 +95,8 @@ class People:
         if adoption.persuadability_cv > 0:
             hazard = hazard * self.persuadability
             promotion = promotion * self.persuadability
+        if attention != 1.0:
+            hazard, promotion = hazard * attention, promotion * attention
         adopted = np.flatnonzero((exposure < hazard) & (state == NEVER))
         returned = lapsed = np.empty(0, dtype=np.intp)
         pull_of_friends = 1.0 + retention.network_effect * friend_share**2  # the network effect
@@ -100,7 +106,8 @@ class People:
         if retention.base_churn > 0 and self.n_active[k]:
             churn = (retention.base_churn * retention.content_half
                      / (retention.content_half + content)
-                     * (1.0 + retention.attention_cost * others_active) / pull_of_friends)
+                     * (1.0 + retention.attention_cost * others_active)
+                     / (pull_of_friends * staying))
             lapsed = np.flatnonzero((exposure < churn) & (state == ACTIVE))
         h_adopters = hazard[adopted] if np.ndim(hazard) else hazard
         p_adopters = promotion[adopted] if np.ndim(promotion) else promotion

@@ -266,8 +266,8 @@ class SparkModel(mesa.Model):
         """5. Adoption, return and churn from the start-of-day states; attribution; apply."""
         cfg, people, today = self.config, self.people, self.today
         n_platforms = len(self.platforms)
-        attention = n_platforms > 1 and cfg.retention.attention_cost > 0
-        if attention:
+        shared_attention = n_platforms > 1 and cfg.retention.attention_cost > 0
+        if shared_attention:
             active_now = people.state == ACTIVE
             others = active_now.sum(axis=0, dtype=np.int16)
         for k, platform in enumerate(self.platforms):
@@ -278,13 +278,16 @@ class SparkModel(mesa.Model):
                 influence = (cfg.adoption.influence
                              * -np.expm1(-today.seen_promo[k] / cfg.adoption.promo_saturation))
                 content = today.feed_posts[k]
+            surge, staying = self._events(platform.name)
             today.moves.append(people.transitions(
                 k,
+                attention=surge,
+                staying=staying,
                 innovation=cfg.adoption.innovation * platform.spec.rel_marketing,
                 friend_share=self.friend_counts[k].share(),
                 influence=influence,
                 content=content + platform.spec.feed_baseline,
-                others_active=others - active_now[k] if attention else 0,
+                others_active=others - active_now[k] if shared_attention else 0,
                 adoption=cfg.adoption,
                 retention=cfg.retention,
                 exposure=exposure,
@@ -373,6 +376,17 @@ class SparkModel(mesa.Model):
         return self
 
     # --- helpers ------------------------------------------------------------
+
+    def _events(self, platform: str) -> tuple[float, float]:
+        """Today's outside-event multipliers on a platform: (attention, staying)."""
+        attention = staying = 1.0
+        for event in self.config.events:
+            if event.platform in (None, platform):
+                factor = event.multiplier(self.day)
+                attention *= factor
+                if event.kind == "exodus":
+                    staying *= factor
+        return attention, staying
 
     def draws(self, name: str) -> np.random.Generator:
         """Today's stream called ``name``, anchored at (seed, name, day)."""
