@@ -190,7 +190,7 @@ def _sweep(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     timeout = {} if args.worker_timeout is None else {"worker_timeout": args.worker_timeout}
     result = sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler,
-                   force=args.force, progress=args.progress, **timeout)
+                   force=args.force, progress=args.progress, announce=print, **timeout)
     runs = result.runs
     failed = runs[runs["status"] != "ok"]
     manifest = result.manifest

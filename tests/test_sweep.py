@@ -172,6 +172,7 @@ def test_quick_sweep_on_a_dask_cluster_matches_local(quick_local, dask_cluster, 
                "--no-progress")
     assert done.returncode == 0, done.stderr
     assert "dask tcp://127.0.0.1" in done.stdout and "2 workers" in done.stdout
+    assert "Dask dashboard: http://" in done.stdout  # bokeh is installed: the dashboard runs
     pd.testing.assert_frame_equal(runs_of(out), runs_of(quick_local))
 
 

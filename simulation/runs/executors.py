@@ -237,6 +237,16 @@ class Pool:
             return max(2, 2 * sum(self.client.nthreads().values()))
         return max(1, 2 * self.workers) if self.workers > 1 else 1
 
+    @property
+    def dashboard(self) -> str | None:
+        """The address of the Dask dashboard (bokeh), when running on a cluster."""
+        if self.client is None:
+            return None
+        try:
+            return self.client.dashboard_link
+        except Exception:  # noqa: BLE001 - no dashboard (bokeh missing, or switched off)
+            return None
+
     def describe(self) -> str:
         """For messages and the manifest."""
         if self.client is not None:

@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -260,6 +260,7 @@ def sweep(
     progress: bool = True,
     function: RunFunction | None = None,
     worker_timeout: float = WORKER_TIMEOUT,
+    announce: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """Run a sweep into a folder, resuming whatever an earlier attempt finished.
 
@@ -275,6 +276,8 @@ def sweep(
             instead of the model (to check the machinery on known answers).
         worker_timeout: seconds a Dask cluster may have no worker before the
             sweep stops (what finished is kept).
+        announce: called once the runs start with a line saying where they run
+            (and the Dask dashboard's address); the command line prints it.
 
     Raises:
         ConfigError: a bad sweep file; ``out`` holds another sweep's results, a
@@ -301,7 +304,11 @@ def sweep(
         todo = [t for t in tasks if t.run_id not in done]
         manifest = store.manifest_for(spec, base, plan, len(tasks))
         manifest["executor"] = pool.describe()
+        manifest["dashboard"] = pool.dashboard
         store.write_manifest(manifest)
+        if announce is not None:
+            announce(f"{spec.name}: {len(todo)} of {len(tasks)} runs to do on {pool.describe()}"
+                     + (f"; Dask dashboard: {pool.dashboard}" if pool.dashboard else ""))
         bar = Progress(len(tasks), len(tasks) - len(todo), spec.name, progress)
 
         def record(outcome: Outcome) -> None:
