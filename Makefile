@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= configs/baseline.toml
 
-.PHONY: run test test-compat bench lint clean notebooks lab sweep
+.PHONY: run test test-compat bench lint clean notebooks lab sweep app
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ notebooks: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
+
+# The web app for strategists (simulation/app, Panel): serves it on localhost and
+# prints its address; Ctrl-C stops it. `make app APP_PORT=0` takes any free port.
+APP_PORT ?= 5006
+app: $(STAMP)
+	$(BIN)/python -m simulation.app --port $(APP_PORT)
 
 clean:
 	rm -rf $(VENV) $(VENV312) results/*/ .pytest_cache

@@ -83,18 +83,28 @@ def build_parser() -> argparse.ArgumentParser:
                         help="two swept parameters for the heatmap")
     report.add_argument("--out", default=None, help="output folder (default: SWEEP_DIR/report)")
     fit = commands.add_parser("calibrate", help="fit config parameters to an observed series")
-    fit.add_argument("data", help="a CSV: a time column and one value column, e.g. "
+    fit.add_argument("data", help="a CSV: a time column (period numbers, dates, or whole "
+                     "days since launch in a column named day) and one value column, e.g. "
                      "data/vcr_sales.csv")
     fit.add_argument("--config", required=True, help="the base config, e.g. configs/bass.toml")
     fit.add_argument("--fit", dest="fits", action="append", default=[], required=True,
                      metavar="KEY=LOW:HIGH", help="a parameter and its search bounds, e.g. "
                      "adoption.imitation=0.1:0.6 (repeat; days_per_period=LOW:HIGH fits time)")
     fit.add_argument("--target", choices=("adopters", "active_users"), default="adopters",
-                     help="new adopters per period (default) or active users at period end")
+                     help="new adopters per period or interval (default), or active users on "
+                     "each row's day (monthly actives; a daily-active series differs by a "
+                     "ratio the fitted scale absorbs)")
     fit.add_argument("--cumulative", action="store_true",
-                     help="the data are cumulative adopters (differenced before fitting)")
+                     help="the data are cumulative adopters, e.g. registered accounts "
+                     "(differenced before fitting)")
     fit.add_argument("--days-per-period", type=float, default=None, metavar="N",
-                     help="simulated days per data period (default: from dated rows)")
+                     help="simulated days per data period (default: from regularly dated rows)")
+    fit.add_argument("--launch", default=None, metavar="DATE",
+                     help="launch date, YYYY-MM-DD: each dated row is compared with the "
+                     "simulation on its day since launch (the dates may be irregular)")
+    fit.add_argument("--holdout", type=int, default=0, metavar="H",
+                     help="fit all but the last H rows and forecast those, with 90%% intervals "
+                     "(default 0)")
     fit.add_argument("--replicates", type=int, default=4, help="runs per candidate (default 4)")
     fit.add_argument("--trials", type=int, default=200,
                      help="candidates the search evaluates (default 200)")
@@ -161,13 +171,14 @@ def _run(args: argparse.Namespace) -> int:
     check_output_folder(out, "run", inputs=inputs)  # before the run: fail fast
     result = run(config, seed=args.seed)
     result.write(out, inputs=inputs)
-    print(f"{config.name}: {config.population.followers:,} people, "
-          f"{config.population.influencers:,} influencers, {config.horizon_days} days, "
-          f"seed {result.seed}")
+    print(f"{config.name}: {config.population.followers:,} simulated people for a market of "
+          f"{config.population.market_size:,.0f}, {config.population.influencers:,} "
+          f"influencers, {config.horizon_days} days, seed {result.seed}")
     for platform, summary in result.summary.items():
         print(f"  {platform}: " + ", ".join(_fmt(k, summary[k]) for k in (
-            "adoption_share_end", "active_users_end", "peak_active_users", "days_to_10pct",
-            "influencers_joined", "total_spend", "cost_per_adopter", "retention_after_switch")))
+            "adoption_share_end", "adopters_end", "active_users_end", "peak_active_users",
+            "influencers_joined", "total_spend", "cost_per_adopter", "attributed_adopters",
+            "retention_after_switch")))
     print(f"wrote {out}/ (timeseries.csv, summary.json, config.toml, adoption.png)")
     return 0
 
@@ -238,8 +249,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"{config.name}-calibration"
     check_output_folder(out, "calibration", inputs=inputs)  # before the runs: fail fast
     result = calibrate(args.data, config, fits, args.target, cumulative=args.cumulative,
-                       days_per_period=args.days_per_period, replicates=args.replicates,
-                       trials=args.trials, seed=args.seed, workers=args.workers)
+                       days_per_period=args.days_per_period, launch=args.launch,
+                       holdout=args.holdout, replicates=args.replicates, trials=args.trials,
+                       seed=args.seed, workers=args.workers)
     result.write(out, inputs=inputs)
     print(result.summary())
     print(f"wrote {out}/ (calibration.json, history.csv, fit.png)")

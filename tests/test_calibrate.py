@@ -29,7 +29,7 @@ VCR = ROOT / "data" / "vcr_sales.csv"
 SMALL = {"population.followers": 5_000, "horizon_days": 40}
 TRUTH = {"adoption.innovation": 0.02, "adoption.imitation": 0.4}  # per day
 BOUNDS = {"adoption.innovation": (0.005, 0.08), "adoption.imitation": (0.1, 1.0)}
-TRUE_SCALE = 50.0  # data units per simulated person: a market of 250 000
+TRUE_SCALE = 50.0  # data units per market person: x 100 000 people = 5 million data units
 DAYS_PER_PERIOD = 2
 DATA_ROOT, FIT_SEED = 1_000, 7
 # Tolerance: fitting 8 series simulated at 8 data seeds (this setting, 100 trials) gave
@@ -75,7 +75,7 @@ def test_recovers_known_parameters_from_other_seeds():
     low, high = recovered.scale_interval
     assert low <= TRUE_SCALE * 1.005 and high >= TRUE_SCALE * 0.995
     assert recovered.r2 > 0.99
-    assert recovered.market == pytest.approx(recovered.scale * 5_000)
+    assert recovered.market == pytest.approx(recovered.scale * 100_000)  # bass.toml's market
     # the result's tables
     history = recovered.history
     assert list(history["stage"].unique()) == ["search", "box1", "box2"]
@@ -206,3 +206,274 @@ def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(case, tmp_path, 
         assert word in lines[0], (word, lines[0])
     assert captured.out == ""
     assert not (tmp_path / "out").exists()
+
+
+# --- sparse, irregular observations; held-out points -----------------------------
+
+EVENT_BASE = {"population.followers": 4_000, "horizon_days": 55, "adoption.innovation": 0.002,
+              "adoption.imitation": 0.1,
+              "events": [{"day": 20, "strength": 1.0, "half_life_days": 5.0}]}
+EVENT_TRUTH = {"events.0.strength": 6.0, "events.0.day": 25, "adoption.imitation": 0.1}
+EVENT_BOUNDS = {"events.0.strength": (1.0, 15.0), "events.0.day": (10, 40),
+                "adoption.imitation": (0.03, 0.3)}
+EVENT_DAYS = [5, 12, 18, 23, 26, 30, 38, 55]  # irregular; two bracket the event's day
+THOUSANDS = 1e-3  # data units (thousands of accounts) per market person
+# Tolerance: fitting data from 8 data seeds (root 1001..1008, each the mean of 3 runs; these
+# settings) gave strength 5.3 .. 7.6, standard deviation 0.8: 3 standard deviations is 2.4
+# (40%). The day was 25 in 8 of 8 (observations on days 23 and 26 bracket it): 1 day. The
+# 95% intervals held the true strength 8 times in 8, the day 8 in 8, imitation 7 in 8.
+EVENT_TOLERANCE = {"events.0.strength": 2.4, "events.0.day": 1}
+
+
+def event_config() -> simulation.Config:
+    return simulation.load_config(BASS, EVENT_BASE)
+
+
+def accounts(config, truth, days, root, runs=3, column="adopters") -> pd.Series:
+    """A column on the given days x 1e-3 (the mean of ``runs`` runs at a data root seed)."""
+    table = run_many([truth], runs, root, base=config).timeseries
+    mean = table.groupby("day")[column].mean()
+    return pd.Series(mean.loc[days].to_numpy() * THOUSANDS, index=pd.Index(days, name="day"),
+                     name="accounts_thousands")
+
+
+@pytest.mark.slow
+def test_recovers_an_event_from_sparse_irregular_cumulative_counts():
+    """Registered accounts (cumulative, thousands) on 8 irregular days, an event on day 25."""
+    observed = accounts(event_config(), EVENT_TRUTH, EVENT_DAYS, root=1_004)
+    fit = calibrate(observed, event_config(), EVENT_BOUNDS, cumulative=True, replicates=3,
+                    trials=240, bootstrap=30, profile_points=32, seed=FIT_SEED)
+    for key, tolerance in EVENT_TOLERANCE.items():
+        truth = EVENT_TRUTH[key]
+        assert abs(fit.best[key] - truth) <= tolerance, (key, fit.best[key])
+        low, high = fit.intervals[key]
+        assert low <= truth <= high, (key, low, high)
+    assert fit.scale == pytest.approx(THOUSANDS, rel=0.05)  # everyone joins by day 55
+    assert fit.r2 > 0.99
+    assert fit.days_per_period is None and fit.n == 8
+    assert fit.band["day"].tolist() == EVENT_DAYS
+    increments = np.diff(observed.to_numpy(), prepend=0.0)
+    np.testing.assert_allclose(fit.observed.to_numpy(), increments)
+    lengths = np.diff(EVENT_DAYS, prepend=0)
+    np.testing.assert_allclose(fit.weights, (1 / lengths) / np.mean(1 / lengths))
+    assert fit.config.horizon_days == 55
+    assert "days since launch" in fit.summary() and "1 / interval days" in fit.summary()
+
+
+DECAY_BASE = {"population.followers": 3_000, "horizon_days": 100, "adoption.innovation": 0.001,
+              "adoption.imitation": 0.02,
+              "events": [{"day": 0, "strength": 10.0, "half_life_days": 7.0}]}
+DECAY_TRUTH = {"retention.base_churn": 0.05, "events.0.strength": 40.0}
+
+
+def test_fits_a_launch_then_decay_of_active_users():
+    """A strong attention event at launch, then people leave: monthly actives on 10 days.
+
+    The fit is good (R² 0.98 with these settings), but a decay curve alone hardly
+    separates churn, the event's strength and the scale: with the scale fixed at the
+    truth (1e-3) the same fit recovers churn 0.048 and strength 41 (R² 0.999).
+    """
+    config = simulation.load_config(BASS, DECAY_BASE)
+    days = [2, 5, 9, 14, 21, 30, 45, 60, 80, 100]
+    observed = accounts(config, DECAY_TRUTH, days, root=3_000, runs=1, column="active_users")
+    assert observed.idxmax() == 14 and observed.iloc[-1] < observed.max() / 10  # up, then down
+    fit = calibrate(observed, config, {"retention.base_churn": (0.01, 0.2),
+                                       "events.0.strength": (5.0, 120.0)},
+                    target="active_users", replicates=2, trials=48, bootstrap=20,
+                    profile_points=16, seed=FIT_SEED)
+    assert fit.r2 >= 0.9, fit.summary()
+    assert (fit.weights == 1).all()  # active users are a stock: equal weights
+    assert fit.band["day"].tolist() == days
+
+
+HOLD_CONFIG = {"population.followers": 2_000, "horizon_days": 72, "adoption.innovation": 0.003}
+HOLD_TRUTH = {"adoption.innovation": 0.003, "adoption.imitation": 0.12}
+HOLD_DAYS = [3, 6, 10, 15, 20, 26, 33, 40, 47, 55, 63, 72]  # the last 4 held out
+
+
+def hold_fit(observed: pd.Series, **settings) -> Calibration:
+    return calibrate(observed, simulation.load_config(BASS, HOLD_CONFIG),
+                     {"adoption.imitation": (0.03, 0.4)}, cumulative=True, holdout=4,
+                     **{"replicates": 2, "trials": 24, "bootstrap": 20, "profile_points": 8,
+                        "seed": FIT_SEED, **settings})
+
+
+def test_held_out_points_do_not_touch_the_fit():
+    observed = accounts(simulation.load_config(BASS, HOLD_CONFIG), HOLD_TRUTH, HOLD_DAYS,
+                        root=2_000, runs=1)
+    changed = observed.copy()
+    changed.iloc[-4:] = changed.iloc[-4:] * [1.5, 2, 3, 4]  # still never falling
+    first, second = hold_fit(observed, trials=16, bootstrap=10), hold_fit(changed, trials=16,
+                                                                         bootstrap=10)
+    pd.testing.assert_frame_equal(first.history, second.history)
+    assert first.best == second.best and first.intervals == second.intervals
+    assert first.scale == second.scale
+    pd.testing.assert_frame_equal(first.samples, second.samples)
+    for column in ("day", "forecast", "low", "high"):
+        np.testing.assert_array_equal(first.forecast[column], second.forecast[column])
+    np.testing.assert_allclose(second.forecast["observed"], changed.iloc[-4:].to_numpy())
+    # the table: cumulative input is forecast as cumulative counts, on the held-out days
+    table = first.forecast
+    assert list(table.columns) == ["period", "label", "day", "observed", "forecast", "low",
+                                   "high", "error"]
+    assert table["day"].tolist() == HOLD_DAYS[-4:] and first.n == 8
+    assert (table["low"] <= table["forecast"]).all() and (table["forecast"] <= table["high"]).all()
+    np.testing.assert_allclose(table["error"], table["observed"] - table["forecast"])
+    assert table["forecast"].is_monotonic_increasing
+    assert first.config.horizon_days == 72  # the horizon covers the held-out days
+    summary = first.to_dict()
+    assert summary["holdout"] == 4 and len(summary["forecast"]) == 4
+    assert {"observed", "forecast", "low", "high", "error"} <= set(summary["forecast"][0])
+    json.dumps(summary, default=float)
+    assert "held out: the last 4" in first.summary() and "day 72" in first.summary()
+    import matplotlib.pyplot as plt
+
+    plt.close(first.figure())
+
+
+@pytest.mark.slow
+def test_held_out_forecast_intervals_cover_at_about_the_nominal_rate():
+    """8 data sets (one run each), 4 held-out days each: 32 forecasts with 90% intervals.
+
+    Measured with these settings: 27 of 32 inside for data root 2000 (this test), 22 and
+    26 of 32 for roots 3000 and 4000: 75 of 96, 78% for a nominal 90%. The misses are
+    the last days of the data sets whose imitation came out furthest from the truth.
+    The bootstrap's parameter spread is narrower than the estimates' spread across data
+    sets here (root 3000: the 95% intervals of imitation held it 4 times in 8; 6 in 8,
+    still about 35% narrow, with 4 replicates and 64 trials), and the forecast intervals
+    inherit that. Reflecting the draws about the forecast (a basic bootstrap) or pairing
+    them with another run's noise covered less (68 and 70 of 96). The points of one
+    data set are correlated (a run ahead stays ahead), so 32 points are worth fewer: the
+    bar is 20.
+    """
+    config = simulation.load_config(BASS, HOLD_CONFIG)
+    table = run_many([HOLD_TRUTH], 8, 2_000, base=config).timeseries
+    runs = table.pivot(index="day", columns="run_id", values="adopters").loc[HOLD_DAYS]
+    inside = 0
+    for run in runs.columns:
+        observed = pd.Series(runs[run].to_numpy() * THOUSANDS, index=pd.Index(HOLD_DAYS,
+                                                                             name="day"))
+        inside += hold_fit(observed).covered
+    assert inside >= 20, inside  # 62%
+
+
+# bad sparse or dated input: file name → CSV text, extra arguments, words in the message
+DAY_FITS = ["--fit", "adoption.imitation=0.02:0.4", "--set", "population.followers=2000",
+            "--replicates", "2", "--trials", "8"]
+BAD_SPARSE = {
+    "duplicate_day": ("day,accounts\n3,1\n7,2\n7,3\n12,4\n20,5\n", [],
+                      ["day 7", "twice", "rows 2 and 3"]),
+    "day_out_of_order": ("day,accounts\n3,1\n9,2\n7,3\n12,4\n20,5\n", [],
+                         ["day 7", "comes after day 9", "increasing"]),
+    "fractional_day": ("day,accounts\n3,1\n7.5,2\n9,3\n12,4\n20,5\n", [],
+                       ["'day'", "7.5", "whole numbers"]),
+    "negative_day": ("day,accounts\n-3,1\n7,2\n9,3\n12,4\n20,5\n", [],
+                     ["'day'", "-3", "whole numbers", ">= 0"]),
+    "text_day": ("day,accounts\n3,1\nsoon,2\n9,3\n12,4\n20,5\n", [],
+                 ["'day'", "soon", "whole numbers"]),
+    "falling_cumulative": ("day,accounts\n3,1\n7,5\n9,4\n12,6\n20,8\n", ["--cumulative"],
+                           ["never fall", "row 3", "4 after 5"]),
+    "new_adopters_on_day_0": ("day,accounts\n0,1\n7,5\n9,4\n12,6\n20,8\n", [],
+                              ["day 0", "launch", "no length"]),
+    "too_few_after_holdout": ("day,accounts\n3,1\n7,2\n9,3\n12,4\n20,5\n",
+                              ["--holdout", "3"],
+                              ["2 observations", "5 given, 3 held out", "2 fitted",
+                               "hold out fewer"]),
+    "holdout_everything": ("day,accounts\n3,1\n7,2\n9,3\n", ["--holdout", "3"],
+                           ["holdout = 3", "3 observations"]),
+    "negative_holdout": ("day,accounts\n3,1\n7,2\n9,3\n12,4\n20,5\n", ["--holdout", "-1"],
+                         ["holdout = -1", ">= 0"]),
+    "day_and_days_per_period": ("day,accounts\n3,1\n7,2\n9,3\n12,4\n20,5\n",
+                                ["--days-per-period", "7"],
+                                ["days_per_period = 7", "day column", "one of the two"]),
+    "date_before_launch": ("date,accounts\n2023-01-05,1\n2023-02-01,2\n2023-02-20,3\n"
+                           "2023-04-01,4\n", ["--launch", "2023-01-10"],
+                           ["2023-01-05", "row 1", "before the launch on 2023-01-10"]),
+    "duplicate_date": ("date,accounts\n2023-01-15,1\n2023-02-01,2\n2023-02-01,3\n"
+                       "2023-04-01,4\n", ["--launch", "2023-01-10"],
+                       ["date 2023-02-01", "twice"]),
+    "irregular_dates_without_launch": ("date,accounts\n2023-01-15,1\n2023-02-01,2\n"
+                                       "2023-02-20,3\n2023-04-01,4\n", [],
+                                       ["no regular", "--launch DATE"]),
+    "bad_launch": ("date,accounts\n2023-01-15,1\n2023-02-01,2\n2023-02-20,3\n", ["--launch",
+                   "2023-13-45"], ["launch = '2023-13-45'", "not a date", "YYYY-MM-DD"]),
+    "launch_with_periods": ("year,sales\n1,1\n2,2\n3,3\n4,4\n", ["--launch", "2023-01-10"],
+                            ["launch = 2023-01-10", "period numbers", "not dates"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SPARSE))
+def test_cli_bad_sparse_input_exits_2_with_one_line_and_writes_nothing(case, tmp_path,
+                                                                        monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
+                        lambda *a, **k: pytest.fail("ran"))
+    text, arguments, words = BAD_SPARSE[case]
+    (tmp_path / "data.csv").write_text(text)
+    code = cli.main(["calibrate", "data.csv", "--config", str(BASS), *DAY_FITS, *arguments,
+                     "--out", "out"])
+    captured = capsys.readouterr()
+    assert code == 2, (code, captured.err)
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    assert captured.out == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_day_0_cumulative_count_is_the_starting_level():
+    series = pd.Series([5.0, 7, 12, 20], index=pd.Index([0, 4, 9, 15], name="day"))
+    problem, data = _validate_only(series, cumulative=True)
+    assert data.baseline == 5 and data.fitted.tolist() == [2, 5, 8]
+    np.testing.assert_allclose(problem.days, [4, 9, 15])
+
+
+def test_launch_maps_irregular_dates_to_days():
+    dates = pd.DatetimeIndex(["2023-01-11", "2023-01-20", "2023-03-01", "2023-03-02"],
+                             name="date")
+    series = pd.Series([1.0, 2, 3, 4], index=dates)
+    problem, data = _validate_only(series, launch="2023-01-10", target="active_users")
+    np.testing.assert_allclose(problem.days, [1, 10, 50, 51])
+    assert problem.horizon == 51 and data.launch == pd.Timestamp("2023-01-10")
+    _, regular = _validate_only(pd.Series([1.0, 2, 3, 4], index=pd.date_range(
+        "2023-01-01", periods=4, freq="MS")))  # regular dates, no launch: periods as before
+    assert regular.days is None
+
+
+def _validate_only(series: pd.Series, **settings):
+    from simulation.analysis.calibrate import _validate
+
+    arguments = {"target": "adopters", "cumulative": False, "days_per_period": None,
+                 "launch": None, "holdout": 0, "scale": None, "platform": None,
+                 "replicates": 2, "trials": 8, "seed": 0, "workers": 1, "client": None,
+                 "bootstrap": 10, "level": 0.95, **settings}
+    target = arguments.pop("target")
+    return _validate(series, simulation.load_config(BASS, SMALL),
+                     {"adoption.imitation": (0.1, 0.5)}, target, **arguments)
+
+
+def test_cli_fits_irregular_dates_with_launch_and_holdout(tmp_path):
+    """Registered accounts on irregular dates, the last 2 held out, end to end."""
+    config = simulation.load_config(BASS, {"population.followers": 2_000, "horizon_days": 60,
+                                           "adoption.innovation": 0.003})
+    days = [4, 9, 17, 22, 30, 41, 52, 60]
+    observed = accounts(config, HOLD_TRUTH, days, root=2_001, runs=1)
+    dates = pd.Timestamp("2023-07-01") + pd.to_timedelta(days, unit="D")
+    (tmp_path / "accounts.csv").write_text(pd.DataFrame(
+        {"date": dates.strftime("%Y-%m-%d"), "accounts": observed.to_numpy()}
+    ).to_csv(index=False))
+    out = tmp_path / "fit"
+    proc = sparksim("calibrate", "accounts.csv", "--config", BASS, "--set",
+                    "population.followers=2000", "--set", "adoption.innovation=0.003",
+                    "--fit", "adoption.imitation=0.03:0.4", "--cumulative", "--launch",
+                    "2023-07-01", "--holdout", "2", "--replicates", "2", "--trials", "16",
+                    "--out", out, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "calibration.json").read_text())
+    assert summary["launch"] == "2023-07-01" and summary["holdout"] == 2
+    assert summary["observation_days"] == days[:-2] and summary["periods"] == 6
+    assert [row["label"] for row in summary["forecast"]] == ["2023-08-22", "2023-08-30"]
+    assert summary["config"]["horizon_days"] == 60
+    assert (out / "fit.png").stat().st_size > 0
+    assert "held out: the last 2" in proc.stdout and "2023-08-30 (day 60)" in proc.stdout

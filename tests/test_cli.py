@@ -40,7 +40,7 @@ SUMMARY_KEYS = {
     "days_to_50pct", "total_spend", "cost_per_adopter", "cost_per_active_user_end",
     "retention_after_switch", "influencers_joined", "influencers_active_end", "gmv_total",
     "net_total", "people_per_agent", "attributed_adopters", "influenced_adopters",
-    "cost_per_attributed_adopter",
+    "cost_per_attributed_adopter", "adopters_end",
 }
 
 

@@ -52,7 +52,8 @@ def test_labels_have_units():
     assert plots.label("platforms.1.budget") == "platform 1: budget ($)"
     assert plots.label("adoption.imitation") == "adoption: imitation q (per day)"
     assert plots.label("spend_total") == "payout spend ($/day)"
-    assert plots.label("cost_per_adopter") == "cost per adopter ($ per adopter)"
+    assert plots.label("cost_per_adopter") == "cost per adopter (all adopters) ($ per adopter)"
+    assert plots.label("events.0.strength") == "event 0: strength (× hazards at its height)"
 
 
 def test_band_figure_draws_the_median_over_replicates(result):

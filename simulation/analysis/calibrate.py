@@ -2,39 +2,66 @@
 
 ``calibrate(observed, config, parameters={"adoption.imitation": (0.1, 0.6)})``
 finds the values of the chosen dotted config keys (and the scale between the
-simulated population and the real market) whose simulations best match an
-observed series, with an interval for each.
+simulated market and the data's units) whose simulations best match an
+observed series, with an interval for each, and can check the fit's
+forecasts on held-out points.
 
-**What is compared.** The observed series has one value per period; period k
-(k = 1..n) is the interval ((k-1) d, k d] in simulated days since launch,
-d = ``days_per_period`` (fixed, inferred from a date index, or fitted like a
-parameter under the key ``days_per_period``). The simulated counterpart, from
-the daily table of the first platform (or ``platform``), is
+**When the observations are.** Each observation k = 1..n ends on a simulated
+day t_k since launch (day 0, before anyone has joined); interval k is
+(t_{k-1}, t_k], t_0 = 0. The days come from
 
-- ``target="adopters"``: new adopters in each period, C(k d) - C((k-1) d),
-  C the cumulative ``adopters`` column (linear between days when d is not a
-  whole number). Observed cumulative counts (``cumulative=True``) are
-  differenced first and fitted per period, as ``fit_bass`` does: residuals
-  of a cumulative series are strongly autocorrelated, so least squares on
-  them would overstate the precision;
-- ``target="active_users"``: active users at the end of each period, a stock.
+- a day index: a pandas index named ``day`` (or a CSV time column ``day``),
+  whole days since launch, increasing, as sparse and irregular as the data
+  (e.g. registered accounts on the days a company announced them);
+- dates and ``launch=`` (a date, ``--launch YYYY-MM-DD``): t_k = date - launch
+  in days; the dates need not be evenly spaced;
+- numbered periods (or dates with a regular step and no ``launch``): t_k = k d,
+  d = ``days_per_period`` (given, inferred from the dates' frequency with a
+  year = 365.25 days, or fitted like a parameter under the key
+  ``days_per_period``).
 
-The horizon is set to ceil(n d) days (the largest d when d is fitted).
+**What is compared.** From the daily table of the first platform (or
+``platform``), linear between days when t_k is not whole:
 
-**Units.** Simulated values are people of the simulated population; observed
-values are in the data's own units (people, thousands of units sold, ...).
-``scale`` is observed units per simulated person: for each candidate it is
-solved in closed form by least squares, s = <y, m> / <m, m> (m the candidate's
-replicate-mean simulated series, y the observed one), since the model is
-linear in it. For adopters with everyone eventually adopting,
-``scale * population.followers`` is the market potential (Bass's m).
+- ``target="adopters"``: new adopters in each interval, C(t_k) - C(t_{k-1}),
+  C the cumulative ``adopters`` column. Observed cumulative counts
+  (``cumulative=True``: registered accounts, units sold to date) are
+  differenced first, from 0 at the launch; a cumulative count on day 0 is
+  instead the starting level (intervals are counted from it; it is not
+  fitted). Without ``cumulative``, each value is the new adopters in the
+  interval ending on its day (or in its period). Least squares on the
+  increments, as ``fit_bass`` does, because the residuals of a cumulative
+  series are strongly autocorrelated and would overstate the precision;
+- ``target="active_users"``: active users on day t_k, a stock. The model's
+  active state is a person currently using the platform (joined and not
+  lapsed), which is closest to a monthly-active-users figure; a
+  daily-active series is a roughly constant fraction of it (the DAU/MAU
+  ratio), and the fitted scale absorbs that constant.
 
-**Objective.** SSE(theta) = sum_k (y_k - s m_k(theta))^2 with m the mean over
-``replicates`` runs. Replicate r runs with seed ``run_seed(seed, r)`` at every
-candidate (common random numbers, through :func:`simulation.sweep.run_many`),
+**Weights.** An increment's squared residual is weighted by 1 / (t_k -
+t_{k-1}): new adopters are counts whose variance grows with the interval's
+length, so this is inverse-variance weighting, and each day of data weighs the
+same (a 30-day gap does not count 30 times as much as a 1-day one). Active
+users are stocks: equal weights. The weights are normalised to a mean of 1, so
+with evenly spaced observations the objective is the plain sum of squares.
+
+**Units.** A run's people counts are in market units (``population.market_size``
+real people); observed values are in the data's own units (people, millions
+of accounts, thousands of units sold, ...). ``scale`` is observed units per
+market person (1e-6 for data in millions): for each candidate it is solved in
+closed form by weighted least squares, s = <y, m>_w / <m, m>_w (m the
+candidate's replicate-mean simulated series, y the observed one), since the
+model is linear in it. For adopters with everyone eventually adopting,
+``scale * population.market_size`` is the market potential (Bass's m).
+
+**Objective.** SSE(theta) = sum_k w_k (y_k - s m_k(theta))^2 with m the mean
+over ``replicates`` runs. Replicate r runs with seed ``run_seed(seed, r)`` at
+every candidate (common random numbers, through :func:`simulation.sweep.run_many`),
 so the objective is a fixed function of theta: comparisons between candidates
 are not blurred by fresh noise, and the optimiser sees a surface with small
-steps rather than a noisy cloud.
+steps rather than a noisy cloud. The horizon is ceil(t_n) days, the last
+observation's day (held-out ones included; the largest d when d is fitted);
+a run's path to day t does not depend on the horizon.
 
 **Optimiser.** scipy's differential evolution (Storn & Price 1997): global,
 derivative-free, bounded, needs no new dependency, and evaluates a whole
@@ -58,6 +85,18 @@ they use a local quadratic emulator of the replicate-mean series, fitted by
 least squares to candidates sampled (Sobol points, two rounds) in a box
 around the best, the second box covering the first round's bootstrap spread.
 
+**Held-out points.** ``holdout=h`` fits on all but the last h observations;
+their values are not read by the fit (nor by its intervals). Each held-out
+point gets a forecast, in the data's own form (a cumulative count for
+cumulative input, new adopters in its interval, or active users), with a 90%
+interval and the error, observed - forecast. The forecast is s m(theta) at the
+best. The interval includes the parameters' uncertainty and a run's own
+noise: for each bootstrap refit b (parameters theta_b, its own scale s_b), the
+draw s_b (m(theta_b) + c (x_b - mean x)), m(theta_b) the replicate mean
+simulated at theta_b on the fitting seeds and x_b the b-th fresh run at the
+best (the bootstrap's noise, same c); the interval is the 5-95% quantiles of
+the B draws. It costs B x ``replicates`` more runs.
+
 References:
     Storn, R. & Price, K. (1997). Differential evolution. J. Global
     Optimization 11, 341-359.
@@ -67,6 +106,7 @@ References:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import time
@@ -91,22 +131,36 @@ from ..runs.folders import check_output_folder, staged_folder
 from ..runs.sweep import run_many
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 TARGETS = ("adopters", "active_users")
-"""What can be fitted: per-period new adopters (or cumulative counts, differenced) and
-active users at the end of each period."""
+"""What can be fitted: new adopters per interval (or cumulative counts, differenced) and
+active users on each observation's day."""
 DAYS_PER_PERIOD = "days_per_period"
 """The pseudo-key that fits the time mapping (simulated days per observed period)."""
+DAY_INDEX = "day"
+"""The name of an index (or CSV time column) of whole days since launch."""
+FORECAST_LEVEL = 0.9
+"""Coverage of a held-out point's forecast interval (its 5% and 95% quantiles)."""
+FORECAST_COLUMNS = ("period", "label", "day", "observed", "forecast", "low", "high", "error")
+"""The columns of :attr:`Calibration.forecast`."""
 CALIBRATION_FILES = ("calibration.json", "history.csv", "fit.png")
 """What :meth:`Calibration.write` writes."""
 POPULATION_PER_DIM = 8
 """Differential-evolution population per fitted parameter (scipy's default is 15;
 fewer candidates, more generations, suit a small budget in 1-4 dimensions)."""
+INTEGER_ROOM = 2
+"""Integer keys (e.g. ``events.0.day``): the sampling boxes around the best reach at least
+this many steps either side, so the bootstrap's emulator sees the key vary."""
 _FREQ_DAYS = {"D": 1.0, "B": 1.0, "W": 7.0, "M": 365.25 / 12, "ME": 365.25 / 12,
               "MS": 365.25 / 12, "Q": 365.25 / 4, "QE": 365.25 / 4, "QS": 365.25 / 4,
               "Y": 365.25, "YE": 365.25, "YS": 365.25, "A": 365.25, "AS": 365.25}
 """Days per period of a date index's frequency (mean calendar lengths)."""
+
+
+def _empty_forecast() -> pd.DataFrame:
+    return pd.DataFrame({column: [] for column in FORECAST_COLUMNS})
 
 
 # --- the result ----------------------------------------------------------------
@@ -117,7 +171,8 @@ class Calibration:
     """A calibration's result (see :func:`calibrate`); print it for a summary.
 
     Values of ``observed``, ``fitted`` and ``band`` are in the data's units per
-    period; ``scale`` is data units per simulated person.
+    interval (new adopters) or on the day (active users); ``scale`` is data
+    units per market person.
     """
 
     best: dict[str, float]
@@ -125,22 +180,25 @@ class Calibration:
     intervals: dict[str, tuple[float, float]]
     """parametric-bootstrap percentile interval of each fitted key, at ``level``"""
     scale: float
-    """observed units per simulated person at the best parameters"""
+    """observed units per market person at the best parameters"""
     scale_interval: tuple[float, float]
     level: float
     observed: pd.Series
-    """the per-period values fitted (cumulative input differenced), labelled by period"""
+    """the values fitted (cumulative input differenced; held-out points excluded), labelled
+    as in the data"""
     fitted: np.ndarray
     """scale x the replicate-mean simulated series at the best parameters"""
     band: pd.DataFrame
-    """per period: observed, fitted, median, low (5%), high (95%) over every run at the best"""
+    """per fitted point: period (1..n), label, day (simulated days since launch), observed,
+    fitted, median, low (5%), high (95%) over every run at the best"""
     history: pd.DataFrame
     """every candidate evaluated: stage (search, box1, box2), parameters, scale, sse, rmse"""
     samples: pd.DataFrame
     """the bootstrap refits: one row per fresh run, each fitted key and the scale"""
     target: str
     cumulative: bool
-    days_per_period: float
+    days_per_period: float | None
+    """simulated days per period (None: the data's days or dates place the observations)"""
     bounds: dict[str, tuple[float, float]]
     config: Config
     """the base config with the best parameters and the horizon used"""
@@ -153,28 +211,44 @@ class Calibration:
     converged: bool
     message: str
     notes: list[str] = field(default_factory=list)
+    weights: np.ndarray | None = None
+    """weight of each fitted point's squared residual (mean 1; None: all 1)"""
+    launch: pd.Timestamp | None = None
+    """the launch date that maps dates to days, if given"""
+    baseline: float = 0.0
+    """cumulative count at the launch (a day-0 row of cumulative input), data units"""
+    holdout: int = 0
+    """observations held out of the fit (the last ones)"""
+    forecast: pd.DataFrame = field(default_factory=_empty_forecast)
+    """per held-out point: period, label, day, observed, forecast, low and high (5% and 95%),
+    error = observed - forecast; in the data's form (cumulative for cumulative input)"""
 
     @property
     def n(self) -> int:
-        """Periods fitted."""
+        """Observations fitted (held-out ones excluded)."""
         return len(self.observed)
 
     @property
+    def _w(self) -> np.ndarray:
+        return np.ones(self.n) if self.weights is None else np.asarray(self.weights)
+
+    @property
     def sse(self) -> float:
-        """Residual sum of squares at the best parameters, in squared data units."""
+        """Weighted residual sum of squares at the best parameters, squared data units."""
         residuals = self.observed.to_numpy() - self.fitted
-        return float(residuals @ residuals)
+        return float((self._w * residuals) @ residuals)
 
     @property
     def rmse(self) -> float:
-        """Root mean squared error per period, sqrt(SSE / n), in data units."""
+        """Root mean (weighted) squared error per observation, sqrt(SSE / n), data units."""
         return math.sqrt(self.sse / self.n)
 
     @property
     def r2(self) -> float:
-        """1 - SSE / TSS of the per-period values (NaN if they are all equal)."""
-        values = self.observed.to_numpy()
-        tss = float(((values - values.mean()) ** 2).sum())
+        """1 - SSE / TSS (weighted, about the weighted mean; NaN if the values are all equal)."""
+        values, w = self.observed.to_numpy(), self._w
+        centre = float(w @ values) / float(w.sum())
+        tss = float((w * (values - centre)) @ (values - centre))
         return 1 - self.sse / tss if tss > 0 else float("nan")
 
     @property
@@ -184,24 +258,46 @@ class Calibration:
 
     @property
     def market(self) -> float:
-        """``scale x population.followers``: the simulated population in data units."""
-        return self.scale * self.population
+        """``scale x population.market_size``: the whole market in data units."""
+        return self.scale * self.config.population.market_size
+
+    @property
+    def covered(self) -> int:
+        """Held-out points whose observed value lies inside their forecast interval."""
+        frame = self.forecast
+        return int(((frame["low"] <= frame["observed"])
+                    & (frame["observed"] <= frame["high"])).sum())
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON summary: best values, intervals, scale, fit quality and settings."""
+        """The JSON summary: best values, intervals, scale, fit quality, forecasts, settings."""
+        by_day = self.days_per_period is None
+        forecast = self.forecast.assign(label=self.forecast["label"].map(_label_text))
         return {
             "target": self.target, "cumulative_input": self.cumulative,
             "platform": self.platform, "periods": self.n,
             "days_per_period": self.days_per_period,
+            "launch": None if self.launch is None else str(self.launch.date()),
+            "observation_days": [float(d) for d in self.band["day"]],
+            "weights": ("1 / interval length in days, normalised to mean 1"
+                        if by_day and self.target == "adopters" else "equal"),
+            "baseline": self.baseline,
             "best": self.best,
             "intervals": {k: list(v) for k, v in self.intervals.items()},
             "level": self.level,
             "interval_method": "parametric bootstrap (percentile), refits on a local "
                                "emulator of the simulations",
             "scale": self.scale, "scale_interval": list(self.scale_interval),
-            "scale_unit": "observed units per simulated person",
-            "population": self.population, "market": self.market,
+            "scale_unit": "observed units per market person (population.market_size people)",
+            "population": self.population,
+            "market_size": self.config.population.market_size, "market": self.market,
             "rmse": self.rmse, "r2": self.r2, "sse": self.sse,
+            "holdout": self.holdout,
+            "forecast": forecast.to_dict(orient="records"),
+            "forecast_level": FORECAST_LEVEL,
+            "forecast_interval_method": "5-95% quantiles of s_b (m(theta_b) + c (x_b - mean x))"
+                                        " over the bootstrap refits b: replicate mean simulated "
+                                        "at each refit's parameters, its scale, plus a fresh "
+                                        "run's noise at the best",
             "bounds": {k: list(v) for k, v in self.bounds.items()},
             "optimiser": "scipy.optimize.differential_evolution (CRN, replicate mean)",
             "replicates": self.replicates, "seed": self.seed,
@@ -212,22 +308,41 @@ class Calibration:
             "config": self.config.model_dump(mode="json", exclude_none=True),
         }
 
+    def _time_words(self) -> str:
+        if self.days_per_period is not None:
+            return f"{self.days_per_period:g} simulated days per period"
+        if self.launch is not None:
+            return f"days since the launch on {self.launch.date()}"
+        return "days since launch"
+
     def summary(self) -> str:
         """A few readable lines."""
-        unit = f"{self.days_per_period:g} simulated days per period"
-        lines = [f"calibration of {self.config.name!r} to {self.n} periods of {self.target} "
-                 f"({unit}; {self.replicates} replicates per candidate)"]
+        what = "periods" if self.days_per_period is not None else "observations"
+        weighting = ("; increments weighted by 1 / interval days"
+                     if self.days_per_period is None and self.target == "adopters" else "")
+        lines = [f"calibration of {self.config.name!r} to {self.n} {what} of {self.target} "
+                 f"({self._time_words()}{weighting}; {self.replicates} replicates per "
+                 "candidate)"]
         pct = f"{self.level:.0%}"
         for key, value in self.best.items():
             low, high = self.intervals[key]
             lines.append(f"  {key} = {value:.4g}  [{pct}: {low:.4g} .. {high:.4g}]  "
                          f"(searched {self.bounds[key][0]:g} .. {self.bounds[key][1]:g})")
         low, high = self.scale_interval
-        lines.append(f"  scale = {self.scale:.4g} data units per simulated person  "
-                     f"[{pct}: {low:.4g} .. {high:.4g}]; x {self.population:,} people = "
-                     f"{self.market:.4g}")
-        lines.append(f"  RMSE = {self.rmse:.4g} per period, R² = {self.r2:.4f}; "
+        market = self.config.population.market_size
+        lines.append(f"  scale = {self.scale:.4g} data units per market person  "
+                     f"[{pct}: {low:.4g} .. {high:.4g}]; x {market:,.0f} people in the "
+                     f"market = {self.market:.4g}")
+        lines.append(f"  RMSE = {self.rmse:.4g} per observation, R² = {self.r2:.4f}; "
                      f"{len(self.history)} candidates, {self.runs} runs, {self.seconds:.1f} s")
+        if self.holdout:
+            lines.append(f"  held out: the last {self.holdout} (not fitted); forecast "
+                         f"[{FORECAST_LEVEL:.0%} interval], error = observed - forecast; "
+                         f"{self.covered} of {self.holdout} inside:")
+            for row in self.forecast.itertuples():
+                lines.append(f"    {self._point_text(row.label, row.day, row.period)}: observed "
+                             f"{row.observed:.4g}, forecast {row.forecast:.4g} "
+                             f"[{row.low:.4g} .. {row.high:.4g}], error {row.error:+.4g}")
         if not self.converged:
             lines.append(f"  search stopped: {self.message}")
         lines += [f"  note: {note}" for note in self.notes]
@@ -236,46 +351,93 @@ class Calibration:
     def __str__(self) -> str:
         return self.summary()
 
+    def _point_text(self, label: Any, day: float, period: int) -> str:
+        """A point for people: ``2024-03-01 (day 45)``, ``day 45``, ``year 1985``, ``period 9``."""
+        if isinstance(label, (pd.Timestamp, dt.date)):
+            return f"{_label_text(label)} (day {day:g})"
+        if self.days_per_period is None:
+            return f"day {day:g}"
+        if isinstance(self.observed.index, pd.RangeIndex):  # positions, not labels
+            return f"period {int(period)}"
+        return f"{self.observed.index.name or 'period'} {_label_text(label)}"
+
     def figure(self, title: str | None = None) -> Figure:
-        """Data against the simulated band (median, 5-95%) at the best parameters."""
+        """Data against the simulated band (median, 5-95%) at the best parameters.
+
+        Held-out points are open red circles with their forecast's 90% interval.
+        """
+        import matplotlib.dates as mdates
         import matplotlib.pyplot as plt
 
-        band = self.band
-        labels = self.observed.index
-        numeric = pd.api.types.is_numeric_dtype(labels) and not isinstance(labels, pd.RangeIndex)
-        x = (labels.to_numpy() if numeric or isinstance(labels, pd.DatetimeIndex)
-             else np.arange(1, self.n + 1))
-        xlabel = (f"{labels.name or 'period'} ({self.days_per_period:g} simulated days each)"
-                  if numeric or isinstance(labels, pd.DatetimeIndex)
-                  else f"period ({self.days_per_period:g} simulated days each)")
+        band, forecast = self.band, self.forecast
+        x, x_held, xlabel = self._axis()
         series = self.observed.name or self.target
-        panels = [("per period", band)]
+        by_day = self.days_per_period is None
+        # per interval: new adopters per day when intervals differ in length
+        days = np.concatenate([band["day"].to_numpy(float), forecast["day"].to_numpy(float)])
+        lengths = np.diff(days, prepend=0.0) if by_day else np.ones(len(days))
+        lengths = np.where(lengths > 0, lengths, 1.0)
+        fit_len, held_len = lengths[:len(band)], lengths[len(band):]
+        first = band[["observed", "fitted", "median", "low", "high"]].copy()
         if self.target == "adopters":
-            cumulative = band[["observed", "fitted", "median", "low", "high"]].copy()
-            cumulative["observed"] = band["observed"].cumsum()
-            cumulative["fitted"] = band["fitted"].cumsum()
-            for column, source in (("median", "cum_median"), ("low", "cum_low"),
-                                   ("high", "cum_high")):
-                cumulative[column] = band[source]
-            panels.append(("cumulative", cumulative))
+            first = first.div(fit_len, axis=0)
+        panels = [("per day (interval mean)" if by_day else "per period", first,
+                   self.target != "adopters" or not self.cumulative)]
+        if self.target == "adopters":
+            cumulative = pd.DataFrame({
+                "observed": self.baseline + band["observed"].cumsum(),
+                "fitted": self.baseline + band["fitted"].cumsum(),
+                "median": self.baseline + band["cum_median"],
+                "low": self.baseline + band["cum_low"],
+                "high": self.baseline + band["cum_high"]})
+            panels.append(("cumulative", cumulative, self.cumulative))
         figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2),
                                     layout="constrained", squeeze=False)
-        what = "new adopters" if self.target == "adopters" else "active users (end of period)"
-        for ax, (panel, frame) in zip(axes[0], panels, strict=True):
+        what = ("new adopters" if self.target == "adopters"
+                else "active users (on the day)" if by_day else "active users (end of period)")
+        for ax, (panel, frame, holds) in zip(axes[0], panels, strict=True):
             ax.fill_between(x, frame["low"], frame["high"], color="C0", alpha=0.25,
                             label="simulated 5-95%")
             ax.plot(x, frame["median"], "-", color="C0", label="simulated median")
             ax.plot(x, frame["fitted"], "--", color="C1", lw=1,
                     label=f"replicate mean (fitted, {self.replicates} runs)")
             ax.plot(x, frame["observed"], "o", color="k", ms=4, label="observed")
+            if len(forecast):
+                ax.axvline(x_held[0], color="0.5", lw=0.8, ls=":")
+                if holds:
+                    divisor = (held_len if self.target == "adopters" and not self.cumulative
+                               else 1.0)
+                    _held_out(ax, x_held, forecast, divisor)
             ax.set(title=f"{what}, {panel}" if self.target == "adopters" else what,
                    xlabel=xlabel, ylabel=f"{series} (data units)")
+            if isinstance(x, pd.DatetimeIndex):
+                locator = mdates.AutoDateLocator()
+                ax.xaxis.set_major_locator(locator)
+                ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
             ax.grid(alpha=0.3)
             ax.legend(fontsize=8, loc="best")
         fitted = ", ".join(f"{k} = {v:.3g}" for k, v in self.best.items())
-        figure.suptitle(title or f"{self.config.name}: {fitted}, scale = {self.scale:.3g}, "
+        joint = "\n" if len(panels) == 1 else ", "  # one panel: too narrow for one line
+        figure.suptitle(title or f"{self.config.name}: {fitted}{joint}scale = {self.scale:.3g}, "
                         f"R² = {self.r2:.3f}", fontsize=10)
         return figure
+
+    def _axis(self) -> tuple[Any, Any, str]:
+        """The x of the fitted points, of the held-out ones, and the axis label."""
+        labels = self.observed.index
+        held = pd.Index(self.forecast["label"])
+        if self.days_per_period is None and not isinstance(labels, pd.DatetimeIndex):
+            return (self.band["day"].to_numpy(), self.forecast["day"].to_numpy(),
+                    "day since launch")
+        if isinstance(labels, pd.DatetimeIndex):
+            return labels, pd.DatetimeIndex(held), (
+                "date" if self.days_per_period is None
+                else f"{labels.name or 'date'} ({self.days_per_period:g} simulated days each)")
+        numeric = pd.api.types.is_numeric_dtype(labels) and not isinstance(labels, pd.RangeIndex)
+        name = labels.name if numeric else "period"
+        x = labels.to_numpy() if numeric else np.arange(1, self.n + 1)
+        x_held = held.to_numpy() if numeric else self.forecast["period"].to_numpy()
+        return x, x_held, f"{name or 'period'} ({self.days_per_period:g} simulated days each)"
 
     def write(self, out_dir: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
         """Write calibration.json, history.csv and fit.png atomically; returns the folder.
@@ -288,7 +450,7 @@ class Calibration:
         out = check_output_folder(out_dir, "calibration", inputs=inputs)
         with staged_folder(out, "calibration") as staging:
             (staging / "calibration.json").write_text(
-                json.dumps(self.to_dict(), indent=2, default=float) + "\n")
+                json.dumps(self.to_dict(), indent=2, default=_json_default) + "\n")
             self.history.to_csv(staging / "history.csv", index=False)
             figure = self.figure()
             figure.savefig(staging / "fit.png", dpi=110)
@@ -296,20 +458,59 @@ class Calibration:
         return out
 
 
+def _held_out(ax: Axes, x: Any, forecast: pd.DataFrame, divisor: Any) -> None:
+    """Held-out points (open red circles) and their forecasts with 90% intervals."""
+    centre = forecast["forecast"] / divisor
+    low, high = forecast["low"] / divisor, forecast["high"] / divisor
+    ax.errorbar(x, centre, yerr=[np.maximum(centre - low, 0), np.maximum(high - centre, 0)],
+                fmt="_", color="C3", ms=10, capsize=3, lw=1,
+                label=f"forecast, {FORECAST_LEVEL:.0%} interval")
+    ax.plot(x, forecast["observed"] / divisor, "o", mfc="none", mec="C3", ms=6, mew=1.5,
+            label="held out (observed)")
+
+
+def _label_text(label: Any) -> str:
+    """A point's label as text: a date (YYYY-MM-DD), a whole number, or as given."""
+    if isinstance(label, (pd.Timestamp, dt.date)):
+        return str(pd.Timestamp(label).date())
+    if isinstance(label, (int, np.integer)) or (isinstance(label, float) and label.is_integer()):
+        return f"{int(label)}"
+    return str(label)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return str(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return float(value)
+
+
 # --- observed data -------------------------------------------------------------
 
 
 def read_observed(source: Any, *, cumulative: bool = False, target: str = "adopters"
                   ) -> pd.Series:
-    """The observed per-period series from a CSV path, a Series or a one-column DataFrame.
+    """The observed series from a CSV path, a Series or a one-column DataFrame.
 
-    A CSV has a time column (period numbers or dates; one row per period, in
-    order) and one value column. Cumulative counts are differenced.
+    A CSV has a time column (period numbers, dates, or whole days since launch
+    in a column named ``day``; one row per observation, in order) and one value
+    column. Cumulative counts are differenced (from 0).
 
     Raises:
         ConfigError: missing or unreadable file, not two columns, non-numeric,
             missing or negative values, a falling cumulative count.
     """
+    series, where = _read_series(source)
+    if cumulative:
+        _check_cumulative(series, target, where)
+        series = pd.Series(np.diff(series.to_numpy(dtype=float), prepend=0.0),
+                           index=series.index, name=series.name)
+    return series.rename(series.name if series.name is not None else target)
+
+
+def _read_series(source: Any) -> tuple[pd.Series, str]:
+    """The values as given (checked finite and >= 0), named, and where they came from."""
     where = "observed series"
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -326,7 +527,7 @@ def read_observed(source: Any, *, cumulative: bool = False, target: str = "adopt
                               f"({', '.join(map(str, frame.columns[:6]))}); allowed: "
                               "exactly two, time and value")
         series = frame.set_index(frame.columns[0])[frame.columns[1]]
-        if not pd.api.types.is_numeric_dtype(series.index):
+        if not pd.api.types.is_numeric_dtype(series.index) and not _is_day_index(series.index):
             try:
                 series.index = pd.DatetimeIndex(pd.to_datetime(series.index, format="mixed"),
                                                 name=frame.columns[0])
@@ -345,36 +546,113 @@ def read_observed(source: Any, *, cumulative: bool = False, target: str = "adopt
         series = pd.Series(np.asarray(source, dtype=float))
     if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         raise ConfigError(f"{where}: column {series.name!r} is not numeric (given: "
-                          f"{list(series.head(3))}); allowed: numbers, one per period")
+                          f"{list(series.head(3))}); allowed: numbers, one per observation")
     values = series.to_numpy(dtype=float, na_value=np.nan)
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if bad.size:
         raise ConfigError(f"{where}: values must be finite and >= 0; row {int(bad[0]) + 1} "
                           f"of {series.name!r} is {values[bad[0]]!r}")
-    if cumulative:
-        if target != "adopters":
-            raise ConfigError(f"cumulative = true with target = {target!r}: cumulative input "
-                              "applies to target 'adopters' only (active users are a stock)")
-        falls = np.flatnonzero(np.diff(values) < 0)
-        if falls.size:
-            k = int(falls[0]) + 1
-            raise ConfigError(f"{where}: cumulative counts must never fall; row {k + 1} of "
-                              f"{series.name!r} is {values[k]:g} after {values[k - 1]:g}")
-        values = np.diff(values, prepend=0.0)
-    name = str(series.name) if series.name is not None else target
-    return pd.Series(values, index=series.index, name=name)
+    name = str(series.name) if series.name is not None else None
+    return pd.Series(values, index=series.index, name=name), where
+
+
+def _check_cumulative(series: pd.Series, target: str, where: str) -> None:
+    """Cumulative input: target adopters, and counts that never fall."""
+    if target != "adopters":
+        raise ConfigError(f"cumulative = true with target = {target!r}: cumulative input "
+                          "applies to target 'adopters' only (active users are a stock)")
+    values = series.to_numpy(dtype=float)
+    falls = np.flatnonzero(np.diff(values) < 0)
+    if falls.size:
+        k = int(falls[0]) + 1
+        raise ConfigError(f"{where}: cumulative counts must never fall; row {k + 1} of "
+                          f"{series.name!r} is {values[k]:g} after {values[k - 1]:g}")
+
+
+def _is_day_index(index: pd.Index) -> bool:
+    """An index (or time column) named ``day``: whole days since launch."""
+    return (not isinstance(index, pd.DatetimeIndex) and index.name is not None
+            and str(index.name).strip().lower() == DAY_INDEX)
+
+
+def _check_launch(launch: Any) -> pd.Timestamp | None:
+    """The launch as a Timestamp (None stays None)."""
+    if launch is None:
+        return None
+    allowed = "allowed: a date, e.g. 2023-02-01 (YYYY-MM-DD)"
+    if isinstance(launch, (bool, int, float, np.number)):
+        raise ConfigError(f"launch = {launch!r}: not a date; {allowed}")
+    try:
+        stamp = pd.Timestamp(launch)
+    except (ValueError, TypeError):
+        raise ConfigError(f"launch = {launch!r}: not a date; {allowed}") from None
+    if pd.isna(stamp):
+        raise ConfigError(f"launch = {launch!r}: not a date; {allowed}")
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def _observation_days(index: pd.Index, launch: pd.Timestamp | None) -> np.ndarray | None:
+    """Each observation's simulated day since launch, or None for numbered periods.
+
+    Days come from a day index (whole, >= 0) or from dates and ``launch``; either
+    must increase, one observation per day.
+    """
+    if launch is not None:
+        if not isinstance(index, pd.DatetimeIndex):
+            held = "whole days" if _is_day_index(index) else "period numbers"
+            raise ConfigError(f"launch = {launch.date()}: the time column {index.name!r} holds "
+                              f"{held}, not dates; allowed: --launch only with dated rows")
+        if index.tz is not None:
+            index = index.tz_localize(None)
+        days = np.asarray((index - launch) / pd.Timedelta(days=1), dtype=float)
+        early = np.flatnonzero(days < 0)
+        if early.size:
+            i = int(early[0])
+            raise ConfigError(f"observed series: date {index[i].date()} (row {i + 1}) is before "
+                              f"the launch on {launch.date()}; allowed: dates on or after "
+                              "--launch")
+        texts, what = [str(d.date()) if d == d.normalize() else str(d) for d in index], "date"
+    elif _is_day_index(index):
+        values = pd.to_numeric(pd.Series(index), errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (values != np.round(values)))
+        if bad.size:
+            i = int(bad[0])
+            raise ConfigError(f"observed series: time column {index.name!r} holds {index[i]!r} "
+                              f"(row {i + 1}); allowed: whole numbers of days since launch, "
+                              ">= 0 (for dates, name the column 'date' and give --launch)")
+        days, texts, what = values, [f"{v:g}" for v in values], "day"
+    else:
+        return None
+    steps = np.diff(days)
+    allowed = f"allowed: one observation per {what}, in increasing order"
+    twice, back = np.flatnonzero(steps == 0), np.flatnonzero(steps < 0)
+    if twice.size:
+        i = int(twice[0]) + 1
+        raise ConfigError(f"observed series: {what} {texts[i]} appears twice (rows {i} and "
+                          f"{i + 1}); {allowed}")
+    if back.size:
+        i = int(back[0]) + 1
+        raise ConfigError(f"observed series: {what} {texts[i]} (row {i + 1}) comes after "
+                          f"{what} {texts[i - 1]} (row {i}); {allowed}")
+    return days
 
 
 def _days_of_index(index: pd.Index) -> float | None:
     """Days per period from a date index's frequency, or None if it is not dates."""
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
         return None
-    freq = pd.infer_freq(index)
+    try:  # pandas >= 3.1 warns unless asked for the offset it will return
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            freq = pd.infer_freq(index)
+    except pd.errors.OptionError:
+        freq = pd.infer_freq(index)
+    freq = getattr(freq, "freqstr", freq)
     code = None if freq is None else "".join(c for c in freq.split("-")[0] if c.isalpha())
     if code not in _FREQ_DAYS:
         raise ConfigError(f"days_per_period: the dates ({index[0].date()}, {index[1].date()}, "
                           "...) have no regular daily, weekly, monthly, quarterly or yearly "
-                          "step; give days_per_period (simulated days per observed period)")
+                          "step; allowed: --launch DATE (each date is then compared with the "
+                          "simulation on its day since launch), or --days-per-period N")
     multiple = "".join(c for c in freq.split("-")[0] if c.isdigit())
     return _FREQ_DAYS[code] * (int(multiple) if multiple else 1)
 
@@ -401,11 +679,18 @@ class _Problem:
     """What one evaluation needs: the data, the keys and their bounds, the time mapping."""
 
     y: np.ndarray
+    """the fitted observations (held-out ones excluded), increments or stocks"""
+    weights: np.ndarray
+    """weight of each fitted observation's squared residual (mean 1)"""
     keys: list[str]
     bounds: dict[str, tuple[float, float]]
     integer: list[bool]
     dpp_index: int | None
     dpp_fixed: float | None
+    days: np.ndarray | None
+    """every observation's simulated day (held-out ones included), or None: periods"""
+    n_total: int
+    """observations, held-out ones included"""
     column: str
     platform: str
     horizon: int
@@ -439,12 +724,24 @@ class _Problem:
         return {key: value for i, (key, value) in enumerate(self.values(x).items())
                 if i != self.dpp_index}
 
-    def dpp(self, x: np.ndarray) -> float:
-        """Simulated days per observed period at a candidate (fitted or fixed)."""
-        return float(x[self.dpp_index]) if self.dpp_index is not None else float(self.dpp_fixed)
+    def dpp(self, x: np.ndarray) -> float | None:
+        """Simulated days per observed period at a candidate (None: the data's days)."""
+        if self.dpp_index is not None:
+            return float(x[self.dpp_index])
+        return None if self.dpp_fixed is None else float(self.dpp_fixed)
 
-    def simulate(self, xs: np.ndarray, replicates: int | None = None) -> list[np.ndarray]:
-        """Per candidate: (replicates x n) simulated per-period series, simulated people."""
+    def observation_days(self, x: np.ndarray) -> np.ndarray:
+        """The simulated day of every observation (held-out ones included) at a candidate."""
+        if self.days is not None:
+            return self.days
+        return self.dpp(x) * np.arange(1, self.n_total + 1)
+
+    def levels(self, xs: np.ndarray, replicates: int | None = None) -> list[np.ndarray]:
+        """Per candidate: (replicates x (1 + n_total)) simulated column, market units.
+
+        Column 0 is day 0 (the launch), then every observation's day (linear
+        between days).
+        """
         replicates = replicates or self.replicates
         scenarios: list[dict[str, Any]] = []
         slot = []
@@ -462,26 +759,48 @@ class _Problem:
         table = table[table["platform"] == self.platform]
         days = self.horizon + 1
         daily = table[self.column].to_numpy(dtype=float).reshape(len(scenarios), replicates, days)
-        n = len(self.y)
+        grid = np.arange(days)
         out = []
         for x, s in zip(xs, slot, strict=True):
-            ends = self.dpp(x) * np.arange(n + 1)
-            grid = np.arange(days)
-            level = np.stack([np.interp(ends, grid, row) for row in daily[s]])
-            out.append(np.diff(level, axis=1) if self.column == "adopters" else level[:, 1:])
+            ends = np.concatenate([[0.0], self.observation_days(x)])
+            out.append(np.stack([np.interp(ends, grid, row) for row in daily[s]]))
         return out
+
+    def fitted_part(self, levels: np.ndarray) -> np.ndarray:
+        """The fitted observations' simulated counterparts: increments or stocks."""
+        n = len(self.y)
+        if self.column == "adopters":
+            return np.diff(levels, axis=-1)[..., :n]
+        return levels[..., 1:n + 1]
+
+    def held_part(self, levels: np.ndarray, cumulative: bool) -> np.ndarray:
+        """The held-out observations' counterparts, in the data's form (scale not applied).
+
+        Cumulative input: adopters since day 0; otherwise increments or stocks.
+        """
+        n = len(self.y)
+        if self.column == "adopters":
+            if cumulative:
+                return levels[..., n + 1:] - levels[..., :1]
+            return np.diff(levels, axis=-1)[..., n:]
+        return levels[..., n + 1:]
+
+    def simulate(self, xs: np.ndarray, replicates: int | None = None) -> list[np.ndarray]:
+        """Per candidate: (replicates x n) simulated series of the fitted observations."""
+        return [self.fitted_part(level) for level in self.levels(xs, replicates)]
 
     def scale_and_sse(self, mean: np.ndarray, data: np.ndarray | None = None
                       ) -> tuple[float, float]:
-        """The least-squares scale <m, y> / <m, m> (or the fixed one) and the SSE."""
+        """The weighted least-squares scale <m, y>_w / <m, m>_w (or the fixed one), the SSE."""
         y = self.y if data is None else data
-        mm = float(mean @ mean)
+        weighted = self.weights * mean
+        mm = float(weighted @ mean)
         if self.fixed_scale is not None:
             scale = self.fixed_scale
         else:
-            scale = max(float(mean @ y) / mm, 0.0) if mm > 0 else 0.0
+            scale = max(float(weighted @ y) / mm, 0.0) if mm > 0 else 0.0
         residual = y - scale * mean
-        return scale, float(residual @ residual)
+        return scale, float((self.weights * residual) @ residual)
 
     def evaluate(self, xs: np.ndarray, stage: str) -> np.ndarray:
         """SSE of each candidate (rows of xs), recorded in the history."""
@@ -506,6 +825,8 @@ def calibrate(
     *,
     cumulative: bool = False,
     days_per_period: float | None = None,
+    launch: str | dt.date | pd.Timestamp | None = None,
+    holdout: int = 0,
     scale: float | None = None,
     platform: str | None = None,
     replicates: int = 4,
@@ -517,25 +838,31 @@ def calibrate(
     profile_points: int | None = None,
     level: float = 0.95,
 ) -> Calibration:
-    """Fit config parameters (and the population scale) to an observed series.
+    """Fit config parameters (and the scale) to an observed series; forecast held-out points.
 
-    See the module docstring for the time mapping, units, objective and
-    intervals.
+    See the module docstring for the time mapping, weights, units, objective,
+    intervals and forecasts.
 
     Args:
         observed: a CSV path (time column, value column), a pandas Series
-            (index: period numbers or dates) or a one-column DataFrame, one
-            value per period from the launch on.
+            (index: period numbers, dates, or whole days since launch in an
+            index named ``day``) or a one-column DataFrame.
         config: the base config (Config, TOML path or mapping).
         parameters: dotted config key → (low, high) search bounds; the key
             ``days_per_period`` fits the time mapping. Integer config fields
             are searched over integers.
-        target: ``"adopters"`` (new adopters per period) or ``"active_users"``
-            (active users at the end of each period).
+        target: ``"adopters"`` (new adopters per interval) or ``"active_users"``
+            (active users on each observation's day).
         cumulative: the observed values are cumulative adopters (differenced).
         days_per_period: simulated days per observed period; default: from a
-            date index (a year = 365.25 days), else required unless fitted.
-        scale: fix the observed units per simulated person instead of fitting it.
+            date index (a year = 365.25 days), else required unless fitted or
+            the observations are placed by days or by dates and ``launch``.
+        launch: the launch date (``'YYYY-MM-DD'``, a date or Timestamp): dates
+            are compared with the simulation on their day since it; needed
+            for dates that are not evenly spaced.
+        holdout: fit on all but the last ``holdout`` observations and forecast
+            those (with 90% intervals, in :attr:`Calibration.forecast`).
+        scale: fix the observed units per market person instead of fitting it.
         platform: the platform compared (default: the first).
         replicates: runs per candidate (replicate r has seed ``run_seed(seed, r)``
             at every candidate: common random numbers); the objective uses their mean.
@@ -550,7 +877,7 @@ def calibrate(
         profile_points: candidates per round of the sampling around the best
             that the bootstrap's emulator is fitted to (two rounds; default 32
             per fitted parameter; rounded up to a power of 2 for Sobol points).
-        level: confidence level of the intervals.
+        level: confidence level of the parameters' intervals.
 
     Returns:
         A :class:`Calibration`.
@@ -560,27 +887,48 @@ def calibrate(
         RuntimeError: a simulation failed.
     """
     started = time.perf_counter()
-    problem, y_series = _validate(
+    problem, data = _validate(
         observed, config, parameters, target, cumulative=cumulative,
-        days_per_period=days_per_period, scale=scale, platform=platform, replicates=replicates,
-        trials=trials, seed=seed, workers=workers, client=client, bootstrap=bootstrap,
-        level=level)
+        days_per_period=days_per_period, launch=launch, holdout=holdout, scale=scale,
+        platform=platform, replicates=replicates, trials=trials, seed=seed, workers=workers,
+        client=client, bootstrap=bootstrap, level=level)
     search = _search(problem, trials)
     boot = _bootstrap(problem, bootstrap, profile_points, level)
-    band, fitted, best_scale = _band(problem, boot, y_series.index, bootstrap)
+    band, fitted, best_scale, best_levels = _band(problem, boot, data.fitted.index, bootstrap)
+    forecast = _forecast(problem, boot, data, best_levels, best_scale)
     return Calibration(
         best=problem.values(boot.best_x), intervals=boot.intervals, scale=best_scale,
-        scale_interval=boot.scale_interval, level=level, observed=y_series, fitted=fitted,
+        scale_interval=boot.scale_interval, level=level, observed=data.fitted, fitted=fitted,
         band=band, history=pd.DataFrame(problem.rows),
         samples=pd.DataFrame(boot.samples, columns=[*problem.keys, "scale"]),
         target=target, cumulative=cumulative, days_per_period=problem.dpp(boot.best_x),
         bounds=problem.bounds, config=load_config(problem.base, problem.overrides(boot.best_x)),
         platform=problem.platform, replicates=problem.replicates, seed=problem.seed,
         runs=problem.runs, seconds=time.perf_counter() - started,
-        converged=bool(search.success), message=str(search.message), notes=boot.notes)
+        converged=bool(search.success), message=str(search.message), notes=boot.notes,
+        weights=problem.weights, launch=data.launch, baseline=data.baseline,
+        holdout=data.holdout, forecast=forecast)
 
 
 # --- the steps of calibrate ----------------------------------------------------
+
+
+@dataclass
+class _Data:
+    """The observations, checked and split into fitted and held-out ones."""
+
+    fitted: pd.Series
+    """the fitted observations: increments (adopters) or stocks, labelled as given"""
+    held: pd.Series
+    """the held-out observations in the data's form (cumulative counts for cumulative input)"""
+    index: pd.Index
+    """every observation's label (held-out ones included)"""
+    days: np.ndarray | None
+    """every observation's simulated day, or None for numbered periods"""
+    launch: pd.Timestamp | None
+    baseline: float
+    holdout: int
+    cumulative: bool
 
 
 def _validate(
@@ -591,6 +939,8 @@ def _validate(
     *,
     cumulative: bool,
     days_per_period: float | None,
+    launch: Any,
+    holdout: int,
     scale: float | None,
     platform: str | None,
     replicates: int,
@@ -600,49 +950,100 @@ def _validate(
     client: Any,
     bootstrap: int,
     level: float,
-) -> tuple[_Problem, pd.Series]:
+) -> tuple[_Problem, _Data]:
     """Check calibrate's arguments and data before any run; build the problem to fit.
 
     Returns:
-        The :class:`_Problem` (its base config has the horizon, ceil(n d) days) and
-        the observed per-period series.
+        The :class:`_Problem` (its base config has the horizon, the last
+        observation's day) and the observations.
 
     Raises:
         ConfigError: bad data, bounds, key, target or settings.
     """
     _check_settings(target, replicates=replicates, trials=trials, bootstrap=bootstrap,
-                    level=level, seed=seed, workers=workers, scale=scale)
-    y_series = read_observed(observed, cumulative=cumulative, target=target)
+                    level=level, seed=seed, workers=workers, scale=scale, holdout=holdout)
+    launch = _check_launch(launch)
+    data = _observations(observed, target, cumulative, launch, holdout)
     base = load_config(config)
     platform = base.platform_name(platform)
     keys, bounds, integer = _check_parameters(parameters, base)
-    dpp_index, days_per_period = _time_mapping(keys, days_per_period, y_series.index)
-    n = len(y_series)
+    dpp_index, days_per_period = _time_mapping(keys, days_per_period, data)
+    n_total, n = len(data.index), len(data.fitted)
     fitted_count = len(keys) + (scale is None)
     if n <= fitted_count:
-        raise ConfigError(f"observed series: {n} periods for {fitted_count} fitted quantities "
-                          f"({', '.join(keys)}{', scale' if scale is None else ''}); allowed: "
-                          "more periods than fitted quantities")
-    longest = bounds[DAYS_PER_PERIOD][1] if dpp_index is not None else days_per_period
-    horizon = max(1, math.ceil(n * longest - 1e-9))
+        unit = "periods" if data.days is None else "observations"
+        held = f" ({n_total} given, {holdout} held out)" if holdout else ""
+        raise ConfigError(f"observed series: {n} {unit}{held} for {fitted_count} fitted "
+                          f"quantities ({', '.join(keys)}{', scale' if scale is None else ''}); "
+                          f"allowed: more {unit} fitted than fitted quantities"
+                          f"{' (hold out fewer)' if holdout else ''}")
+    if data.days is not None:
+        last = float(data.days[-1])
+    else:
+        last = n_total * (bounds[DAYS_PER_PERIOD][1] if dpp_index is not None
+                          else days_per_period)
+    horizon = max(1, math.ceil(last - 1e-9))
     base = load_config(base, {"horizon_days": horizon})
+    column = "adopters" if target == "adopters" else "active_users"
     problem = _Problem(
-        y=y_series.to_numpy(dtype=float), keys=keys, bounds=bounds, integer=integer,
-        dpp_index=dpp_index, dpp_fixed=days_per_period,
-        column="adopters" if target == "adopters" else "active_users", platform=platform,
-        horizon=horizon, base=base, replicates=int(replicates), seed=int(seed),
-        workers=workers, client=client, fixed_scale=scale)
-    return problem, y_series
+        y=data.fitted.to_numpy(dtype=float), weights=_weights(data.days, n, column),
+        keys=keys, bounds=bounds, integer=integer, dpp_index=dpp_index,
+        dpp_fixed=days_per_period, days=data.days, n_total=n_total, column=column,
+        platform=platform, horizon=horizon, base=base, replicates=int(replicates),
+        seed=int(seed), workers=workers, client=client, fixed_scale=scale)
+    return problem, data
+
+
+def _observations(observed: Any, target: str, cumulative: bool, launch: pd.Timestamp | None,
+                  holdout: int) -> _Data:
+    """The observations read, placed, checked, differenced and split.
+
+    Cumulative counts are differenced; the held-out ones are kept in the data's
+    form, for the forecast table only.
+    """
+    raw, where = _read_series(observed)
+    if cumulative:
+        _check_cumulative(raw, target, where)
+    days = _observation_days(raw.index, launch)
+    baseline = 0.0
+    if days is not None and len(days) and days[0] == 0 and target == "adopters":
+        if not cumulative:
+            raise ConfigError(f"{where}: new adopters on day 0 (row 1), the launch itself: an "
+                              "interval ending there has no length; allowed: days after the "
+                              "launch (or cumulative counts, whose day-0 value is the starting "
+                              "level)")
+        baseline, raw, days = float(raw.iloc[0]), raw.iloc[1:], days[1:]
+    values = raw.to_numpy(dtype=float)
+    increments = np.diff(values, prepend=baseline) if cumulative else values
+    n = len(raw) - holdout
+    if n < 1:
+        raise ConfigError(f"holdout = {holdout}: the series has {len(raw)} observations"
+                          f"{' after the day-0 starting level' if baseline else ''}; allowed: "
+                          "fewer held out than observations, leaving enough to fit")
+    name = raw.name or target
+    fitted = pd.Series(increments[:n], index=raw.index[:n], name=name)
+    held = pd.Series(values[n:], index=raw.index[n:], name=name)
+    return _Data(fitted=fitted, held=held, index=raw.index, days=days, launch=launch,
+                 baseline=baseline, holdout=int(holdout), cumulative=cumulative)
+
+
+def _weights(days: np.ndarray | None, n: int, column: str) -> np.ndarray:
+    """1 / interval length (mean 1) for adopters placed by days; 1 otherwise."""
+    if days is None or column != "adopters":
+        return np.ones(n)
+    inverse = 1 / np.diff(days[:n], prepend=0.0)
+    return inverse / inverse.mean()
 
 
 def _check_settings(target: str, *, replicates: int, trials: int, bootstrap: int,
-                    level: float, seed: int, workers: int | None, scale: float | None) -> None:
+                    level: float, seed: int, workers: int | None, scale: float | None,
+                    holdout: int) -> None:
     """Check the target and the numeric settings; a ConfigError for the first bad one."""
     if target not in TARGETS:
         raise ConfigError(f"target = {target!r}: unknown; allowed: {', '.join(TARGETS)}")
     for name, value, least in (("replicates", replicates, 1), ("trials", trials, 4),
-                               ("bootstrap", bootstrap, 10)):
-        if not isinstance(value, (int, np.integer)) or value < least:
+                               ("bootstrap", bootstrap, 10), ("holdout", holdout, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
             raise ConfigError(f"{name} = {value!r}: must be an integer >= {least}")
     if not 0 < level < 1:
         raise ConfigError(f"level = {level!r}: must be between 0 and 1")
@@ -650,7 +1051,7 @@ def _check_settings(target: str, *, replicates: int, trials: int, bootstrap: int
     check_workers_option(workers, "workers")
     if scale is not None and not (np.isfinite(scale) and scale > 0):
         raise ConfigError(f"scale = {scale!r}: must be a positive number (data units per "
-                          "simulated person), or None to fit it")
+                          "market person), or None to fit it")
 
 
 def _check_parameters(parameters: Mapping[str, tuple[float, float]], base: Config
@@ -682,21 +1083,31 @@ def _check_parameters(parameters: Mapping[str, tuple[float, float]], base: Confi
     return keys, bounds, integer
 
 
-def _time_mapping(keys: list[str], days_per_period: float | None, index: pd.Index
+def _time_mapping(keys: list[str], days_per_period: float | None, data: _Data
                   ) -> tuple[int | None, float | None]:
     """Where ``days_per_period`` is among the fitted keys (None: fixed), and its fixed value.
 
-    A fixed value is the one given, else inferred from a date index.
+    A fixed value is the one given, else inferred from a date index; None when the
+    data's days (or dates and launch) place the observations.
     """
     dpp_index = keys.index(DAYS_PER_PERIOD) if DAYS_PER_PERIOD in keys else None
+    if data.days is not None:
+        if dpp_index is not None or days_per_period is not None:
+            placed = "the dates and --launch" if data.launch is not None else "the day column"
+            given = ("--fit days_per_period" if dpp_index is not None
+                     else f"days_per_period = {days_per_period!r}")
+            raise ConfigError(f"{given}: {placed} already place each observation on a "
+                              "simulated day; allowed: one of the two")
+        return None, None
     if dpp_index is None:
         if days_per_period is None:
-            days_per_period = _days_of_index(index)
+            days_per_period = _days_of_index(data.index)
         if days_per_period is None:
             raise ConfigError("days_per_period: not given and the time column holds period "
-                              "numbers, not dates; allowed: simulated days per observed "
-                              "period (--days-per-period N), or fit it (--fit "
-                              "days_per_period=LOW:HIGH)")
+                              "numbers, not dates or days; allowed: simulated days per "
+                              "observed period (--days-per-period N), fit it (--fit "
+                              "days_per_period=LOW:HIGH), a time column named 'day' (days "
+                              "since launch), or dates with --launch DATE")
         if not (np.isfinite(days_per_period) and days_per_period > 0):
             raise ConfigError(f"days_per_period = {days_per_period!r}: must be a positive "
                               "number of simulated days")
@@ -738,10 +1149,13 @@ class _Bootstrap:
     intervals: dict[str, tuple[float, float]]
     scale_interval: tuple[float, float]
     notes: list[str]
-    runs: np.ndarray
-    """(replicates + bootstrap) x n simulated series at ``runs_at``: fitting seeds, then fresh"""
+    levels: np.ndarray
+    """(replicates + bootstrap) x (1 + n_total) simulated levels at ``runs_at`` (day 0, then
+    every observation's day): fitting seeds, then fresh ones"""
     runs_at: np.ndarray
-    """the candidate ``runs`` were simulated at (the best of the search)"""
+    """the candidate ``levels`` were simulated at (the best of the search)"""
+    noise_factor: float
+    """c: the bootstrap noise is c x a fresh run's deviation from the fresh runs' mean"""
 
 
 def _bootstrap(problem: _Problem, bootstrap: int, profile_points: int | None, level: float
@@ -763,12 +1177,14 @@ def _bootstrap(problem: _Problem, bootstrap: int, profile_points: int | None, le
     k = len(keys)
     best_x = _best_x(pd.DataFrame(problem.rows), keys)
     noise_x = best_x
-    runs_at_best = problem.simulate(best_x[None, :], replicates + bootstrap)[0]
+    levels_at_best = problem.levels(best_x[None, :], replicates + bootstrap)[0]
+    fresh = problem.fitted_part(levels_at_best[replicates:])
     rng = np.random.default_rng([problem.seed, 2])
     per_round = 2 ** math.ceil(math.log2(max(profile_points or 32 * k, 2)))  # Sobol: 2^m
     dof = len(problem.y) - (k + (problem.fixed_scale is None))
     factor = 1 + stats.f.ppf(level, 1, dof) / dof
-    box = _region_box(pd.DataFrame(problem.rows), keys, factor, lows, highs)
+    box = _integer_room(_region_box(pd.DataFrame(problem.rows), keys, factor, lows, highs),
+                        best_x, integer, lows, highs)
     for round_ in (1, 2):
         points = qmc.scale(qmc.Sobol(d=k, scramble=True, rng=rng).random(per_round), *box)
         if any(integer):
@@ -777,19 +1193,34 @@ def _bootstrap(problem: _Problem, bootstrap: int, profile_points: int | None, le
         history = pd.DataFrame(problem.rows)
         best_x = _best_x(history, keys)
         samples, noise_factor, emulated = _emulator_refits(
-            problem, history, best_x, box, runs_at_best[replicates:], lows, highs)
+            problem, history, best_x, box, fresh, lows, highs)
         spread_low, spread_high = samples[:, :k].min(axis=0), samples[:, :k].max(axis=0)
         width = np.maximum(spread_high - spread_low, 0.02 * (highs - lows))
-        box = (np.maximum(lows, np.minimum(spread_low, best_x) - 0.25 * width),
-               np.minimum(highs, np.maximum(spread_high, best_x) + 0.25 * width))
+        box = _integer_room((np.maximum(lows, np.minimum(spread_low, best_x) - 0.25 * width),
+                             np.minimum(highs, np.maximum(spread_high, best_x) + 0.25 * width)),
+                            best_x, integer, lows, highs)
     tails = [(1 - level) / 2, (1 + level) / 2]
     intervals = {key: tuple(float(v) for v in np.quantile(samples[:, j], tails))
                  for j, key in enumerate(keys)}
     scale_interval = tuple(float(v) for v in np.quantile(samples[:, k], tails))
     notes = _notes(problem, intervals, lows, highs, noise_factor, emulated)
     return _Bootstrap(best_x=best_x, samples=samples, intervals=intervals,
-                      scale_interval=scale_interval, notes=notes, runs=runs_at_best,
-                      runs_at=noise_x)
+                      scale_interval=scale_interval, notes=notes, levels=levels_at_best,
+                      runs_at=noise_x, noise_factor=noise_factor)
+
+
+def _integer_room(box: tuple[np.ndarray, np.ndarray], best_x: np.ndarray,
+                  integer: Sequence[bool], lows: np.ndarray, highs: np.ndarray,
+                  room: int = INTEGER_ROOM) -> tuple[np.ndarray, np.ndarray]:
+    """The box, reaching at least ``room`` steps either side of the best on integer keys.
+
+    Without it a box narrower than one step rounds to the best alone, and the
+    emulator learns nothing about that key.
+    """
+    whole = np.asarray(integer, dtype=bool)
+    low = np.where(whole, np.minimum(box[0], best_x - room), box[0])
+    high = np.where(whole, np.maximum(box[1], best_x + room), box[1])
+    return np.maximum(lows, low), np.minimum(highs, high)
 
 
 def _best_x(history: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
@@ -818,26 +1249,29 @@ def _notes(problem: _Problem, intervals: Mapping[str, tuple[float, float]], lows
 
 
 def _band(problem: _Problem, boot: _Bootstrap, labels: pd.Index, bootstrap: int
-          ) -> tuple[pd.DataFrame, np.ndarray, float]:
+          ) -> tuple[pd.DataFrame, np.ndarray, float, np.ndarray]:
     """The simulated band at the best parameters, over every run there (fitting and fresh).
 
     The bootstrap's runs are reused when the best has not moved since they were run.
 
     Returns:
-        The band (per period: observed, fitted, median, low 5%, high 95%; for
-        adopters also of the running totals), the fitted series (scale x the
-        replicate mean) and the best scale.
+        The band (per fitted observation: period, label, day, observed, fitted,
+        median, low 5%, high 95%; for adopters also of the running totals), the
+        fitted series (scale x the replicate mean), the best scale, and the
+        simulated levels at the best (every run, every observation).
     """
     replicates, best_x, n = problem.replicates, boot.best_x, len(problem.y)
     history = pd.DataFrame(problem.rows)
     best_row = history.loc[history["sse"].idxmin()]
-    series = (boot.runs if np.array_equal(best_x, boot.runs_at)
-              else problem.simulate(best_x[None, :], replicates + bootstrap)[0])
+    levels = (boot.levels if np.array_equal(best_x, boot.runs_at)
+              else problem.levels(best_x[None, :], replicates + bootstrap)[0])
+    series = problem.fitted_part(levels)
     best_scale = float(best_row["scale"])
     fit_mean = series[:replicates].mean(axis=0) * best_scale
     scaled = series * best_scale
     band = pd.DataFrame({
         "period": np.arange(1, n + 1), "label": labels,
+        "day": problem.observation_days(best_x)[:n],
         "observed": problem.y, "fitted": fit_mean,
         "median": np.median(scaled, axis=0), "low": np.quantile(scaled, 0.05, axis=0),
         "high": np.quantile(scaled, 0.95, axis=0)})
@@ -846,7 +1280,38 @@ def _band(problem: _Problem, boot: _Bootstrap, labels: pd.Index, bootstrap: int
         band["cum_median"] = np.median(running, axis=0)
         band["cum_low"] = np.quantile(running, 0.05, axis=0)
         band["cum_high"] = np.quantile(running, 0.95, axis=0)
-    return band, fit_mean, best_scale
+    return band, fit_mean, best_scale, levels
+
+
+def _forecast(problem: _Problem, boot: _Bootstrap, data: _Data, best_levels: np.ndarray,
+              best_scale: float) -> pd.DataFrame:
+    """Each held-out observation's forecast, 90% interval and error (see the module docstring).
+
+    The interval's draws are s_b (m(theta_b) + c (x_b - mean x)) over the bootstrap
+    refits b: m the replicate mean simulated at the refit's parameters on the
+    fitting seeds, x_b the b-th fresh run at the best, c the bootstrap's noise factor.
+    """
+    if data.holdout == 0:
+        return _empty_forecast()
+    k, replicates, n = len(problem.keys), problem.replicates, len(problem.y)
+    cumulative = data.cumulative
+    point = best_scale * problem.held_part(best_levels[:replicates], cumulative).mean(axis=0)
+    draws = boot.samples[:, :k]
+    means = np.stack([problem.held_part(levels, cumulative).mean(axis=0)
+                      for levels in problem.levels(draws)])
+    fresh = problem.held_part(boot.levels[replicates:], cumulative)
+    noise = boot.noise_factor * (fresh - fresh.mean(axis=0))
+    simulated = boot.samples[:, k:k + 1] * (means + noise)
+    tails = [(1 - FORECAST_LEVEL) / 2, (1 + FORECAST_LEVEL) / 2]
+    low, high = np.quantile(simulated, tails, axis=0)
+    baseline = data.baseline if cumulative else 0.0
+    observed = data.held.to_numpy(dtype=float)
+    forecast = baseline + point
+    return pd.DataFrame({
+        "period": np.arange(n + 1, problem.n_total + 1), "label": list(data.held.index),
+        "day": problem.observation_days(boot.best_x)[n:], "observed": observed,
+        "forecast": forecast, "low": baseline + low, "high": baseline + high,
+        "error": observed - forecast})
 
 
 def _emulator_refits(problem: _Problem, history: pd.DataFrame, best_x: np.ndarray,
@@ -894,7 +1359,7 @@ def _emulator_refits(problem: _Problem, history: pd.DataFrame, best_x: np.ndarra
     centre_series = emulate(best_x)
     emulated = float(np.linalg.norm(centre_series - actual) / max(np.linalg.norm(actual), 1e-12))
     deviations = scale * (fresh - fresh.mean(axis=0))
-    rms = float(np.sqrt(np.mean(deviations**2)))
+    rms = float(np.sqrt(np.mean(problem.weights * deviations**2)))  # as the weighted RMSE
     rmse = math.sqrt(float(best_row["sse"]) / len(problem.y))
     factor = max(math.sqrt(1 + 1 / problem.replicates), rmse / rms if rms > 0 else 0.0)
     if rms == 0:  # a deterministic model: resample the residuals instead

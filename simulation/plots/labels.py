@@ -66,6 +66,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "conversion": ("conversion", "orders per view"),
     "organic_orders_per_user": ("organic orders", "per user per day"),
     "retention_window_days": ("retention window", "days"),
+    "market_size": ("market", "people"),
+    "persuadability_cv": ("persuadability spread", "coefficient of variation"),
+    "loyalty_cv": ("loyalty spread", "coefficient of variation"),
+    "wear_out": ("promotion wear-out", "per post seen"),
+    "network_effect": ("network effect", "× squared active share"),
+    "window_days": ("attribution window", "days"),
+    "strength": ("strength", "× hazards at its height"),
+    "half_life_days": ("half-life", "days"),
+    "audience_in_market": ("audience in the market", "share"),
+    "shrinkage_followers": ("audience shrinkage", "followers"),
+    "cost_sigma": ("cost spread", "log-sd"),
+    "engagement_elasticity": ("engagement elasticity", "per log audience"),
+    "foresight": ("foresight", "weight on announced phases"),
+    "outside_option_posts": ("outside option", "posts"),
+    "rejoin_posts": ("rejoining cost", "posts"),
+    "product_fit_sigma": ("product-fit spread", "log-sd"),
+    "offer_days": ("offer open", "days"),
+    "triangle_prob": ("triangle probability", "probability"),
+    "cost_per_incremental_adopter": ("cost per incremental adopter", "$ per adopter"),
 }
 """Name → (words, unit) of config leaves (the last part of a dotted key) and of any metric
 you derive yourself; daily columns and summary metrics take theirs from the registries."""
@@ -115,11 +134,11 @@ def words(key: str) -> tuple[str, str]:
     while index < len(parts) - 1:
         part = parts[index]
         following = parts[index + 1]
-        if part in {"platforms", "phases"} and following.isdigit():
+        if part in {"platforms", "phases", "events"} and following.isdigit():
             scheme_next = part == "phases" and index + 2 < len(parts) - 1 and parts[
                 index + 2] in SCHEMES  # "flat fee: fee" says enough
-            if (part == "phases" and not scheme_next) or (part == "platforms"
-                                                          and following != "0"):
+            if (part in {"phases", "events"} and not scheme_next) or (
+                    part == "platforms" and following != "0"):
                 context.append(f"{part[:-1]} {following}")
             index += 2
             continue

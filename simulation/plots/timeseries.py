@@ -28,7 +28,7 @@ from .style import (
 
 
 def adoption_figure(
-    timeseries: pd.DataFrame, title: str = "", n_people: int | None = None
+    timeseries: pd.DataFrame, title: str = "", n_people: float | None = None
 ) -> Figure:
     """Adoption curve, active users, influencers and spend, per platform, on one figure."""
     figure, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True, layout="constrained")
@@ -88,7 +88,7 @@ def band_figure(
     metric: str | Sequence[str] = "adopters",
     by: str | None = "scenario",
     *,
-    n_people: int | None = None,
+    n_people: float | None = None,
     fan: bool = False,
     platform: str | Sequence[str] | None = None,
     title: str = "",
@@ -103,8 +103,8 @@ def band_figure(
             (people), ``"active_users"`` (people), ``"spend_total"`` ($/day).
         by: the grouping column (``"scenario"``, ``"point"``); None or absent
             draws one group.
-        n_people: people simulated; when given, people counts are drawn as a
-            share of people (%).
+        n_people: people in the market (``population.market_size``); when given,
+            people counts are drawn as a share of them (%).
         fan: nested bands, 5–95% (light) and 25–75% (darker).
         platform: only this platform (or these).
         title: the figure's title.

@@ -169,20 +169,19 @@ def _fan_charts(result: SweepResult, platform: str | None) -> dict[str, object]:
     }
 
 
-def _people(result: SweepResult) -> int | None:
+def _people(result: SweepResult) -> float | None:
+    """The market's people (adoption is drawn as a share of them), if one for all points."""
     import tomllib
 
     text = result.manifest.get("base_config")
     if not text:
         return None
-    base = tomllib.loads(text)
-    people = base.get("population", {}).get("followers")
-    for key, value in result.spec.set.items():
-        if key == "population.followers":
-            people = value
-    if "population.followers" in result.parameters:
+    key = "population.market_size"
+    people = tomllib.loads(text).get("population", {}).get("market_size")
+    people = result.spec.set.get(key, people)
+    if key in result.parameters:
         return None  # varies by point
-    return int(people) if people else None
+    return float(people) if people else None
 
 
 def _heatmap(result: SweepResult, x: str, y: str, column: str) -> object:

@@ -84,7 +84,7 @@ def write_outputs(result: RunResult, out_dir: str | Path,
         (staging / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
         (staging / "config.toml").write_text(result.config.to_toml())
         figure = adoption_figure(result.timeseries, title=result.config.name,
-                                 n_people=result.config.population.followers)
+                                 n_people=result.config.population.market_size)
         figure.savefig(staging / "adoption.png", dpi=110)
         plt.close(figure)
     return out

@@ -1,0 +1,228 @@
+"""The levers a strategist sets, and the plan and reference configs they make.
+
+A :class:`Levers` holds the page's values in config units. :func:`plan_config`
+applies them to the first platform of a scenario (everything they do not
+name is kept), :func:`reference_config` gives what the plan is compared with
+(by default the same config without payouts), and :func:`fields_named` turns
+a :class:`~simulation.ConfigError` into the labels of the levers it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConfigError
+from ..model.config import Config, load_config
+from ..model.payouts import SCHEMES
+
+SCHEME_KEYS = ("flat_fee", "commission", "per_view", "per_adopter")
+"""The schemes the page pays, in the order shown."""
+POLICIES = {
+    "top_k": "the k largest audiences (hubs)",
+    "bottom_k": "the k smallest audiences (fringe)",
+    "random_k": "k at random",
+    "open": "open to all",
+    "tiers": "the largest per tier (as in the scenario)",
+    "random_share": "a random share (as in the scenario)",
+}
+"""Invitation policy → what it means."""
+TRIGGERS = {
+    "none": "no switch",
+    "day": "on a day",
+    "adoption_share": "at an adoption share",
+    "spend": "when spend reaches ($)",
+}
+"""How the plan switches to its second payout phase → what it means."""
+NO_PAYOUTS = "no payouts"
+"""The default reference: the plan's own config with no payout phases."""
+
+LABELS = {
+    "fee": "Flat fee ($/day)",
+    "quota": "Posts/day quota",
+    "commission": "Commission rate (share of sales)",
+    "per_view": "Per-view rate ($ per 1 000 views)",
+    "bounty": "Bounty ($ per new user)",
+    "policy": "Invite",
+    "invited": "Number invited (k)",
+    "switch": "Switch",
+    "switch_at": "Switch at",
+    "notice_days": "Notice (days)",
+    "budget": "Budget ($)",
+    "market_size": "Market size (people)",
+    "people": "People simulated",
+    "replicates": "Replicates",
+    "seed": "Seed",
+}
+"""Lever → its label on the page."""
+KEYS = {
+    "fee": r"flat_fee\.(fee|tier_fees)\b",
+    "quota": r"flat_fee\.posts_per_day\b",
+    "commission": r"commission\.rate\b",
+    "per_view": r"per_view\.rate_per_1000\b",
+    "bounty": r"per_adopter\.bounty\b",
+    "policy": r"invitation\.policy\b",
+    "invited": r"invitation\.top_k\b",
+    "switch_at": r"start\.(day|adoption_share|spend)\b",
+    "notice_days": r"start\.notice_days\b",
+    "budget": r"platforms\.0\.budget\b",
+    "market_size": r"population\.market_size\b",
+    "people": r"population\.followers\b",
+    "replicates": r"^replicates\b",
+    "seed": r"^seed\b",
+}
+"""Lever → the config keys (a pattern) it sets, to name it in an error message."""
+
+
+@dataclass
+class Levers:
+    """What a strategist sets on the page, in config units."""
+
+    scenario: str = "baseline"
+    reference: str = NO_PAYOUTS
+    launch: list[str] = field(default_factory=lambda: ["flat_fee"])
+    fee: float | None = 40.0
+    quota: int | None = 3
+    commission: float | None = 0.04
+    per_view: float | None = 1.0
+    bounty: float | None = 3.0
+    policy: str = "top_k"
+    invited: int | None = 200
+    switch: str = "adoption_share"
+    switch_at: float | None = 0.05
+    notice_days: int | None = 14
+    after: list[str] = field(default_factory=lambda: ["commission"])
+    budget: float | None = 10_000_000.0
+    market_size: float | None = 85_000_000.0
+    people: int | None = 10_000
+    replicates: int | None = 3
+    seed: int | None = 0
+
+
+def levers_from(config: Config, levers: Levers) -> Levers:
+    """``levers`` with a scenario's values.
+
+    Its first platform's payouts, invitation and budget, and its market size;
+    people simulated, replicates and seed are kept.
+    """
+    platform = config.platforms[0]
+    phases = platform.phases
+    values: dict[str, Any] = {
+        "launch": _schemes_of(phases[0]) if phases else [],
+        "after": _schemes_of(phases[1]) if len(phases) > 1 else [],
+        "policy": platform.invitation.policy, "invited": platform.invitation.top_k,
+        "budget": platform.budget, "market_size": config.population.market_size,
+        "switch": "none", "switch_at": None, "notice_days": 0,
+    }
+    if len(phases) > 1:
+        start = phases[1].start
+        values["switch"] = next(k for k in TRIGGERS
+                                if k != "none" and getattr(start, k) is not None)
+        values["switch_at"] = getattr(start, values["switch"])
+        values["notice_days"] = start.notice_days
+    sections = _sections(config.model_dump(mode="json", exclude_none=True)["platforms"][0])
+    scheme = {key: {**SCHEMES[key]().model_dump(), **sections.get(key, {})}
+              for key in SCHEME_KEYS}
+    values |= {
+        "fee": scheme["flat_fee"]["fee"], "quota": scheme["flat_fee"]["posts_per_day"],
+        "commission": scheme["commission"]["rate"],
+        "per_view": scheme["per_view"]["rate_per_1000"],
+        "bounty": scheme["per_adopter"]["bounty"],
+    }
+    return Levers(**{**vars(levers), **values})
+
+
+def plan_config(base: Config, levers: Levers) -> Config:
+    """The plan: ``base`` with the levers applied to its first platform and its population.
+
+    The launch phase pays ``levers.launch`` from day 0; with a switch, a second
+    phase pays ``levers.after``. Scheme settings the page does not show
+    (slots, contract and offer days) come from the scenario. Larger tiers'
+    flat fees keep the scenario's multiples of the flat fee.
+
+    Raises:
+        ConfigError: a bad value, naming its config key.
+    """
+    raw = base.model_dump(mode="json", exclude_none=True)
+    platform = raw["platforms"][0]
+    sections = _sections(platform)
+    values = {"flat_fee": {"fee": levers.fee, "posts_per_day": levers.quota},
+              "commission": {"rate": levers.commission},
+              "per_view": {"rate_per_1000": levers.per_view},
+              "per_adopter": {"bounty": levers.bounty}}
+    for key, section in values.items():
+        sections[key] = {**sections.get(key, {}), **section}
+    sections["flat_fee"]["tier_fees"] = _tier_fees(raw["platforms"][0], levers.fee)
+    phases = [_phase(levers.launch, sections, {"day": 0})]
+    if levers.switch != "none":
+        at = levers.switch_at
+        if levers.switch == "day" and isinstance(at, float) and at.is_integer():
+            at = int(at)
+        phases.append(_phase(levers.after, sections,
+                             {levers.switch: at, "notice_days": levers.notice_days}))
+    no_payouts = not levers.launch and levers.switch == "none"
+    platform["phases"] = [] if no_payouts else phases
+    platform["invitation"] |= {"policy": levers.policy, "top_k": levers.invited}
+    platform["budget"] = levers.budget
+    raw["population"] |= {"followers": levers.people, "market_size": levers.market_size}
+    return load_config(raw)
+
+
+def reference_config(plan: Config, levers: Levers, base: Config | None = None) -> Config:
+    """What the plan is compared with.
+
+    ``plan`` with no payouts on its first platform, or the shipped scenario
+    ``base`` (named by ``levers.reference``) in the plan's market.
+    """
+    if levers.reference == NO_PAYOUTS or base is None:
+        return load_config(plan, {"platforms.0.phases": []})
+    return load_config(base, {"population.followers": plan.population.followers,
+                              "population.market_size": plan.population.market_size})
+
+
+def check_runs(levers: Levers) -> None:
+    """A ConfigError unless replicates and seed are whole numbers in range."""
+    for name, low in (("replicates", 1), ("seed", 0)):
+        value = getattr(levers, name)
+        if not isinstance(value, int) or value < low:
+            raise ConfigError(f"{name} = {value!r}: must be a whole number, at least {low}")
+
+
+def fields_named(message: str) -> list[str]:
+    """The labels of the levers an error message is about, in the order it names them."""
+    found = {}
+    for lever, pattern in KEYS.items():
+        for token in re.finditer(r"[A-Za-z_][\w.]*", message):
+            if re.search(pattern, token.group()):
+                found.setdefault(lever, token.start())
+    return [LABELS[lever] for lever in sorted(found, key=found.get)]
+
+
+def _schemes_of(phase: Any) -> list[str]:
+    return [s.key for s in phase.schemes() if s.key in SCHEME_KEYS]
+
+
+def _sections(platform: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each scheme's settings in the first phase that pays it."""
+    sections: dict[str, dict[str, Any]] = {}
+    for phase in platform.get("phases", []):
+        for key in SCHEME_KEYS:
+            if key in phase:
+                sections.setdefault(key, dict(phase[key]))
+    return sections
+
+
+def _tier_fees(platform: dict[str, Any], fee: Any) -> dict[str, Any]:
+    """The scenario's tier fees, scaled by the new flat fee over the scenario's."""
+    section = _sections(platform).get("flat_fee", {})
+    tiers, old = section.get("tier_fees", {}), section.get("fee")
+    if not isinstance(fee, int | float) or not old or fee == old:
+        return dict(tiers)
+    return {tier: round(value * fee / old, 2) for tier, value in tiers.items()}
+
+
+def _phase(keys: list[str], sections: dict[str, dict[str, Any]],
+           start: dict[str, Any]) -> dict[str, Any]:
+    name = " + ".join(SCHEMES[k].label for k in keys) or NO_PAYOUTS
+    return {"name": name, "start": start, **{k: sections[k] for k in keys}}
