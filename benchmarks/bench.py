@@ -60,6 +60,7 @@ def _import_simulation():
     if str(ROOT) not in sys.path:
         sys.path.append(str(ROOT))  # works from a clone without `pip install -e .`
     import psutil  # noqa: F401 - imported here so that no case times an import
+
     import simulation
 
     for name in ("load_config", "SparkModel", "RunResult"):  # the API loads on first use

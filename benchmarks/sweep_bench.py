@@ -93,8 +93,8 @@ class Swept:
 
     def __call__(self, runs: int) -> float:
         """Seconds for a sweep of ``runs`` replicates into a new folder."""
-        from simulation.runs.sweep_file import SweepSpec
         from simulation.runs.sweep import sweep
+        from simulation.runs.sweep_file import SweepSpec
 
         spec = SweepSpec.model_validate({
             "name": "bench", "base": str(ROOT / "configs" / "baseline.toml"), "seed": SEED,

@@ -90,7 +90,10 @@ their values are not read by the fit (nor by its intervals). Each held-out
 point gets a forecast, in the data's own form (a cumulative count for
 cumulative input, new adopters in its interval, or active users), with a 90%
 interval and the error, observed - forecast. The forecast is s m(theta) at the
-best. The interval includes the parameters' uncertainty and a run's own
+best; a cumulative count's is its last fitted observation plus s m(theta), m the
+simulated adopters since that day (the fit is of increments, and a forecaster
+knows the last level: a fit that runs a little low before the holdout does not
+carry that gap into the forecast). The interval includes the parameters' uncertainty and a run's own
 noise: for each bootstrap refit b (parameters theta_b, its own scale s_b), the
 draw s_b (m(theta_b) + c (x_b - mean x)), m(theta_b) the replicate mean
 simulated at theta_b on the fitting seeds and x_b the b-th fresh run at the
@@ -109,6 +112,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import textwrap
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -417,9 +421,9 @@ class Calibration:
             ax.grid(alpha=0.3)
             ax.legend(fontsize=8, loc="best")
         fitted = ", ".join(f"{k} = {v:.3g}" for k, v in self.best.items())
-        joint = "\n" if len(panels) == 1 else ", "  # one panel: too narrow for one line
-        figure.suptitle(title or f"{self.config.name}: {fitted}{joint}scale = {self.scale:.3g}, "
-                        f"R² = {self.r2:.3f}", fontsize=10)
+        text = f"{self.config.name}: {fitted}, scale = {self.scale:.3g}, R² = {self.r2:.3f}"
+        width = 75 if len(panels) == 1 else 150  # characters a line holds at this size
+        figure.suptitle(title or textwrap.fill(text, width), fontsize=10)
         return figure
 
     def _axis(self) -> tuple[Any, Any, str]:
@@ -776,12 +780,13 @@ class _Problem:
     def held_part(self, levels: np.ndarray, cumulative: bool) -> np.ndarray:
         """The held-out observations' counterparts, in the data's form (scale not applied).
 
-        Cumulative input: adopters since day 0; otherwise increments or stocks.
+        Cumulative input: adopters since the last fitted observation's day (the forecast
+        adds them to its observed level); otherwise increments or stocks.
         """
         n = len(self.y)
         if self.column == "adopters":
             if cumulative:
-                return levels[..., n + 1:] - levels[..., :1]
+                return levels[..., n + 1:] - levels[..., n:n + 1]
             return np.diff(levels, axis=-1)[..., n:]
         return levels[..., n + 1:]
 
@@ -1304,7 +1309,8 @@ def _forecast(problem: _Problem, boot: _Bootstrap, data: _Data, best_levels: np.
     simulated = boot.samples[:, k:k + 1] * (means + noise)
     tails = [(1 - FORECAST_LEVEL) / 2, (1 + FORECAST_LEVEL) / 2]
     low, high = np.quantile(simulated, tails, axis=0)
-    baseline = data.baseline if cumulative else 0.0
+    # a cumulative count is forecast from its last fitted observation (the known level)
+    baseline = data.baseline + float(data.fitted.sum()) if cumulative else 0.0
     observed = data.held.to_numpy(dtype=float)
     forecast = baseline + point
     return pd.DataFrame({
