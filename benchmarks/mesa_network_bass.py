@@ -23,12 +23,9 @@ import math
 import time
 
 import mesa
-import networkx as nx
 import numpy as np
 from mesa.discrete_space import FixedAgent, Network
-
-DEFAULT_P = 0.03 / 30  # innovation, per day
-DEFAULT_Q = 0.38 / 30  # imitation, per day
+from network_bass_case import BENCHMARK, NetworkBass
 
 _NETWORK_HAS_LAYOUT = "layout" in inspect.signature(Network.__init__).parameters
 
@@ -64,26 +61,16 @@ class Person(FixedAgent):
 class NetworkBassModel(mesa.Model):
     """Bass diffusion on a Barabási–Albert social graph, one Mesa agent per person."""
 
-    def __init__(
-        self,
-        n: int = 10_000,
-        mean_degree: int = 10,
-        p: float = DEFAULT_P,
-        q: float = DEFAULT_Q,
-        seed: int = 0,
-        timings: dict | None = None,
-    ) -> None:
-        super().__init__(rng=seed)
-        self.p = p
-        self.q = q
-        self.n = n
+    def __init__(self, case: NetworkBass, timings: dict | None = None) -> None:
+        super().__init__(rng=case.seed)
+        self.p, self.q, self.n = case.p, case.q, case.n
 
         t0 = time.perf_counter()
-        graph = nx.barabasi_albert_graph(n, max(1, mean_degree // 2), seed=seed)
+        graph = case.graph()
         t1 = time.perf_counter()
         kwargs = {"layout": None} if _NETWORK_HAS_LAYOUT else {}
         self.grid = Network(graph, capacity=1, random=self.random, **kwargs)
-        Person.create_agents(self, n, list(self.grid.all_cells))
+        Person.create_agents(self, case.n, list(self.grid.all_cells))
         t2 = time.perf_counter()
         if timings is not None:
             timings["graph_s"] = t1 - t0
@@ -99,33 +86,16 @@ class NetworkBassModel(mesa.Model):
         return sum(1 for a in self.agents if a.adopted) / self.n
 
 
-def run_mesa_network_bass(
-    n: int = 10_000,
-    mean_degree: int = 10,
-    days: int = 365,
-    p: float = DEFAULT_P,
-    q: float = DEFAULT_Q,
-    seed: int = 0,
-    timings: dict | None = None,
-) -> np.ndarray:
+def run_mesa_network_bass(case: NetworkBass = BENCHMARK, timings: dict | None = None
+                          ) -> np.ndarray:
     """Run the per-agent Mesa model; return the adopted share at the end of each day.
 
-    Args:
-        n: number of people.
-        mean_degree: mean degree of the BA graph (``m = mean_degree // 2``).
-        days: number of daily steps.
-        p: innovation rate per day.
-        q: imitation rate per day.
-        seed: seeds both the graph and the model's RNG (``rng=seed``).
-        timings: if given, filled with ``graph_s``, ``setup_s`` and ``steps_s`` (seconds).
-
-    Returns:
-        Array of length ``days``: share of people adopted after day 1, 2, ..., ``days``.
+    ``timings``, if given, is filled with ``graph_s``, ``setup_s`` and ``steps_s`` (seconds).
     """
-    model = NetworkBassModel(n=n, mean_degree=mean_degree, p=p, q=q, seed=seed, timings=timings)
+    model = NetworkBassModel(case, timings)
     t0 = time.perf_counter()
-    shares = np.empty(days)
-    for day in range(days):
+    shares = np.empty(case.days)
+    for day in range(case.days):
         model.step()
         shares[day] = model.adopted_share()
     if timings is not None:

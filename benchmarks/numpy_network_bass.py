@@ -21,9 +21,7 @@ import time
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-
-DEFAULT_P = 0.03 / 30  # innovation, per day
-DEFAULT_Q = 0.38 / 30  # imitation, per day
+from network_bass_case import BENCHMARK, NetworkBass
 
 
 def _csr_adjacency(graph: nx.Graph, n: int) -> sp.csr_array:
@@ -48,31 +46,15 @@ def _gather_neighbours(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarra
     return indices[pos]
 
 
-def run_numpy_network_bass(
-    n: int = 10_000,
-    mean_degree: int = 10,
-    days: int = 365,
-    p: float = DEFAULT_P,
-    q: float = DEFAULT_Q,
-    seed: int = 0,
-    timings: dict | None = None,
-) -> np.ndarray:
+def run_numpy_network_bass(case: NetworkBass = BENCHMARK, timings: dict | None = None
+                           ) -> np.ndarray:
     """Run the bare numpy model; return the adopted share at the end of each day.
 
-    Args:
-        n: number of people.
-        mean_degree: mean degree of the BA graph (``m = mean_degree // 2``).
-        days: number of daily steps.
-        p: innovation rate per day.
-        q: imitation rate per day.
-        seed: seeds both the graph and ``numpy.random.default_rng``.
-        timings: if given, filled with ``graph_s``, ``setup_s`` and ``steps_s`` (seconds).
-
-    Returns:
-        Array of length ``days``: share of people adopted after day 1, 2, ..., ``days``.
+    ``timings``, if given, is filled with ``graph_s``, ``setup_s`` and ``steps_s`` (seconds).
     """
+    n, days, p, q = case.n, case.days, case.p, case.q
     t0 = time.perf_counter()
-    graph = nx.barabasi_albert_graph(n, max(1, mean_degree // 2), seed=seed)
+    graph = case.graph()
     t1 = time.perf_counter()
     adj = _csr_adjacency(graph, n)
     del graph
@@ -81,7 +63,7 @@ def run_numpy_network_bass(
     degree = np.diff(indptr)
     inv_degree = np.zeros(n)
     np.divide(1.0, degree, out=inv_degree, where=degree > 0)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(case.seed)
 
     adopted_neighbours = np.zeros(n, dtype=np.int64)
     waiting = np.arange(n)  # people who have not adopted yet

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,17 @@ def observed_series() -> pd.Series:
     counts = TRUE_SCALE * np.diff(daily[::DAYS_PER_PERIOD])
     return pd.Series(counts, index=pd.RangeIndex(1, len(counts) + 1, name="period"),
                      name="new_adopters")
+
+
+def assert_refused(code: int, captured, words, out: Path) -> None:
+    """Exit 2, one line naming ``words``, no traceback, nothing on stdout, ``out`` not made."""
+    assert code == 2, (code, captured.err)
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    assert captured.out == ""
+    assert not out.exists()
 
 
 def test_public_api():
@@ -198,14 +210,7 @@ def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(case, tmp_path, 
     fits = [] if "--fit" in arguments else FITS
     code = cli.main(["calibrate", *map(str, arguments), "--config", str(BASS), *fits, *TINY,
                      "--out", "out"])
-    captured = capsys.readouterr()
-    assert code == 2, (code, captured.err)
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
-    for word in words:
-        assert word in lines[0], (word, lines[0])
-    assert captured.out == ""
-    assert not (tmp_path / "out").exists()
+    assert_refused(code, capsys.readouterr(), words, tmp_path / "out")
 
 
 # --- sparse, irregular observations; held-out points -----------------------------
@@ -413,14 +418,7 @@ def test_cli_bad_sparse_input_exits_2_with_one_line_and_writes_nothing(case, tmp
     (tmp_path / "data.csv").write_text(text)
     code = cli.main(["calibrate", "data.csv", "--config", str(BASS), *DAY_FITS, *arguments,
                      "--out", "out"])
-    captured = capsys.readouterr()
-    assert code == 2, (code, captured.err)
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
-    for word in words:
-        assert word in lines[0], (word, lines[0])
-    assert captured.out == ""
-    assert not (tmp_path / "out").exists()
+    assert_refused(code, capsys.readouterr(), words, tmp_path / "out")
 
 
 def test_a_day_0_cumulative_count_is_the_starting_level():

@@ -111,6 +111,12 @@ def _shape(p: np.ndarray, q: np.ndarray, t: np.ndarray, method: str) -> np.ndarr
     return (p + q * share) * (1 - share)
 
 
+def closing(lines: list[str], converged: bool, stopped: str, notes: list[str]) -> str:
+    """A fit's summary: its lines, ``stopped`` if the search did not converge, its notes."""
+    return "\n".join([*lines, *([] if converged else [f"  {stopped}"]),
+                      *(f"  note: {note}" for note in notes)])
+
+
 @dataclass(frozen=True, eq=False)
 class BassFit:
     """A Bass model fitted to a series of adoption counts (see :func:`fit_bass`).
@@ -226,13 +232,9 @@ class BassFit:
             f"residual SE = {_num(self.sigma)} on {self.n - 3} df",
             f"  peak t* = {self.peak_time:.2f} {self.unit}s after launch ({where})",
         ]
-        if not self.converged:
-            lines.append(f"  NOT CONVERGED: {self.message}")
-        lines += [f"  note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        return closing(lines, self.converged, f"NOT CONVERGED: {self.message}", self.notes)
 
-    def __str__(self) -> str:
-        return self.summary()
+    __str__ = summary
 
     def figure(self, title: str | None = None) -> Figure:
         """Data against fit: per-period counts and cumulative counts, side by side."""

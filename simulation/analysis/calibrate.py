@@ -133,6 +133,7 @@ from ..model.config import (
 from ..runs.executors import check_workers_option
 from ..runs.folders import check_output_folder, staged_folder
 from ..runs.sweep import run_many
+from .bass import closing
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -347,13 +348,9 @@ class Calibration:
                 lines.append(f"    {self._point_text(row.label, row.day, row.period)}: observed "
                              f"{row.observed:.4g}, forecast {row.forecast:.4g} "
                              f"[{row.low:.4g} .. {row.high:.4g}], error {row.error:+.4g}")
-        if not self.converged:
-            lines.append(f"  search stopped: {self.message}")
-        lines += [f"  note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        return closing(lines, self.converged, f"search stopped: {self.message}", self.notes)
 
-    def __str__(self) -> str:
-        return self.summary()
+    __str__ = summary
 
     def _point_text(self, label: Any, day: float, period: int) -> str:
         """A point for people: ``2024-03-01 (day 45)``, ``day 45``, ``year 1985``, ``period 9``."""

@@ -28,7 +28,7 @@ population. The rule itself is the per-agent rule, applied to every row at once:
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -242,6 +242,29 @@ def allocations(n_platforms: int, max_posts: int) -> np.ndarray:
     return np.array([row for row in grid if sum(row) <= max_posts], dtype=np.int32)
 
 
+class _Column:
+    """An agent attribute read from its row of one :class:`InfluencerTable` array."""
+
+    def __init__(self, name: str, kind: type, doc: str):
+        self.name, self.kind, self.__doc__ = name, kind, doc
+
+    def __get__(self, agent: Influencer | None, owner: type) -> Any:
+        if agent is None:
+            return self
+        return self.kind(getattr(agent.model.influencers, self.name)[agent.index])
+
+
+class _PerPlatform(_Column):
+    """An agent attribute per platform: platform name → value."""
+
+    def __get__(self, agent: Influencer | None, owner: type) -> Any:
+        if agent is None:
+            return self
+        row = getattr(agent.model.influencers, self.name)[agent.index]
+        return {name: self.kind(value) for name, value in
+                zip(agent.model.platform_names, row.tolist(), strict=True)}
+
+
 class Influencer(mesa.Agent):
     """One influencer: a view onto its row of the :class:`InfluencerTable`."""
 
@@ -249,51 +272,20 @@ class Influencer(mesa.Agent):
         super().__init__(model)
         self.index = index
 
-    @property
-    def _table(self) -> InfluencerTable:
-        return self.model.influencers
-
-    @property
-    def audience(self) -> float:
-        """Followers on the incumbent networks."""
-        return float(self._table.audience[self.index])
+    audience = _Column("audience", float, "Followers on the incumbent networks.")
+    market_audience = _Column("market_audience", float, "Followers in the market (real people).")
+    followers_in_sample = _Column("n_followers", int,
+                                  "Simulated people who follow this influencer.")
+    cost_per_post = _Column("cost_per_post", float, "$ per post (effort plus opportunity cost).")
+    product_fit = _Column("product_fit", float,
+                          "Multiplier on the conversion of views into orders.")
+    joined = _PerPlatform("joined", bool, "Platform name → currently joined.")
+    posts_today = _PerPlatform("posts", int, "Platform name → posts published today.")
 
     @property
     def tier(self) -> str:
         """nano, micro, mid, macro or mega."""
-        return TIERS[self._table.tier[self.index]]
-
-    @property
-    def market_audience(self) -> float:
-        """Followers in the market (real people)."""
-        return float(self._table.market_audience[self.index])
-
-    @property
-    def followers_in_sample(self) -> int:
-        """Simulated people who follow this influencer."""
-        return int(self._table.n_followers[self.index])
-
-    @property
-    def cost_per_post(self) -> float:
-        """$ per post (effort plus opportunity cost)."""
-        return float(self._table.cost_per_post[self.index])
-
-    @property
-    def product_fit(self) -> float:
-        """Multiplier on the conversion of views into orders."""
-        return float(self._table.product_fit[self.index])
-
-    @property
-    def joined(self) -> dict[str, bool]:
-        """Platform name → currently joined."""
-        return dict(zip(self.model.platform_names, self._table.joined[self.index].tolist(),
-                        strict=True))
-
-    @property
-    def posts_today(self) -> dict[str, int]:
-        """Platform name → posts published today."""
-        return dict(zip(self.model.platform_names, self._table.posts[self.index].tolist(),
-                        strict=True))
+        return TIERS[self.model.influencers.tier[self.index]]
 
     def step(self) -> None:
         """Nothing per agent: the whole population decides in one vectorised call."""

@@ -99,7 +99,8 @@ class People:
             hazard, promotion = hazard * attention, promotion * attention
         adopted = np.flatnonzero((exposure < hazard) & (state == NEVER))
         returned = lapsed = np.empty(0, dtype=np.intp)
-        pull_of_friends = 1.0 + retention.network_effect * friend_share**2  # the network effect
+        pull_of_friends = (1.0 + retention.network_effect * friend_share**2  # network effect
+                           if retention.network_effect else 1.0)
         if adoption.return_rel > 0 and self.n_lapsed[k]:
             back = adoption.return_rel * hazard * pull_of_friends
             returned = np.flatnonzero((exposure < back) & (state == LAPSED))

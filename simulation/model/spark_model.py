@@ -317,8 +317,10 @@ class SparkModel(mesa.Model):
             orders = self.draws("commerce.orders").poisson(
                 today.views * commerce.conversion * table.product_fit[:, None])
             today.gmv = orders * commerce.basket_value
-        today.organic_orders = self.draws("commerce.organic").poisson(
-            commerce.organic_orders_per_user * self.people.n_active * self.scale)
+        # organic orders are their expectation: over a real market's active users the
+        # Poisson noise is a fraction of a percent, and a draw would cost a stream a day
+        today.organic_orders = (commerce.organic_orders_per_user * self.people.n_active
+                                * self.scale)
 
     def pay(self) -> None:
         """7. Each scheme in force says what it owes; each platform pays within its budget."""
