@@ -207,7 +207,7 @@ def app(browser, app_url):
 
 
 def test_the_page_loads_with_no_console_error_and_nothing_from_outside(app):
-    assert app.page.get_by_text("Set the levers and press").is_visible()
+    app.page.get_by_text("Set the levers and press").wait_for()  # visible, once rendered
     assert app.value("scenario") == "baseline" and app.value("fee") == "40"
     assert app.errors == []
     outside = [u for u in app.requests if not u.startswith((app.url, "blob:", "data:"))]
