@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures as cf
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -283,11 +284,32 @@ def open_pool(
         yield Pool(client=client, worker_timeout=worker_timeout)
         return
     opened = connect(scheduler)
+    with _dask_logs_quiet():
+        try:
+            yield Pool(client=opened, worker_timeout=worker_timeout)
+        finally:
+            with contextlib.suppress(Exception):  # closing a dead cluster's client may fail
+                opened.close(timeout=10)
+
+
+@contextmanager
+def _dask_logs_quiet() -> Iterator[None]:
+    """Keep Dask's and Tornado's log lines off the terminal while sparksim holds its client.
+
+    They report lost keys rescheduled and futures cancelled, with tracebacks; sparksim's
+    own one-line messages say what happened and what to do.
+    """
+    names = [name for name in [*logging.root.manager.loggerDict, "distributed", "tornado"]
+             if name.split(".")[0] in ("distributed", "tornado")]  # children set their own
+    loggers = [logging.getLogger(name) for name in dict.fromkeys(names)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
     try:
-        yield Pool(client=opened, worker_timeout=worker_timeout)
+        yield
     finally:
-        with contextlib.suppress(Exception):  # closing a client of a dead cluster may fail
-            opened.close(timeout=10)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def connect(scheduler: str) -> Any:
