@@ -349,8 +349,9 @@ def test_held_out_forecast_intervals_cover_at_about_the_nominal_rate():
     furthest from the truth, and the bootstrap's parameter spread was narrower than the
     estimates' spread across data sets (root 3000: the 95% intervals of imitation held
     it 4 times in 8; 6 in 8, still about 35% narrow, with 4 replicates and 64 trials),
-    and the forecast intervals inherited that. Reflecting the draws about the forecast (a basic bootstrap) or pairing
-    them with another run's noise covered less (68 and 70 of 96). The points of one
+    and the forecast intervals inherited that. Reflecting the draws about the forecast
+    (a basic bootstrap) or pairing them with another run's noise covered less (68 and 70
+    of 96). The points of one
     data set are correlated (a run ahead stays ahead), so 32 points are worth fewer: the
     bar is 20.
     """
