@@ -184,7 +184,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    import logging
     import time
 
     from .runs.sweep import sweep
@@ -194,16 +193,12 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.worker_timeout is not None and args.scheduler is None:
         raise ConfigError("--worker-timeout: applies to a Dask cluster only; allowed with "
                           "--scheduler ADDRESS")
-    if args.scheduler is not None:
-        # Ctrl-C inside one of Dask's blocking calls makes tornado log distributed's own
-        # callback error as a traceback; the one line below says what happened instead
-        logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
     started = time.perf_counter()
     timeout = {} if args.worker_timeout is None else {"worker_timeout": args.worker_timeout}
     result = sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler,
                    force=args.force, progress=args.progress, announce=print, **timeout)
     runs = result.runs
-    failed = runs[runs["status"] != "ok"]
+    failed = result.failed
     manifest = result.manifest
     planned = manifest["runs_planned"]
     done = len(runs) - len(failed)

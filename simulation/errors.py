@@ -34,6 +34,11 @@ class WorkersLost(RuntimeError):
     """A Dask cluster has had no worker for longer than the worker timeout."""
 
 
+def first_line(err: BaseException) -> str:
+    """An exception's message in one line (its type's name when it has none)."""
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
+
+
 def check_input_file(path: Path, what: str, expected: str) -> None:
     """A ConfigError unless ``path`` is an existing file (a folder is named as one)."""
     if path.is_dir():

@@ -62,10 +62,10 @@ class InfluencerTable:
         self.engagement = rng.beta(mean * concentration, (1 - mean) * concentration, size=n)
         self.product_fit = np.exp(params.product_fit_sigma * rng.standard_normal(n))
         self.patience = 1 + rng.poisson(params.patience - 1, size=n)
-        self.cost_multiplier = np.exp(params.cost_sigma * rng.standard_normal(n))
+        cost_multiplier = np.exp(params.cost_sigma * rng.standard_normal(n))
         self.market_audience = self.audience * params.audience_in_market  # real followers
         self.n_followers = np.zeros(n)  # in the sample; set once the follow graph exists
-        self.cost_per_post = self.cost_multiplier * (
+        self.cost_per_post = cost_multiplier * (
             params.cost_per_post + params.cost_per_follower * self.audience)
         self.outside_option = params.outside_option_posts * self.cost_per_post  # $ a day
         self.joined = np.zeros((n, k), dtype=bool)
@@ -77,6 +77,8 @@ class InfluencerTable:
         self.adopters_per_post = np.zeros((n, k))
         self.options = allocations(k, params.max_posts_per_day)  # (options, platforms)
         self.option_cost = self.cost(self.options.sum(axis=1)[None, :])  # I × options, fixed
+        self.idle_utility = -self.option_cost - np.outer(  # cost and outside option, fixed
+            self.outside_option, self.options.sum(axis=1) > 0)
 
     def follow_probability(self, market_size: float, follows_per_person: float | None
                            ) -> np.ndarray:
@@ -143,8 +145,7 @@ class InfluencerTable:
             return self.joined.copy()
         views, gmv, adopters = (np.where(self.joined, mine, pub) for mine, pub in zip(
             (self.views_per_post, self.gmv_per_post, self.adopters_per_post), public, strict=True))
-        total_posts = self.options.sum(axis=1)
-        utility = -self.option_cost - np.outer(self.outside_option, total_posts > 0)
+        utility = self.idle_utility  # each option's fixed cost; rebound, never written
         onboarding = p.onboarding_posts * self.cost_per_post / p.planning_days
         may_post = self.joined | (eligible & ~self.quit)
         if p.rejoin_posts is not None:  # quitters may come back, at a re-onboarding cost

@@ -63,6 +63,7 @@ class Day:
     :class:`Transitions`; ``attributed`` new adopters credited to each influencer;
     ``views``, ``gmv`` and ``paid`` each influencer's views, sales ($) and pay ($);
     ``organic_orders`` per platform; ``spend`` per platform, spend column → $;
+    ``active_audience`` each influencer's active audience (real people) once sold to;
     ``joined_during_day`` influencers joined per platform before the day's quits.
     """
 
@@ -79,7 +80,8 @@ class Day:
         self.seen_promo: np.ndarray | None = None
         self.feed_posts: np.ndarray | None = None
         self.moves: list[Transitions] = []
-        self.organic_orders = np.zeros(len(model.platforms), dtype=np.int64)
+        self.organic_orders = np.zeros(len(model.platforms))
+        self.active_audience: np.ndarray | None = None
         self.joined_during_day = np.zeros(len(model.platforms), dtype=np.int64)
 
 
@@ -111,7 +113,7 @@ def check_memory(config: Config) -> None:
 
     needed, available = memory_needed(config), psutil.virtual_memory().available
     if needed > available:
-        most = int((available - BYTES_FIXED) / (memory_needed(config) - BYTES_FIXED)
+        most = int((available - BYTES_FIXED) / (needed - BYTES_FIXED)
                    * config.population.followers)
         raise ConfigError(
             f"population.followers = {config.population.followers:,}: needs about "
@@ -171,10 +173,8 @@ class SparkModel(mesa.Model):
         self.outlook = self._public_outlook()  # per-post views, GMV, adopters in public view
         self.posted = np.zeros(shape, dtype=np.int32)  # the posts feed_posts counts
         self.feed_posts = np.zeros((n_platforms, n_people), dtype=np.int32)  # posts/day seen
-        self.ever_joined = np.zeros(shape, dtype=bool)
         window = config.attribution.window_days
         self.promo_history = np.zeros((window, *shape))  # promotional posts, each recent day
-        self.promo_window = np.zeros(shape)  # their sum over the attribution window
         self.last_promo_day = np.full(shape, -window - 1, dtype=np.int32)
         self.recorder = Recorder(config.horizon_days, self.platform_names)
         self.payments: list[dict[str, np.ndarray]] = []
@@ -229,7 +229,6 @@ class SparkModel(mesa.Model):
             fee_available=np.column_stack([p.fee_available(self.day) for p in self.platforms]),
             rng=self.draws("influencers.decisions"),
         )
-        self.ever_joined |= joined_today
         self.today.joined_today = joined_today
 
     def enrol(self) -> None:
@@ -247,7 +246,6 @@ class SparkModel(mesa.Model):
         if not self.with_influencers:
             return
         slot = self.day % len(self.promo_history)  # the attribution window, a ring of days
-        self.promo_window += today.promo - self.promo_history[slot]
         self.promo_history[slot] = today.promo
         self.last_promo_day[today.promo > 0] = self.day
         posts = self.influencers.posts
@@ -311,7 +309,7 @@ class SparkModel(mesa.Model):
         """6. Views of posts by active followers; orders from views; organic orders."""
         today, table, commerce = self.today, self.influencers, self.config.commerce
         if self.with_influencers:  # on the market's scale: real audiences, views and orders
-            audience = table.active_audience(self.active_followers)
+            audience = today.active_audience = table.active_audience(self.active_followers)
             today.views = self.draws("commerce.views").poisson(
                 table.posts * audience * table.engagement[:, None]).astype(float)
             orders = self.draws("commerce.orders").poisson(
@@ -344,7 +342,8 @@ class SparkModel(mesa.Model):
         today.joined_during_day = self.influencers.joined.sum(axis=0)  # before quits
         if not self.with_influencers:
             return
-        self.outlook = self._public_outlook()  # also tomorrow's: nothing moves in between
+        # also tomorrow's: nothing moves in between (active followers moved before sell)
+        self.outlook = self._public_outlook(today.active_audience)
         self.influencers.learn(today.views, today.gmv, today.attributed, today.paid,
                                self.outlook)
 
@@ -404,7 +403,8 @@ class SparkModel(mesa.Model):
             add_rows(self.followed_by, changed, delta[:, k], self.feed_posts[k])
         self.posted = posts.copy()
 
-    def _public_outlook(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _public_outlook(self, active: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-post views, GMV and adopters an influencer can expect from what it sees.
 
         On the market's scale. Views: its active audience there × its
@@ -413,7 +413,8 @@ class SparkModel(mesa.Model):
         followers not yet there.
         """
         cfg, table = self.config, self.influencers
-        active = table.active_audience(self.active_followers)
+        if active is None:
+            active = table.active_audience(self.active_followers)
         views = active * table.engagement[:, None]
         gmv = (views * cfg.commerce.conversion * cfg.commerce.basket_value
                * table.product_fit[:, None])
@@ -434,9 +435,11 @@ class SparkModel(mesa.Model):
         certainly the one the causal draw (probability r·g(x)/h) credits.
         """
         n_influencers = len(self.influencers.audience)
-        adopters, window = moves.adopted, self.promo_window[:, k]
-        if len(adopters) == 0 or not window.any():
+        adopters = moves.adopted
+        recent = self.last_promo_day[:, k] > self.day - len(self.promo_history)  # in window
+        if len(adopters) == 0 or not recent.any():
             return np.zeros(n_influencers), 0.0
+        window = self.promo_history[:, :, k].sum(axis=0)  # promotional posts in the window
         cfg, today = self.config, self.today
         caused = np.broadcast_to(moves.promotion_hazard / moves.adoption_hazard, adopters.shape)
         rng = self.draws(f"attribution.{self.platform_names[k]}")
@@ -455,7 +458,7 @@ class SparkModel(mesa.Model):
             culprit[np.minimum(pick, len(followed) - 1)[by_promotion]] = True
         touches = rng.random((2, len(followed)))
         reach = cfg.influencers.incumbent_reach
-        in_window = window[followed] > 0
+        in_window = recent[followed]
         seen = in_window & ((touches[0] < -np.expm1(-reach * window[followed])) | culprit)
         credited = ATTRIBUTION_RULES[cfg.attribution.rule](Touches(
             adopter=row_of, influencer=followed, seen=seen,
@@ -483,8 +486,9 @@ class SparkModel(mesa.Model):
             market_size=self.config.population.market_size,
             people_per_agent=self.scale,
             switch_days={p.name: p.switch_day for p in self.platforms},
-            influencers_joined=dict(zip(self.platform_names,
-                                        self.ever_joined.sum(axis=0).tolist(), strict=True)),
+            influencers_joined=dict(zip(self.platform_names, (  # ever: still there or quit
+                self.influencers.joined | self.influencers.quit).sum(axis=0).tolist(),
+                strict=True)),
             retention_window=self.config.metrics.retention_window_days,
         )
 

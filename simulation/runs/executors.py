@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, WorkersLost
+from ..errors import ConfigError, WorkersLost, first_line
 
 WORKER_TIMEOUT = 120.0
 """Seconds a Dask cluster may have no worker at all before a batch stops (exit 1, what
@@ -323,9 +323,8 @@ def connect(scheduler: str) -> Any:
     try:
         return Client(scheduler, timeout="20s")
     except Exception as err:  # noqa: BLE001 - any failure to connect is the address's fault
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ConfigError(f"--scheduler = {scheduler!r}: cannot reach a Dask scheduler "
-                          f"there ({reason}); {allowed}") from None
+                          f"there ({first_line(err)}); {allowed}") from None
 
 
 def dispatch(

@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from ..errors import WorkersLost
+from ..errors import WorkersLost, first_line
 from ..model.config import Config, ConfigError, load_config
 from .executors import (
     WORKER_TIMEOUT,
@@ -168,14 +168,16 @@ def run_many(
     if replicates < 1:
         raise ConfigError(f"replicates = {replicates}: must be at least 1")
     resolved_base = None if base is None else load_config(base)
+    base_raw = (None if resolved_base is None
+                else resolved_base.model_dump(mode="json", exclude_none=True))
     tasks, parameters = [], []
     for point, scenario in enumerate(scenarios):
         if isinstance(scenario, Mapping) and not isinstance(scenario, Config):
             if resolved_base is None:
                 raise ConfigError(f"scenario {point} is a mapping of overrides; pass base=")
             overrides = dict(scenario)
-            config = load_config(resolved_base, overrides)  # fail fast on a bad scenario
-            raw = resolved_base.model_dump(mode="json", exclude_none=True)
+            load_config(resolved_base, overrides)  # fail fast on a bad scenario
+            raw = base_raw
             parameters.extend(k for k in overrides if k not in parameters)
         else:
             config, overrides = load_config(scenario), {}
@@ -381,7 +383,7 @@ class SweepStore:
         try:
             manifest = json.loads(path.read_text())
         except (ValueError, UnicodeDecodeError) as err:
-            raise ConfigError(f"{str(path)!r} is not valid JSON ({_reason(err)}); the sweep "
+            raise ConfigError(f"{str(path)!r} is not valid JSON ({first_line(err)}); the sweep "
                               "folder is damaged: rerun the sweep into a new folder") from None
         if not isinstance(manifest, dict) or not isinstance(manifest.get("sweep"), dict):
             raise ConfigError(f"{str(path)!r} is not a sweep manifest (no 'sweep' section); "
@@ -547,10 +549,6 @@ def _run_record(line: str) -> dict[str, Any] | None:
             or row.get("status") not in ("ok", "failed")):
         return None
     return row
-
-
-def _reason(err: Exception) -> str:
-    return str(err).splitlines()[0] if str(err) else type(err).__name__
 
 
 def _now() -> str:
