@@ -81,6 +81,17 @@ def test_a_bad_lever_is_named(lever, value, label):
     assert label in plan.fields_named(str(err.value))
 
 
+def test_whole_number_levers_read_back_as_typed():
+    from simulation.app.levers import LeverWidgets
+
+    widgets = LeverWidgets(scenarios.names())
+    for typed, read in ((3.0, 3), (1e23, int(1e23)), (2.5, 2.5), (None, None)):
+        widgets.widgets["replicates"].value = typed
+        got = widgets.levers().replicates
+        assert got == read and type(got) is type(read)
+    assert type(widgets.levers().people) is int and widgets.levers().people == 10_000
+
+
 # --- the real app in a real browser ----------------------------------------------
 
 
@@ -283,3 +294,70 @@ def test_a_screenshot_after_a_run_is_not_blank(app, tmp_path):
     for image in (Image.open(shot), Image.open(io.BytesIO(app.download("figure")))):
         pixels = np.asarray(image.convert("L"), dtype=float)
         assert pixels.std() > 10 and len(np.unique(pixels)) > 50
+
+
+# --- limits: one comparison per click, a capped size, and other visitors served (issue 19)
+
+
+def test_rapid_clicks_start_one_comparison(app):
+    app.set("people", 5_000)
+    app.set("replicates", 1)
+    button = app.page.locator(".run button")
+    button.evaluate("b => { for (let i = 0; i < 9; i++) b.click(); }")  # before it disables
+    app.page.get_by_text(re.compile(r"Running \d+ runs")).wait_for()
+    assert button.is_disabled(), "Run is disabled while a comparison runs"
+    assert "2 runs" in app.wait_done()
+    app.page.wait_for_timeout(1500)  # time for any second comparison to show itself
+    done = app.page.get_by_text(re.compile(r"Run \d+ done"))
+    assert done.inner_text().startswith("Run 1 done"), done.inner_text()
+    assert button.is_enabled()
+
+
+def test_ten_million_replicates_are_refused_in_words(app):
+    app.set("replicates", 10_000_000)
+    app.click_run()
+    app.page.get_by_text(re.compile(r"replicates = 10000000: must be a whole number in "
+                                    r"1\.\.100")).wait_for()
+    assert app.page.get_by_text("Check: Replicates").is_visible()
+    assert app.page.get_by_text("Nothing was run.").is_visible()
+    assert app.page.get_by_text("Running").count() == 0
+    for typed in ("100000000000000000000000", "2.5"):  # the browser sends 1e+23 and 2.5
+        app.set("replicates", typed)
+        app.click_run()
+        app.page.get_by_text(re.compile(r"replicates = [\d.]+: must be a whole")).wait_for()
+        assert app.page.get_by_text("Running").count() == 0, f"{typed} was run as another"
+    app.set("replicates", 1)
+    app.set("people", 1_000_000)
+    app.set("replicates", 6)
+    app.click_run()
+    app.page.get_by_text(re.compile(r"4,380,000,000 person-days")).wait_for()
+    assert app.page.get_by_text("Check: Replicates, People simulated").is_visible()
+    assert app.errors == []
+
+
+@pytest.mark.slow
+def test_another_visitor_is_served_while_a_long_comparison_runs(browser, app_url):
+    first = App(browser, app_url)
+    second = None
+    try:
+        first.set("people", 300_000)
+        first.set("replicates", 2)
+        first.click_run()
+        running = first.page.get_by_text(re.compile(r"Running 4 runs"))
+        running.wait_for()
+        started = time.monotonic()
+        with urllib.request.urlopen(app_url, timeout=10) as response:
+            assert response.status == 200
+        second = App(browser, app_url)  # its page loads and renders its Run button
+        loaded = time.monotonic() - started
+        assert running.is_visible(), "the first comparison was still running"
+        assert loaded < 10, f"a second visitor's page took {loaded:.1f} s during a run"
+        second.set("fee", -5)  # and it answers: a bad value is named at once
+        second.click_run()
+        second.page.get_by_text("Check: Flat fee ($/day)").wait_for(timeout=10_000)
+        assert running.is_visible()
+        assert "4 runs" in first.wait_done()
+    finally:
+        first.close()
+        if second is not None:
+            second.close()

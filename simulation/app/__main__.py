@@ -1,5 +1,9 @@
-"""``python -m simulation.app``: serve the web app (see :mod:`simulation.app.serve`)."""
+"""``python -m simulation.app``: serve the web app (see :mod:`simulation.app.serve`).
 
-from .serve import main
+Importing this module does nothing: it serves only when run as ``__main__``.
+"""
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    from .serve import main
+
+    raise SystemExit(main())

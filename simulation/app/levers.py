@@ -1,7 +1,11 @@
 """The levers' widgets: one per field of :class:`~simulation.app.plan.Levers`.
 
 Number fields take any value, so a bad one reaches the config checks and is
-named on the page rather than silently clamped by the browser.
+named on the page rather than silently clamped by the browser. Whole-number
+fields are number fields too (read back as int when whole): the browser's
+integer field turns a long one such as 10²³ into ``1e+23``, which Panel's
+integer widget refuses in the server log while the run silently keeps the
+old value.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ SWITCH_UNITS = {"day": "day", "adoption_share": "adoption share, 0–1", "spend"
 """The unit of the switch's value for each trigger."""
 K_POLICIES = ("top_k", "bottom_k", "random_k")
 """The invitation policies that invite k influencers."""
+WHOLE = ("quota", "invited", "notice_days", "people", "replicates", "seed")
+"""The levers that take whole numbers."""
 
 
 class LeverWidgets:
@@ -29,7 +35,6 @@ class LeverWidgets:
         schemes = {SCHEMES[key].label: key for key in SCHEME_KEYS}
         number = {"fee": 5.0, "commission": 0.01, "per_view": 0.1, "bounty": 0.5,
                   "switch_at": 1.0, "budget": 100_000.0, "market_size": 1_000_000.0}
-        whole = ("quota", "invited", "notice_days", "people", "replicates", "seed")
         self.widgets: dict[str, Any] = {
             "scenario": pn.widgets.Select(name="Start from scenario", options=names),
             "reference": pn.widgets.Select(name="Compare with",
@@ -43,7 +48,7 @@ class LeverWidgets:
             "after": pn.widgets.CheckButtonGroup(name="Pay after the switch", options=schemes,
                                                  width=330),
             **{k: pn.widgets.FloatInput(name=LABELS[k], step=s) for k, s in number.items()},
-            **{k: pn.widgets.IntInput(name=LABELS[k]) for k in whole},
+            **{k: pn.widgets.FloatInput(name=LABELS[k], step=1) for k in WHOLE},
         }
         self.after_label = pn.pane.Markdown("Pay after the switch")
         for name, widget in self.widgets.items():
@@ -54,8 +59,13 @@ class LeverWidgets:
             self.widgets[name].param.watch(self._refresh, "value")
 
     def levers(self) -> Levers:
-        """The levers as set now (a cleared number is None)."""
-        return Levers(**{f.name: self.widgets[f.name].value for f in fields(Levers)})
+        """The levers as set now (a cleared number is None; a whole one of WHOLE an int)."""
+        values = {f.name: self.widgets[f.name].value for f in fields(Levers)}
+        for name in WHOLE:
+            value = values[name]
+            if isinstance(value, float) and value.is_integer():
+                values[name] = int(value)
+        return Levers(**values)
 
     def show(self, levers: Levers) -> None:
         """Set every widget to ``levers``."""

@@ -1,8 +1,12 @@
 """One visitor's page: the levers, Run with its progress, a message line, and the results.
 
 The server builds a new :class:`Page` for each browser session, so visitors
-never share settings or results. A run goes to a worker thread, so the page
-(and every other visitor's) stays responsive while it runs.
+never share settings or results. A comparison runs on one of the server's
+few worker threads (:data:`RUNNER`), never on the event loop, so every
+visitor's page stays responsive while it runs; a page runs one comparison at
+a time and ignores Run while one is going (its button is disabled too, but
+clicks sent before the browser knows arrive anyway), and a click's size is
+capped (:func:`~simulation.app.plan.check_runs`, :func:`~simulation.app.plan.check_work`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ import asyncio
 import io
 import logging
 import re
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import panel as pn
@@ -21,13 +28,77 @@ from ..errors import ConfigError
 from ..model.config import Config
 from . import scenarios
 from .levers import LeverWidgets
-from .plan import NO_PAYOUTS, Levers, check_runs, fields_named, plan_config, reference_config
+from .plan import (
+    NO_PAYOUTS,
+    Levers,
+    check_runs,
+    check_work,
+    fields_named,
+    plan_config,
+    reference_config,
+)
 from .results import PLAN, REFERENCE, Results
 
 log = logging.getLogger(__name__)
 DOWNLOADS = {"runs": "runs (CSV)", "timeseries": "daily tables (CSV)",
              "table": "summary table (CSV)", "figure": "figure (PNG)", "plan": "plan (TOML)"}
 """What can be downloaded after a run → its button's label."""
+MAX_RUNNING = 2
+"""Comparisons the server runs at once, each on one worker thread: a run uses about one
+core, so the event loop (every visitor's page) keeps a share of the machine."""
+MAX_WAITING = 8
+"""Comparisons that wait for a free worker at most; a click beyond is refused (in words)."""
+
+
+class Runner:
+    """The server's worker threads for comparisons: a few at once, the rest wait in turn.
+
+    Daemon threads, so Ctrl-C stops the server at once (a comparison writes nothing).
+    """
+
+    def __init__(self, running: int = MAX_RUNNING, waiting: int = MAX_WAITING) -> None:
+        self.running, self.waiting = running, waiting
+        self._slots = threading.Semaphore(running)
+        self._lock = threading.Lock()
+        self._pending = 0  # submitted and not finished
+        self._submitted = 0
+
+    def submit(self, work: Callable[[], Any], started: threading.Event) -> Future | None:
+        """``work`` on a worker thread (``started`` is set when it begins); None if full."""
+        with self._lock:
+            if self._pending >= self.running + self.waiting:
+                return None
+            self._pending += 1
+            self._submitted += 1
+            name = f"sparksim-run-{self._submitted}"
+        future: Future = Future()
+
+        def job() -> None:
+            result, error = None, None
+            with self._slots:
+                started.set()
+                try:
+                    result = work()
+                except BaseException as err:  # handed to the page, which says so
+                    error = err
+            with self._lock:
+                self._pending -= 1
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+        threading.Thread(target=job, name=name, daemon=True).start()
+        return future
+
+    def pending(self) -> int:
+        """Comparisons running or waiting now."""
+        with self._lock:
+            return self._pending
+
+
+RUNNER = Runner()
+"""The one runner every page of this server shares."""
 
 
 class Page:
@@ -55,6 +126,8 @@ class Page:
         self.plan: Config | None = None
         self.png = b""
         self.runs_done = 0
+        self.running = False  # a comparison of this page's is running or waiting
+        self.clicks_ignored = 0  # Run pressed while one was
 
     def view(self) -> pn.viewable.Viewable:
         """The whole page."""
@@ -75,25 +148,47 @@ class Page:
         )
 
     async def run(self, _event: Any = None) -> None:
-        """Run the plan against its reference and show the results (or a message)."""
+        """Run the plan against its reference and show the results (or a message).
+
+        A click while this page's comparison is running (or waiting) is ignored.
+        """
+        if self.running:
+            self.clicks_ignored += 1
+            return
+        self.running = True
+        try:
+            await self._run()
+        finally:
+            self.running = False
+
+    async def _run(self) -> None:
         levers = self.levers.levers()
         self.message.visible = False
         try:
             check_runs(levers)
             plan, reference = self.configs(levers)
+            check_work(plan, levers.replicates)
         except ConfigError as err:
             self._fail(err)
             return
         runs = 2 * levers.replicates
+        started, begun = time.perf_counter(), threading.Event()
+        future = RUNNER.submit(
+            lambda: self._compute(plan, reference, levers, time.perf_counter()), begun)
+        if future is None:
+            self._fail(RuntimeError(f"the server is busy with {RUNNER.pending()} comparisons; "
+                                    "press Run again in a minute"), prefix="Not run")
+            return
         self._busy(True)
-        started = time.perf_counter()
-        work = asyncio.get_running_loop().run_in_executor(
-            None, lambda: self._compute(plan, reference, levers, started))
+        work = asyncio.wrap_future(future)
         try:
             while not work.done():
-                self.status.object = (f"Running {runs} runs (plan and reference × "
-                                      f"{levers.replicates} replicates)… "
-                                      f"{time.perf_counter() - started:.0f} s")
+                waited = time.perf_counter() - started
+                self.status.object = (
+                    f"Running {runs} runs (plan and reference × {levers.replicates} "
+                    f"replicates)… {waited:.0f} s" if begun.is_set() else
+                    f"Waiting for a free worker (other visitors' comparisons are running)… "
+                    f"{waited:.0f} s")
                 await asyncio.wait({work}, timeout=0.5)
             results, png = work.result()
         except ConfigError as err:
@@ -141,7 +236,7 @@ class Page:
         plain = re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", text)  # shown as written
         self.message.object = f"**{prefix}{': ' + ', '.join(named) if named else ''}**: {plain}"
         self.message.visible = True
-        what = "Nothing was run." if prefix == "Check" else "The run failed."
+        what = "The run failed." if prefix == "The run failed" else "Nothing was run."
         shown = f" The results shown are run {self.runs_done}'s." if self.runs_done else ""
         self.status.object = what + shown
 

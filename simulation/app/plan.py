@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
-from ..model.config import Config, load_config
+from ..model.config import Config, check_seed, load_config
 from ..model.payouts import SCHEMES
 
 SCHEME_KEYS = ("flat_fee", "commission", "per_view", "per_adopter")
@@ -73,6 +73,20 @@ KEYS = {
     "seed": r"^seed\b",
 }
 """Lever → the config keys (a pattern) it sets, to name it in an error message."""
+MAX_REPLICATES = 100
+"""Replicates a click runs at most: intervals narrow as 1/√replicates, so 100 already give
+a tenth of one replicate's spread; bigger comparisons belong in ``sparksim sweep``."""
+MAX_RUNS_PER_CLICK = 2 * MAX_REPLICATES
+"""Runs a click starts at most: the plan and its reference, once per replicate."""
+MAX_PEOPLE = 1_000_000
+"""People a run simulates at most in the app: a comparison of that size takes 10–30 s and
+0.6 GB on one core (measured: 2 runs of the baseline, 12–22 s), and the server runs a few
+visitors' comparisons at once. ``sparksim run`` takes more, after its memory check."""
+MAX_WORK = 4_000_000_000
+"""Person-days a click simulates at most (runs × people × horizon days): about a minute or
+two on one core (the baseline measured 1.6–3 × 10⁻⁸ s per person-day), so a visitor's
+comparison holds one of the server's few run slots for minutes, not hours. The defaults
+(6 runs of 10 000 people over 365 days) are 22 000 000."""
 
 
 @dataclass
@@ -182,11 +196,35 @@ def reference_config(plan: Config, levers: Levers, base: Config | None = None) -
 
 
 def check_runs(levers: Levers) -> None:
-    """A ConfigError unless replicates and seed are whole numbers in range."""
-    for name, low in (("replicates", 1), ("seed", 0)):
-        value = getattr(levers, name)
-        if not isinstance(value, int) or value < low:
-            raise ConfigError(f"{name} = {value!r}: must be a whole number, at least {low}")
+    """A ConfigError unless replicates, seed and people are whole numbers within the app's limits.
+
+    Replicates in 1..:data:`MAX_REPLICATES`, a seed as ``sparksim`` takes it,
+    and people at most :data:`MAX_PEOPLE` (the config checks the rest).
+    """
+    replicates = levers.replicates
+    if not _whole(replicates) or not 1 <= replicates <= MAX_REPLICATES:
+        raise ConfigError(
+            f"replicates = {replicates!r}: must be a whole number in 1..{MAX_REPLICATES} "
+            f"in the app ({2 * MAX_REPLICATES} runs a click: plan and reference for each); "
+            "use `sparksim sweep` or simulation.compare for more")
+    check_seed(levers.seed)
+    if _whole(levers.people) and levers.people > MAX_PEOPLE:
+        raise ConfigError(
+            f"population.followers = {levers.people}: the app simulates at most "
+            f"{MAX_PEOPLE:,} people (a comparison of that size takes 10–30 s and 0.6 GB); "
+            "use `sparksim run` for more, which checks memory first")
+
+
+def check_work(plan: Config, replicates: int) -> None:
+    """A ConfigError if a click's runs of ``plan`` and its reference exceed :data:`MAX_WORK`."""
+    runs = 2 * replicates
+    work = runs * plan.population.followers * plan.horizon_days
+    if runs > MAX_RUNS_PER_CLICK or work > MAX_WORK:
+        raise ConfigError(
+            f"replicates = {replicates} with population.followers = "
+            f"{plan.population.followers:,}: {runs} runs of {plan.horizon_days} days is "
+            f"{work:,} person-days; the app runs at most {MAX_WORK:,} a click (a minute or "
+            "two on one core): lower one, or use `sparksim sweep` for more")
 
 
 def fields_named(message: str) -> list[str]:
@@ -197,6 +235,10 @@ def fields_named(message: str) -> list[str]:
             if re.search(pattern, token.group()):
                 found.setdefault(lever, token.start())
     return [LABELS[lever] for lever in sorted(found, key=found.get)]
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _schemes_of(phase: Any) -> list[str]:
