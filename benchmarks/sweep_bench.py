@@ -22,6 +22,10 @@ time, show the sweep's extra work directly), and each sweep worker's memory
 
 Usage: ``python benchmarks/sweep_bench.py [--runs 200] [--workers 2] [--rounds 10]``;
 the table is also written to ``results/sweep_bench.txt``.
+
+``--store`` times only what the sweep folder adds per run (the daily table's
+Parquet file, the journal line and their fsyncs) by storing one real run's
+outcome ``--runs`` times: milliseconds per run, against the run itself.
 """
 
 from __future__ import annotations
@@ -114,12 +118,52 @@ class Swept:
         return [psutil.Process(pid) for pid in _LOCAL_POOLS[self.workers]._processes]
 
 
+def store_cost(runs: int) -> str:
+    """Milliseconds per run that storing a finished run costs (Parquet, journal, fsync)."""
+    sys.path.insert(0, str(ROOT))
+    import dataclasses
+
+    import simulation
+    from simulation.runs.executors import Task, execute
+    from simulation.runs.sweep import SweepStore
+
+    config = simulation.load_config(ROOT / "configs" / "baseline.toml", SIZE)
+    raw = config.model_dump(mode="json", exclude_none=True)
+    started = time.perf_counter()
+    outcome = execute(Task(0, 0, 0, SEED, {}, raw))
+    run_seconds = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        store = SweepStore(Path(folder) / "sweep")
+        store.series.mkdir(parents=True)
+        timings = []
+        for run_id in range(runs):
+            task = dataclasses.replace(outcome.task, run_id=run_id)
+            one = dataclasses.replace(outcome, task=task)
+            started = time.perf_counter()
+            store.record(one)
+            timings.append(time.perf_counter() - started)
+    timings.sort()
+    mean = sum(timings) / runs
+    return (f"storing a run ({len(outcome.timeseries)} daily rows; Parquet, journal line, "
+            f"fsyncs), {runs} times: mean {1000 * mean:.1f} ms, median "
+            f"{1000 * timings[runs // 2]:.1f} ms, 95th percentile "
+            f"{1000 * timings[int(runs * 0.95)]:.1f} ms; the run itself {run_seconds:.2f} s "
+            f"({mean / run_seconds:.2%} of it)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--store", action="store_true",
+                        help="time only storing a run in the sweep folder (see above)")
     args = parser.parse_args(argv)
+    if args.store:
+        if args.runs < 1:
+            parser.error(f"--runs {args.runs}: allowed: 1 or more")
+        print(store_cost(args.runs))
+        return
     if args.workers < 1 or args.rounds < 1 or args.runs < args.rounds * args.workers:
         parser.error(f"--runs {args.runs} --workers {args.workers} --rounds {args.rounds}: "
                      "allowed: workers >= 1, rounds >= 1, runs >= rounds x workers")

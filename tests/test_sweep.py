@@ -93,6 +93,7 @@ def test_designs_make_the_documented_number_of_points(kind, samples, expected):
     spec = SweepSpec.model_validate({"design": design, "parameters": parameters})
     points = spec.points()
     assert len(points) == expected
+    assert spec.design.n_points(spec.parameters) == expected  # the count the size bound uses
     assert points == spec.points()  # deterministic
     if kind != "grid":
         a = [p["a"] for p in points]
@@ -112,6 +113,20 @@ def test_designs_make_the_documented_number_of_points(kind, samples, expected):
      '"adoption.imitation" = {low = 0.1, high = 0.2}', "power of two"),
     ('replicate = 3\n[parameters]\n"adoption.imitation" = [0.1]', "unknown key 'replicate'"),
     ('[parameters]\n"adoption.imitation" = {low = 0.3, high = 0.2}', "must be below high"),
+    # sizes: refused at once (replicates = 100000 used to give no output in 90 s)
+    ('replicates = 100000\n[parameters]\n"adoption.imitation" = [0.1]',
+     "replicates = 100000: Input should be less than or equal to 10000"),
+    ('replicates = 10000\n[parameters]\n"adoption.imitation" = '
+     '[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1]',
+     "11 points x 10,000 replicates = 110,000 runs; allowed: at most 100,000 runs"),
+    ('[design]\nkind = "lhs"\nsamples = 1000000\n[parameters]\n'
+     '"adoption.imitation" = {low = 0.1, high = 0.2}',
+     "design.samples = 1000000: Input should be less than or equal to 100000"),
+    ('[design]\nkind = "sobol"\nsamples = 65536\n[parameters]\n'
+     '"adoption.imitation" = {low = 0.1, high = 0.2}\n"adoption.influence" = {low = 0.1, '
+     'high = 0.2}', "262,144 points x 1 replicates = 262,144 runs"),
+    ("[parameters]\n" + "".join(f'"p{k}" = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n'
+                                for k in range(20)), "= 100,000,000,000,000,000,000 runs"),
 ])
 def test_bad_sweep_files_exit_2_with_one_message(tmp_path, text, message):
     path = write_sweep(tmp_path, f'base = "BASE"\n{text}\n')
@@ -301,6 +316,24 @@ def test_a_different_sweep_in_the_same_folder_is_refused_unless_forced(quick_loc
     (tmp_path / "notes" / "mine.txt").write_text("keep me")
     mine = cli("sweep", str(other), "--out", str(tmp_path / "notes"), "--force")
     assert mine.returncode == 2 and (tmp_path / "notes" / "mine.txt").exists()
+
+
+@pytest.mark.parametrize("scenarios, replicates, message", [
+    (1, 10**9, "replicates = 1000000000: must be a whole number from 1 to 10,000"),
+    (1, 0, "replicates = 0: must be a whole number from 1 to 10,000"),
+    (1, 2.5, "replicates = 2.5: must be a whole number"),
+    (11, 10_000, "11 scenarios x 10,000 replicates = 110,000 runs: allowed: at most 100,000"),
+])
+def test_run_many_refuses_sizes_beyond_its_bounds_at_once(scenarios, replicates, message):
+    """A batch too large is refused before any run (it used to start, and never end)."""
+    import re
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(simulation.ConfigError, match=re.escape(message)):
+        simulation.run_many([{"horizon_days": 5}] * scenarios, replicates=replicates,
+                            base=CONFIGS / "bass.toml")
+    assert time.perf_counter() - started < 5
 
 
 def test_fifty_runs_in_one_process_do_not_grow_memory():

@@ -19,6 +19,7 @@ A new design is one class: a :class:`DesignKind` with a ``kind`` literal.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
@@ -27,6 +28,7 @@ import pandas as pd
 from pydantic import Field
 
 from ..model.sections import Kind
+from .executors import MAX_RUNS
 
 DESIGNS: dict[str, type[DesignKind]] = {}
 """The registry: ``design.kind`` → its class, in the order defined."""
@@ -50,6 +52,10 @@ class DesignKind(Kind):
 
     def check(self, parameters: Mapping[str, Any]) -> None:
         """A ValueError if the sweep file's parameters or samples do not fit this design."""
+
+    def n_points(self, parameters: Mapping[str, Any]) -> int:
+        """How many design points ``parameters`` make, counted without making them."""
+        raise NotImplementedError
 
     def sample(self, problem: Mapping[str, Any], seed: int) -> np.ndarray:
         """The design matrix in sampling space (points × parameters)."""
@@ -79,6 +85,9 @@ class Grid(DesignKind):
             if not value:
                 raise ValueError(f"parameters.{key}: the list of values is empty")
 
+    def n_points(self, parameters: Mapping[str, Any]) -> int:  # noqa: D102
+        return math.prod(len(values) for values in parameters.values())
+
     def points(self, parameters: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
         """Every combination, the last parameter varying fastest."""
         keys = list(parameters)
@@ -90,7 +99,11 @@ class Sampled(DesignKind):
     """A design that samples each parameter's range."""
 
     kind: str
-    samples: int = Field(16, ge=1, le=1_000_000, description=SAMPLES)
+    samples: int = Field(16, ge=1, le=MAX_RUNS, description=f"{SAMPLES}; at most "
+                         f"{MAX_RUNS:,} (runs in one sweep: executors.MAX_RUNS)")
+
+    def n_points(self, parameters: Mapping[str, Any]) -> int:  # noqa: D102
+        return self.samples
 
     def check(self, parameters: Mapping[str, Any]) -> None:  # noqa: D102
         for key, value in parameters.items():
@@ -143,6 +156,9 @@ class Sobol(Sampled):
             raise ValueError(f"design.samples = {self.samples}: a Sobol' design needs a "
                              "power of two (e.g. 64, 128, 256)")
 
+    def n_points(self, parameters: Mapping[str, Any]) -> int:  # noqa: D102
+        return self.samples * ((2 if self.second_order else 1) * len(parameters) + 2)
+
     def sample(self, problem: Mapping[str, Any], seed: int) -> np.ndarray:  # noqa: D102
         from SALib.sample import sobol
 
@@ -169,6 +185,9 @@ class Morris(Sampled):
     bars: ClassVar[tuple[tuple[str, str], ...]] = (("mu_star", "μ* (mean |effect|)"),
                                                    ("sigma", "σ (non-linearity, interactions)"))
     xlabel: ClassVar[str] = "elementary effect on {output}"
+
+    def n_points(self, parameters: Mapping[str, Any]) -> int:  # noqa: D102
+        return self.samples * (len(parameters) + 1)
 
     def sample(self, problem: Mapping[str, Any], seed: int) -> np.ndarray:  # noqa: D102
         from SALib.sample import morris

@@ -1,6 +1,7 @@
 """The report of a sweep (``sparksim report DIR``): summary table, fan charts, heatmap, sensitivity.
 
-Writes into ``DIR/report/`` (atomically, like every output):
+Writes into ``DIR/report/`` (atomically, like every output, holding the sweep
+folder's lock: a sweep running there makes ``report`` exit 2):
 
 - ``summary.csv``: per design point and metric, the number of successful
   replicates, mean, median and the 5–95% band;
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..model.config import ConfigError
-from .folders import check_output_folder, staged_folder
+from .folders import FolderLock, check_output_folder, out_option, staged_folder
 from .sensitivity import analyse, metric_column
 from .sweep import FIXED_COLUMNS, STATUS_COLUMNS, SweepResult, load_sweep
 
@@ -66,12 +68,37 @@ def write_report(
     heatmap: tuple[str, str] | None = None,
     out: str | Path | None = None,
 ) -> SweepReport:
-    """Write the report of the sweep in ``path`` (into ``path/report`` unless ``out``)."""
+    """Write the report of the sweep in ``path`` (into ``path/report`` unless ``out``).
+
+    The sweep folder's lock is held while the report reads and writes, so a
+    report never mixes with a sweep running there (a ConfigError names it).
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    folder = Path(path)
+    load_sweep(folder)  # a ConfigError unless it is a sweep folder (nothing is created)
+    lock = FolderLock(folder, "sweep folder", create=False,
+                      advice="wait for it to finish, then run report again", what="report")
+    try:
+        lock.__enter__()
+    except PermissionError:  # a sweep folder this user may read but not write
+        lock = None
+        if out is None:
+            raise
+    try:
+        return _write_report(folder, metric, platform, heatmap, out, plt)
+    finally:
+        if lock is not None:
+            lock.__exit__(None, None, None)
+
+
+def _write_report(path: Path, metric: str | None, platform: str | None,
+                  heatmap: tuple[str, str] | None, out: str | Path | None,
+                  plt: Any) -> SweepReport:
+    """write_report's work, under the sweep folder's lock."""
     result = load_sweep(path)
     spec = result.spec
     if not (result.runs["status"] == "ok").any():
@@ -80,29 +107,33 @@ def write_report(
                            platform or spec.report.platform)
     chosen_platform = column.split(".", 1)[0] if "." in column else None
     axes = _heatmap_axes(result, heatmap)
-    target = Path(out) if out is not None else result.path / "report"
+    target = out_option(out, result.path / "report")
     target = check_output_folder(target, "report", inputs=[result.path / "manifest.json"])
     report = SweepReport(target, summary_table(result))
-    with staged_folder(target, "report") as staging:
-        report.summary.to_csv(staging / "summary.csv", index=False)
-        report.files.append("summary.csv")
-        figures = {}
-        if result.manifest.get("keep_timeseries", True):
-            figures.update(_fan_charts(result, chosen_platform))
-        if len(axes) == 2:
-            figures["heatmap.png"] = _heatmap(result, axes[0], axes[1], column)
-        if spec.design.analyses:
-            from ..plots import sensitivity_figure
+    figures = {}  # made before the folder is staged: a damaged daily table writes nothing
+    if result.manifest.get("keep_timeseries", True):
+        figures.update(_fan_charts(result, chosen_platform))
+    if len(axes) == 2:
+        figures["heatmap.png"] = _heatmap(result, axes[0], axes[1], column)
+    if spec.design.analyses:
+        from ..plots import sensitivity_figure
 
-            report.sensitivity = analyse(result, column)
-            report.sensitivity.to_csv(staging / "sensitivity.csv", index=False)
-            report.files.append("sensitivity.csv")
-            figures["sensitivity.png"] = sensitivity_figure(
-                report.sensitivity, title=f"{spec.name}: sensitivity", output=column)
-        for name, figure in figures.items():
-            figure.savefig(staging / name, dpi=110)
+        report.sensitivity = analyse(result, column)
+        figures["sensitivity.png"] = sensitivity_figure(
+            report.sensitivity, title=f"{spec.name}: sensitivity", output=column)
+    try:
+        with staged_folder(target, "report") as staging:
+            report.summary.to_csv(staging / "summary.csv", index=False)
+            report.files.append("summary.csv")
+            if report.sensitivity is not None:
+                report.sensitivity.to_csv(staging / "sensitivity.csv", index=False)
+                report.files.append("sensitivity.csv")
+            for name, figure in figures.items():
+                figure.savefig(staging / name, dpi=110)
+                report.files.append(name)
+    finally:
+        for figure in figures.values():
             plt.close(figure)
-            report.files.append(name)
     return report
 
 

@@ -6,18 +6,24 @@ writes ``timeseries.csv``, ``summary.json``, the resolved ``config.toml`` and
 into a temporary folder beside the destination, moved into place only when
 all four are complete, so an interrupted or failed run never leaves a
 half-written folder and never replaces a folder the tool did not write.
+:func:`check_finite` refuses, before anything is written, a run whose summary
+or daily table holds an infinity or a NaN (a config value too large for
+float64 arithmetic): nothing non-finite reaches a file.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
 from ..model.config import Config, check_seed, load_config
 from ..model.spark_model import SparkModel
 from .folders import check_output_folder, staged_folder
@@ -65,6 +71,32 @@ def run(
         model.release()
 
 
+def check_finite(result: RunResult, run: str) -> None:
+    """A ConfigError naming the first summary metric or daily column that is not finite.
+
+    ``run`` names the run in the message (``'baseline' (seed 1)``, ``run 12``).
+    Missing summary values (None: e.g. a day never reached) are allowed.
+    """
+    for platform, summary in result.summary.items():
+        for key, value in summary.items():
+            if isinstance(value, (int, float)) and not math.isfinite(value):
+                _not_finite(f"summary {platform}.{key}", value, run)
+    table = result.timeseries
+    for column in table.select_dtypes("number").columns:
+        values = table[column].to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = int(np.argmax(bad))
+            day = f" on day {table['day'].iloc[row]}" if "day" in table else ""
+            _not_finite(f"daily column {column}{day}", values[row], run)
+
+
+def _not_finite(what: str, value: float, run: str) -> None:
+    raise ConfigError(f"run {run}: {what} = {value}: not a finite number (allowed: finite "
+                      "values; a config value is too large for float64 arithmetic: lower "
+                      "it); nothing was written")
+
+
 OUTPUT_FILES = ("timeseries.csv", "summary.json", "config.toml", "adoption.png")
 
 
@@ -78,6 +110,7 @@ def write_outputs(result: RunResult, out_dir: str | Path,
 
     from ..plots import adoption_figure
 
+    check_finite(result, f"{result.config.name!r} (seed {result.seed})")
     out = check_output_folder(out_dir, "run", inputs=inputs)
     with staged_folder(out, "run") as staging:
         result.timeseries.to_csv(staging / "timeseries.csv", index=False)

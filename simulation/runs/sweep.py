@@ -6,7 +6,8 @@ A sweep folder holds:
   versions, git commit, start and end times, runs planned / done / failed,
   and a fingerprint of the plan (every run's parameters and seed);
 - ``journal.jsonl``: one line per finished run, appended the moment it
-  finishes (a run is *done* once its line is there);
+  finishes, carrying the plan's fingerprint (``plan``: the first 16 hex
+  digits of ``plan_sha256``);
 - ``timeseries/run-NNNNNN.parquet``: each run's daily table, written to a
   temporary name and renamed before the run's journal line is written;
 - ``runs.parquet``: one row per run (run id, design point, replicate, seed,
@@ -15,7 +16,14 @@ A sweep folder holds:
 
 Rerunning an interrupted sweep (Ctrl-C, ``kill -9``, a lost worker) skips
 the runs already done and retries failed ones; the result is the same as an
-uninterrupted sweep because every run's seed is fixed by the plan.
+uninterrupted sweep because every run's seed is fixed by the plan. A run is
+*done* when its journal line names this plan, its run id, point, replicate and
+seed are the plan's, and its daily table opens (its Parquet footer is read).
+A folder whose journal names another plan is refused (``--force`` clears it),
+even when its manifest is gone. The daily table, the journal line, the
+manifest and the final runs table are fsynced with their folder, so a run
+recorded survives a power cut as well as a kill (a few milliseconds per run:
+``benchmarks/sweep_bench.py --store``).
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ from pydantic import ValidationError
 from ..errors import WorkersLost, first_line
 from ..model.config import Config, ConfigError, load_config
 from .executors import (
+    MAX_REPLICATES,
+    MAX_RUNS,
     WORKER_TIMEOUT,
     Outcome,
     RunFunction,
@@ -50,10 +60,13 @@ from .executors import (
 from .folders import (
     LOCK,
     OWNER,
-    TEMPORARY_SUFFIX,
     FolderLock,
     check_output_folder,
+    fsync_path,
+    out_option,
     read_marker,
+    remove_stale_temporaries,
+    replace_durably,
     temporary_name,
     write_atomic,
     write_marker,
@@ -65,6 +78,11 @@ STATUS_COLUMNS = ("status", "error")
 SWEEP_FILES = ("manifest.json", "journal.jsonl", "runs.parquet", "timeseries", "report")
 """What a sweep folder holds (besides its marker and lock); ``--force`` clears these only."""
 REFRESH_SECONDS = 30.0  # how often runs.parquet is rebuilt while a sweep runs
+PLAN_KEY = "plan"
+"""The journal line's key holding the plan's fingerprint (kept out of the runs table)."""
+PLAN_DIGITS = 16
+"""Hex digits of ``plan_sha256`` on each journal line: 64 bits, so two different plans
+share a tag with chance 2^-64, in 24 bytes a line."""
 
 
 # --- tables ------------------------------------------------------------------
@@ -165,8 +183,16 @@ def run_many(
     Raises:
         ConfigError: a scenario is not a valid config (checked before any run).
     """
-    if replicates < 1:
-        raise ConfigError(f"replicates = {replicates}: must be at least 1")
+    if (not isinstance(replicates, int) or isinstance(replicates, bool)
+            or not 1 <= replicates <= MAX_REPLICATES):
+        raise ConfigError(f"replicates = {replicates!r}: must be a whole number from 1 to "
+                          f"{MAX_REPLICATES:,} (executors.MAX_REPLICATES: the mean's Monte "
+                          "Carlo error is then 1% of the run-to-run spread)")
+    scenarios = list(scenarios)
+    if len(scenarios) * replicates > MAX_RUNS:
+        raise ConfigError(f"{len(scenarios):,} scenarios x {replicates:,} replicates = "
+                          f"{len(scenarios) * replicates:,} runs: allowed: at most "
+                          f"{MAX_RUNS:,} runs in one batch (executors.MAX_RUNS); split them")
     resolved_base = None if base is None else load_config(base)
     base_raw = (None if resolved_base is None
                 else resolved_base.model_dump(mode="json", exclude_none=True))
@@ -244,11 +270,19 @@ class SweepResult:
         if not files:
             return pd.DataFrame()
         import pyarrow.parquet as pq
+        from pyarrow.lib import ArrowException
 
         wanted = None if columns is None else list(dict.fromkeys(
             ["run_id", "point", "replicate", "day", "platform", *columns]))
-        return pd.concat([pq.read_table(f, columns=wanted).to_pandas() for f in files],
-                         ignore_index=True)
+        tables = []
+        for file in files:
+            try:
+                tables.append(pq.read_table(file, columns=wanted).to_pandas())
+            except (OSError, ValueError, ArrowException) as err:  # junk, cut short, wrong schema
+                raise ConfigError(
+                    f"{str(file)!r}: the daily table cannot be read ({first_line(err)}); "
+                    "rerun the same sweep command to run it again") from None
+        return pd.concat(tables, ignore_index=True)
 
 
 def sweep(
@@ -295,14 +329,14 @@ def sweep(
                   keep_timeseries=function is None)
              for p, point in enumerate(points) for r in range(spec.replicates)]
     plan = _fingerprint(spec, raw_base, tasks)
-    folder = Path(out) if out is not None else Path("results") / "sweeps" / spec.name
-    store = SweepStore(folder)
+    folder = out_option(out, Path("results") / "sweeps" / spec.name)
+    store = SweepStore(folder, plan, len(tasks))
     store.check(inputs=spec.inputs)
     status = "interrupted"
     # workers and scheduler are checked before anything is written
     with open_pool(workers, client, scheduler, worker_timeout) as pool, FolderLock(folder):
         store.prepare(plan, force)
-        done = store.finished()
+        done = store.finished(tasks)
         todo = [t for t in tasks if t.run_id not in done]
         manifest = store.manifest_for(spec, base, plan, len(tasks))
         manifest["executor"] = pool.describe()
@@ -365,12 +399,19 @@ def _function_name(tasks: Sequence[Task]) -> str | None:
 
 
 class SweepStore:
-    """The files of one sweep folder. Every write is atomic (temporary name, then rename)."""
+    """The files of one sweep folder. Every write is atomic (temporary name, then rename).
 
-    def __init__(self, folder: Path):
+    ``plan`` and ``planned`` (the fingerprint and number of runs of the sweep
+    writing here) decide which journal lines are this sweep's; a store opened
+    to read takes both from the manifest.
+    """
+
+    def __init__(self, folder: Path, plan: str | None = None, planned: int | None = None):
         self.folder = folder
         self.journal = folder / "journal.jsonl"
         self.series = folder / "timeseries"
+        self.plan = plan
+        self.planned = planned
         self._parameters: list[str] = []
         self._last_refresh = time.monotonic()
 
@@ -390,14 +431,14 @@ class SweepStore:
                               "the sweep folder is damaged: rerun the sweep into a new folder")
         return manifest
 
-    def records(self) -> dict[int, dict[str, Any]]:
-        """The last journal line of each run.
+    def lines(self) -> list[dict[str, Any]]:
+        """Every run record in the journal, in order, whoever wrote it.
 
         A last line without its newline was cut short by a kill mid-write and
         is ignored (its run is run again); any other line that is not a run
         record is a ConfigError naming it.
         """
-        records: dict[int, dict[str, Any]] = {}
+        rows = []
         complete, torn = self._journal_lines()
         for number, line in enumerate(complete, start=1):
             if not line.strip():
@@ -408,8 +449,35 @@ class SweepStore:
                     f"{str(self.journal)!r}: line {number} is not a run record; the sweep "
                     "folder is damaged: delete that line to rerun its run, or rerun the sweep "
                     "into a new folder")
-            records[row["run_id"]] = row
+            rows.append(row)
         if torn and (row := _run_record(torn)) is not None:  # whole, only its newline lost
+            rows.append(row)
+        return rows
+
+    def _plan(self) -> tuple[str | None, int | None, str | None]:
+        """(this sweep's plan, its number of runs, the manifest's plan) for reading lines."""
+        manifest = self.read_manifest() or {}
+        written = manifest.get("plan_sha256")
+        planned = manifest.get("runs_planned")
+        return (self.plan or written, self.planned if self.planned is not None else
+                planned if isinstance(planned, int) else None, written)
+
+    def records(self) -> dict[int, dict[str, Any]]:
+        """The last journal line of each run of this plan (without its plan tag).
+
+        Lines of another plan, and run ids outside the plan, are left out. A
+        line without a plan tag (written before lines carried one) counts when
+        the manifest names this plan.
+        """
+        plan, planned, written = self._plan()
+        records: dict[int, dict[str, Any]] = {}
+        for row in self.lines():
+            tag = row.pop(PLAN_KEY, None)
+            if plan is not None and (tag != plan[:PLAN_DIGITS] if tag is not None
+                                     else written != plan):
+                continue
+            if planned is not None and not 0 <= row["run_id"] < planned:
+                continue
             records[row["run_id"]] = row
         return records
 
@@ -425,11 +493,27 @@ class SweepStore:
         lines = text.split("\n")
         return lines[:-1], lines[-1]
 
-    def finished(self) -> set[int]:
-        """Runs done (status ok, daily table present when expected): skipped on resume."""
+    def finished(self, tasks: Sequence[Task] | None = None) -> set[int]:
+        """Runs done, skipped on resume.
+
+        Done: status ok, the task's point, replicate and seed (when ``tasks``
+        are given), and a daily table that opens (when daily tables are kept).
+        """
         keep = (self.read_manifest() or {}).get("keep_timeseries", True)
-        return {i for i, row in self.records().items() if row["status"] == "ok"
-                and (not keep or (self.series / _timeseries_name(i)).is_file())}
+        by_id = None if tasks is None else {t.run_id: t for t in tasks}
+        done = set()
+        for i, row in self.records().items():
+            if row["status"] != "ok":
+                continue
+            if by_id is not None:
+                task = by_id.get(i)
+                if task is None or [row.get("point"), row.get("replicate"), row.get("seed")] != [
+                        task.point, task.replicate, task.seed]:
+                    continue
+            if keep and not _readable_table(self.series / _timeseries_name(i)):
+                continue
+            done.add(i)
+        return done
 
     def runs(self) -> pd.DataFrame:
         """The runs table, from the journal (the ground truth)."""
@@ -449,25 +533,36 @@ class SweepStore:
     def prepare(self, plan: str, force: bool) -> None:
         """Under the lock: make the folder ready, then mark it.
 
-        Ready means new, resumable (the same plan) or cleared with ``force``; a
-        torn journal line and temporary files left by a killed writer are dropped.
+        Ready means new, resumable (the same plan) or cleared with ``force``;
+        the plan is the manifest's, or when the manifest is gone, the one every
+        journal line names. A torn journal line and temporary files left by a
+        killed writer are dropped. Nothing is written before a refusal.
         """
         manifest = self.read_manifest()
+        other = None
         if manifest is not None and manifest.get("plan_sha256") != plan:
+            other = (f"holds results of a different sweep "
+                     f"({manifest['sweep'].get('name', '?')!r}: other parameters, base config "
+                     "or seeds)")
+        elif manifest is None:
+            tags = {row.get(PLAN_KEY) for row in self.lines()}
+            if tags - {plan[:PLAN_DIGITS]}:
+                named = sorted(str(t) for t in tags - {plan[:PLAN_DIGITS]} if t is not None)
+                who = (f"of another sweep (plan {', '.join(named)}; this sweep is plan "
+                       f"{plan[:PLAN_DIGITS]})" if named else "that name no plan")
+                other = (f"has no manifest.json, and its journal.jsonl holds runs {who}, "
+                         "so its results cannot be this sweep's")
+        if other is not None:
             if not force:
-                raise ConfigError(
-                    f"--out {str(self.folder)!r}: holds results of a different sweep "
-                    f"({manifest['sweep'].get('name', '?')!r}: other parameters, base config "
-                    "or seeds); rerun with --force to discard them, or choose another --out"
-                )
+                raise ConfigError(f"--out {str(self.folder)!r}: {other}; rerun with --force "
+                                  "to discard them, or choose another --out")
             for name in SWEEP_FILES:
                 target = self.folder / name
                 shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
         write_marker(self.folder, "sweep", SWEEP_FILES)
         self.series.mkdir(parents=True, exist_ok=True)
         for folder in (self.folder, self.series):  # left by a writer that was killed
-            for stale in folder.glob(f".*{TEMPORARY_SUFFIX}"):
-                shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)
+            remove_stale_temporaries(folder, locked=True)
         complete, torn = self._journal_lines()
         if torn:
             whole = _run_record(torn) is not None
@@ -498,45 +593,80 @@ class SweepStore:
         }
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        """Write manifest.json atomically."""
+        """Write manifest.json atomically and durably (fsynced with its folder)."""
         write_atomic(self.folder / "manifest.json",
                      (json.dumps(manifest, indent=2) + "\n").encode())
 
     def record(self, outcome: Outcome) -> None:
-        """Store one finished run: its daily table first, then its journal line."""
+        """Store one finished run: its daily table first, then its journal line, each fsynced.
+
+        The table is on disk (file and folder entry) before the line is
+        written, and the line before the next run is stored.
+        """
         if outcome.timeseries is not None:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
             target = self.series / _timeseries_name(outcome.task.run_id)
             staging = temporary_name(target)
-            pq.write_table(pa.Table.from_pandas(outcome.timeseries, preserve_index=False),
-                           staging)
-            os.replace(staging, target)
-        line = json.dumps(outcome.row(), default=str, allow_nan=True) + "\n"
+            try:
+                pq.write_table(pa.Table.from_pandas(outcome.timeseries, preserve_index=False),
+                               staging)
+                replace_durably(staging, target)
+            except BaseException:
+                staging.unlink(missing_ok=True)
+                raise
+        row = outcome.row()
+        if self.plan is not None:
+            row[PLAN_KEY] = self.plan[:PLAN_DIGITS]
+        line = json.dumps(row, default=str, allow_nan=True) + "\n"
+        new = not self.journal.exists()
         with open(self.journal, "a", encoding="utf-8") as journal:
             journal.write(line)  # one write of one line: a kill leaves it whole or cut (ignored)
+            journal.flush()
+            os.fsync(journal.fileno())
+        if new:
+            fsync_path(self.folder)
         if time.monotonic() - self._last_refresh > REFRESH_SECONDS:
             self.write_runs()
 
-    def write_runs(self) -> pd.DataFrame:
-        """Rebuild runs.parquet from the journal, atomically."""
+    def write_runs(self, durable: bool = False) -> pd.DataFrame:
+        """Rebuild runs.parquet from the journal, atomically (``durable``: fsynced too)."""
         table = self.runs()
-        staging = temporary_name(self.folder / "runs.parquet")
-        table.to_parquet(staging, index=False)
-        os.replace(staging, self.folder / "runs.parquet")
+        target = self.folder / "runs.parquet"
+        staging = temporary_name(target)
+        try:
+            table.to_parquet(staging, index=False)
+            if durable:
+                replace_durably(staging, target)
+            else:
+                os.replace(staging, target)
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            raise
         self._last_refresh = time.monotonic()
         return table
 
     def finish(self, manifest: dict[str, Any], status: str) -> None:
         """Final runs.parquet and manifest (also after an interrupt)."""
-        table = self.write_runs()
+        table = self.write_runs(durable=True)
         failed = int((table["status"] != "ok").sum())
         done = int(len(table)) - failed
         if status == "complete" and done < manifest["runs_planned"]:
             status = "incomplete"
         manifest.update(status=status, finished=_now(), runs_done=done, runs_failed=failed)
         self.write_manifest(manifest)
+
+
+def _readable_table(path: Path) -> bool:
+    """Whether a daily table opens as Parquet with rows (only its footer is read)."""
+    import pyarrow.parquet as pq
+    from pyarrow.lib import ArrowException
+
+    try:
+        return pq.read_metadata(path).num_rows > 0
+    except (OSError, ValueError, ArrowException):
+        return False
 
 
 def _run_record(line: str) -> dict[str, Any] | None:

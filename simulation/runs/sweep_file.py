@@ -45,7 +45,7 @@ from ..errors import ConfigError, check_input_file
 from ..model.config import Config, load_config
 from ..model.sections import Section, describe_error, on_registry_change
 from .designs import DESIGNS, Grid
-from .executors import run_seed
+from .executors import MAX_REPLICATES, MAX_RUNS, run_seed
 
 DESIGN_KEY = (0, 0, 0)
 """SeedSequence spawn key of the design's own sampling (run seeds use keys of length 1 or 2)."""
@@ -104,7 +104,9 @@ class SweepSpec(Section):
     base: str | None = Field(None, description="base config TOML, relative to the sweep file")
     set: dict[str, Any] = Field(default_factory=dict, description="fixed overrides for every run")
     seed: int = Field(0, ge=0, description="root seed of every run's seed and of the design")
-    replicates: int = Field(1, ge=1, le=100_000, description="runs per design point")
+    replicates: int = Field(1, ge=1, le=MAX_REPLICATES, description=(
+        f"runs per design point; at most {MAX_REPLICATES:,} (executors.MAX_REPLICATES: "
+        "the mean's Monte Carlo error is then 1% of the run-to-run spread)"))
     common_random_numbers: bool = Field(
         True, description="replicate r uses the same seed at every point (paired differences)"
     )
@@ -119,6 +121,14 @@ class SweepSpec(Section):
     @model_validator(mode="after")
     def _parameters_fit_the_design(self) -> SweepSpec:
         self.design.check(self.parameters)
+        runs = self.design.n_points(self.parameters) * self.replicates
+        if runs > MAX_RUNS:
+            raise ValueError(
+                f"design and replicates make {self.design.n_points(self.parameters):,} points "
+                f"x {self.replicates:,} replicates = {runs:,} runs; allowed: at most "
+                f"{MAX_RUNS:,} runs per sweep (executors.MAX_RUNS: one daily table per run, "
+                "and days of computing); split the study into several sweeps or lower "
+                "replicates or samples")
         if self.report.heatmap and not set(self.report.heatmap) <= set(self.parameters):
             raise ValueError(f"report.heatmap = {self.report.heatmap}: both must be parameters "
                              f"(allowed: {', '.join(self.parameters)})")
