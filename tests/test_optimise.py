@@ -129,6 +129,12 @@ def test_same_seed_same_search(baseline):
     ({FEE: (5.0, 10.0)}, {"direction": "up"}, "unknown"),
     ({FEE: (5.0, 10.0)}, {"budget": -1}, "budget = -1"),
     ({FEE: (5.0, 10.0)}, {"n_trials": 0}, "n_trials = 0"),
+    ({FEE: (5.0, 10.0)}, {"n_trials": 10**9}, "n_trials = 1000000000: must be an integer "
+                                              "from 1 to 10,000"),
+    ({FEE: (5.0, 10.0)}, {"replicates": 10**9}, "replicates = 1000000000"),
+    ({FEE: (5.0, 10.0)}, {"batch": 10**6}, "batch = 1000000"),
+    ({FEE: (5.0, 10.0)}, {"fresh_replicates": 10**6}, "fresh_replicates = 1000000"),
+    ({FEE: (5.0, 10.0)}, {"n_trials": True}, "n_trials = True"),
 ])
 def test_bad_input_is_a_config_error(baseline, levers, kwargs, words):
     with pytest.raises(simulation.ConfigError) as caught:

@@ -61,13 +61,20 @@ import pandas as pd
 
 from ..model.config import Config, ConfigError, get_dotted, load_config
 from ..model.metrics import METRICS, summary_keys
-from ..runs.executors import run_seed
+from ..runs.executors import MAX_REPLICATES, run_seed
 from ..runs.sweep import run_many
 from .compare import paired_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+MAX_TRIALS = 10_000
+"""Most plans one search evaluates: TPE's cost per suggestion grows with the history, and
+its gains flatten within a few hundred trials (Optuna's docs suggest 100-1 000); each trial
+costs ``replicates`` runs."""
+MAX_BATCH = 1_000
+"""Most trials asked at once: past the number of workers a batch only delays what the
+sampler learns; 1 000 is far above any laptop's or small cluster's cores."""
 FRESH_KEY = 0x46524553
 """Spawn-key entry ("FRES") of the fresh seeds' root: ``run_seed(seed, 0, point=FRESH_KEY)``."""
 
@@ -372,11 +379,13 @@ def _validate(
     if objective is None:
         objective = "total_spend" if target is not None else "active_users_end"
     objective_name, column, direction = _objective(objective, direction, start_config, platform)
-    for name, value, least in (("n_trials", n_trials, 1), ("replicates", replicates, 1),
-                               ("batch", batch, 1), ("fresh_replicates", fresh_replicates, 2)):
+    for name, value, least, most in (
+            ("n_trials", n_trials, 1, MAX_TRIALS), ("replicates", replicates, 1, MAX_REPLICATES),
+            ("batch", batch, 1, MAX_BATCH), ("fresh_replicates", fresh_replicates, 2,
+                                             MAX_REPLICATES)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < least):
-            raise ConfigError(f"{name} = {value!r}: must be an integer >= {least}")
+                                  or not least <= value <= most):
+            raise ConfigError(f"{name} = {value!r}: must be an integer from {least} to {most:,}")
     if budget is not None and not (isinstance(budget, int | float) and budget >= 0):
         raise ConfigError(f"budget = {budget!r}: must be a number of dollars >= 0, or None")
     specs = _levers(levers, start_config)
