@@ -8,7 +8,8 @@ Exit codes (``simulation.errors``), each with one line on stderr:
 
 - 0 done;
 - 1 the machine failed the run: the output cannot be written, memory ran
-  out, or a Dask cluster lost every worker (a sweep keeps what finished);
+  out, or a Dask cluster lost every worker (a sweep keeps what finished), or a
+  calibration's simulations failed (the first failure is named);
 - 2 bad input (config, sweep file, data, override, argument, or an output
   folder that is not the tool's to replace), with nothing written;
 - 3 a sweep ended with runs failed or missing (recorded in runs.parquet;
@@ -36,10 +37,16 @@ from .errors import (
     ConfigError,
     Terminated,
     WorkersLost,
+    first_line,
 )
 
 if TYPE_CHECKING:
     import argparse
+
+MAX_WORKER_TIMEOUT = 86_400.0
+"""Longest ``--worker-timeout``, seconds (a day): a cluster with no worker for a day is gone,
+not restarting, and waiting longer gains nothing, since a rerun resumes from the finished
+runs."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--launch", default=None, metavar="DATE",
                      help="launch date, YYYY-MM-DD: each dated row is compared with the "
                      "simulation on its day since launch (the dates may be irregular)")
+    fit.add_argument("--date-format", default=None, metavar="FORMAT",
+                     help="how the time column's dates are written, in strptime codes, e.g. "
+                     "%%d/%%m/%%Y or %%m/%%d/%%Y (default: ISO 8601, YYYY-MM-DD; other forms "
+                     "are refused, never guessed)")
     fit.add_argument("--holdout", type=int, default=0, metavar="H",
                      help="fit all but the last H rows and forecast those, with 90%% intervals "
                      "(default 0)")
@@ -158,7 +169,7 @@ def _fail(message: str, code: int) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from .model.config import check_seed, load_config, parse_override
-    from .runs.folders import check_output_folder
+    from .runs.folders import check_output_folder, out_option
     from .runs.run import run
 
     if args.seed is not None:
@@ -167,7 +178,7 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config, overrides)
     edges = getattr(config.network.social, "path", None)  # an edge-list file is an input too
     inputs = [args.config, *([edges] if edges else [])]
-    out = Path(args.out) if args.out else Path("results") / config.name
+    out = out_option(args.out, Path("results") / config.name)
     check_output_folder(out, "run", inputs=inputs)  # before the run: fail fast
     result = run(config, seed=args.seed)
     result.write(out, inputs=inputs)
@@ -193,10 +204,15 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.worker_timeout is not None and args.scheduler is None:
         raise ConfigError("--worker-timeout: applies to a Dask cluster only; allowed with "
                           "--scheduler ADDRESS")
+    if args.worker_timeout is not None and not 0 < args.worker_timeout <= MAX_WORKER_TIMEOUT:
+        raise ConfigError(f"--worker-timeout {args.worker_timeout:g}: must be above 0 and at "
+                          f"most {MAX_WORKER_TIMEOUT:,.0f} seconds (a day; a rerun resumes "
+                          "from the finished runs)")
     started = time.perf_counter()
     timeout = {} if args.worker_timeout is None else {"worker_timeout": args.worker_timeout}
     result = sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler,
-                   force=args.force, progress=args.progress, announce=print, **timeout)
+                   force=args.force, progress=args.progress,
+                   announce=lambda line: print(line, flush=True), **timeout)
     runs = result.runs
     failed = result.failed
     manifest = result.manifest
@@ -230,23 +246,28 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .analysis.calibrate import calibrate, parse_fit
+    from .analysis.calibrate import calibrate, check_data_file, parse_fit
     from .model.config import check_seed, load_config, parse_override
     from .runs.executors import check_workers_option
-    from .runs.folders import check_output_folder
+    from .runs.folders import check_output_folder, out_option
 
     check_seed(args.seed)
     check_workers_option(args.workers)
     fits = dict(parse_fit(text) for text in args.fits)
     overrides = dict(parse_override(text) for text in args.overrides)
     config = load_config(args.config, overrides)
+    check_data_file(args.data)  # a special file or a link loop named before paths are resolved
     inputs = [args.data, args.config]
-    out = Path(args.out) if args.out else Path("results") / f"{config.name}-calibration"
+    out = out_option(args.out, Path("results") / f"{config.name}-calibration")
     check_output_folder(out, "calibration", inputs=inputs)  # before the runs: fail fast
-    result = calibrate(args.data, config, fits, args.target, cumulative=args.cumulative,
-                       days_per_period=args.days_per_period, launch=args.launch,
-                       holdout=args.holdout, replicates=args.replicates, trials=args.trials,
-                       seed=args.seed, workers=args.workers)
+    try:
+        result = calibrate(args.data, config, fits, args.target, cumulative=args.cumulative,
+                           days_per_period=args.days_per_period, launch=args.launch,
+                           date_format=args.date_format, holdout=args.holdout,
+                           replicates=args.replicates, trials=args.trials, seed=args.seed,
+                           workers=args.workers)
+    except RuntimeError as err:  # simulations failed (e.g. memory): nothing to fit
+        return _fail(f"{first_line(err)}; nothing was written", EXIT_ENVIRONMENT)
     result.write(out, inputs=inputs)
     print(result.summary())
     print(f"wrote {out}/ (calibration.json, history.csv, fit.png)")

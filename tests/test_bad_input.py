@@ -14,7 +14,9 @@ Signals and start-up (Ctrl-C, SIGTERM) need a real process: see test_reliability
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import pytest
 
 import simulation
 from simulation import cli
+from simulation.model.config import MAX_CONFIG_BYTES
 from simulation.runs.folders import FolderLock
 from tests.conftest import CONFIGS
 
@@ -61,6 +64,13 @@ def make_files(work: Path, sweep_folder: Path) -> None:
     (work / "typo.toml").write_text('name = "typo"\n[adoption]\nimitaton = 0.3\n')
     (work / "latin1.toml").write_bytes('name = "caf\xe9"\n'.encode("latin-1"))
     (work / "folder.toml").mkdir()
+    (work / "quoted.toml").write_text('name = "quoted"\n[population]\nfollowers = "3000"\n')
+    (work / "loop.toml").symlink_to("loop.toml")  # a symlink loop
+    (work / "loop_edges.txt").symlink_to("loop_edges.txt")
+    (work / "dangling.toml").symlink_to("gone.toml")  # a symlink to nothing
+    os.mkfifo(work / "pipe.toml")  # a named pipe: reading it would block
+    with open(work / "big.toml", "wb") as big:  # sparse: 1 MB and a byte, written in no time
+        big.truncate(MAX_CONFIG_BYTES + 1)
     (work / "secret_edges.txt").write_text("0 1\n1 2\nTOPSECRET 3\n")
     (work / "far_edges.txt").write_text("0 1\n1 999999\n")
     (work / "sweep.toml").write_text(SWEEP_TOML)
@@ -118,6 +128,19 @@ def hold_lock(work: Path) -> FolderLock:
     return FolderLock(work / "sw").__enter__()
 
 
+def stdin_not_a_file(work: Path) -> None:
+    """Skip the case where this process's stdin is a regular file (then it is read)."""
+    if stat.S_ISREG(os.stat("/dev/stdin").st_mode):
+        pytest.skip("stdin is a regular file here: /dev/stdin is read like any file")
+
+
+ELEVEN = "platforms=[" + ", ".join(f'{{name = "p{i}"}}' for i in range(11)) + "]"
+BACKWARDS = ("platforms.0.phases=[{start = {adoption_share = 0.05, notice_days = 14}, "
+             "commission = {rate = 0.04}}, {start = {day = 0}, flat_fee = {fee = 40.0}}]")
+SHARES_FALL = ("platforms.0.phases=[{start = {adoption_share = 0.1}, commission = {}}, "
+               "{start = {adoption_share = 0.05}, per_view = {}}]")
+
+
 # id → (argv, exit code, words in the message[, setup returning something to keep alive])
 Case = tuple[list[str], int, list[str]] | tuple[list[str], int, list[str], Callable]
 S = ["sweep", "sweep.toml", "--no-progress", "--workers", "1"]
@@ -162,6 +185,79 @@ CASES: dict[str, Case] = {
     "run_bad_tier": (["run", BASELINE, "--set",
                       "platforms.0.phases.0.flat_fee.tier_fees={giga = 3.0}"], 2,
                      ["giga", "nano"]),
+    # run: sizes past their bounds (each hung, overflowed or exhausted memory before)
+    "run_horizon_hangs": (["run", BASS, "--set", "horizon_days=100000000"], 2,
+                          ["horizon_days", "100000000", "less than or equal to 36500"]),
+    "run_horizon_past_int64": (["run", BASS, "--set", "horizon_days=4611686018427387904"], 2,
+                               ["horizon_days", "4611686018427387904", "36500"]),
+    "run_influencers_past_bound": (["run", BASS, "--set", "population.influencers=100000000"],
+                                   2, ["population.influencers", "100000000", "1000000"]),
+    "run_too_many_platforms": (["run", BASS, "--set", ELEVEN], 2,
+                               ["platforms", "p10", "at most 10 items"]),
+    "run_mean_degree_past_bound": (["run", BASS, "--set", "network.social.kind=erdos_renyi",
+                                    "--set", "network.social.mean_degree=1e9"], 2,
+                                   ["network.social.mean_degree", "1000000000", "5000"]),
+    # run: overflows (each was a traceback) and non-finite outputs (each was exit 0)
+    "run_patience_overflow": (["run", BASELINE, *SMALL, "--set", "influencers.patience=1e19"], 2,
+                              ["influencers.patience", "1e+19", "36500"]),
+    "run_audience_sigma_overflow": (["run", BASELINE, *SMALL, "--set",
+                                     "influencers.audience_sigma=1000"], 2,
+                                    ["influencers.audience_sigma", "1000", "less than or equal"]),
+    "run_persuadability_overflow": (["run", BASS, "--set", "adoption.persuadability_cv=1e308"],
+                                    2, ["adoption.persuadability_cv", "1e+308", "10"]),
+    "run_offer_days_past_int32": (["run", BASELINE, *SMALL, "--set",
+                                   "platforms.0.phases.0.flat_fee.offer_days=3000000000"], 2,
+                                  ["platforms.0.phases.0.flat_fee.offer_days", "3000000000",
+                                   "36500"]),
+    "run_basket_value_infinite_gmv": (["run", BASELINE, *SMALL, "--set",
+                                       "commerce.basket_value=1e308"], 2,
+                                      ["commerce.basket_value", "1e+308", "10000000"]),
+    "run_event_strength_nan": (["run", BASS, "--set", "events=[{day = 3, strength = 1e308}]"],
+                               2, ["events.0.strength", "1e+308", "less than or equal"]),
+    "run_events_surge_together": (["run", BASS, "--set", "events=[{day = 3, strength = 1e7}, "
+                                   "{day = 30, strength = 1e7}]"], 2,
+                                  ["events.0.strength", "1e+07", "at most 1e+12"]),
+    "run_tier_count_negative": (["run", BASELINE, "--set",
+                                 "platforms.0.invitation.tiers={nano = -1}"], 2,
+                                ["platforms.0.invitation.tiers", "-1", "greater than or equal"]),
+    "run_tier_fee_negative": (["run", BASELINE, "--set",
+                               "platforms.0.phases.0.flat_fee.tier_fees={micro = -5.0}"], 2,
+                              ["tier_fees", "-5.0", "greater than or equal to 0"]),
+    # run: values misread in silence before
+    "run_horizon_true": (["run", BASS, "--set", "horizon_days=true"], 2,
+                         ["horizon_days", "True", "integer", "not true/false"]),
+    "run_rate_true": (["run", BASS, "--set", "adoption.imitation=true"], 2,
+                      ["adoption.imitation", "True", "a number"]),
+    "run_quoted_number_in_file": (["run", "quoted.toml"], 2,
+                                  ["population.followers", "'3000'", "integer", "text"]),
+    "run_phases_out_of_order": (["run", BASELINE, "--set", "platforms.0.phases.0.start={day = 30}",
+                                 "--set", "platforms.0.phases.1.start={day = 10}"], 2,
+                                ["platforms.0.phases.1.start.day", "10", "day >= 30"]),
+    "run_phases_backwards": (["run", BASELINE, "--set", BACKWARDS], 2,
+                             ["platforms.0.phases.1.start.day", "0", "day >= 14"]),
+    "run_phase_shares_fall": (["run", BASELINE, "--set", SHARES_FALL], 2,
+                              ["platforms.0.phases.1.start.adoption_share", "0.05",
+                               "adoption_share >= 0.1"]),
+    "run_platform_name_with_a_dot": (["run", BASS, "--set", 'platforms.0.name="sp.ark"'], 2,
+                                     ["platforms.0.name", "sp.ark", "letters, digits"]),
+    "run_platform_name_with_a_space": (["run", BASS, "--set", 'platforms.0.name="my app"'], 2,
+                                       ["platforms.0.name", "my app", "letters, digits"]),
+    # run: special and oversized files (each was "not found", or read for seconds)
+    "run_config_symlink_loop": (["run", "loop.toml"], 2, ["loop.toml", "symlink loop"]),
+    "run_config_dangling_symlink": (["run", "dangling.toml"], 2,
+                                    ["dangling.toml", "symbolic link to 'gone.toml'",
+                                     "does not exist"]),
+    "run_config_fifo": (["run", "pipe.toml"], 2, ["pipe.toml", "named pipe", "regular file"]),
+    "run_config_dev_stdin": (["run", "/dev/stdin"], 2, ["/dev/stdin", "not a regular file"],
+                             stdin_not_a_file),
+    "run_config_too_large": (["run", "big.toml"], 2,
+                             ["big.toml", "1,000,001 bytes", "at most 1.0 MB"]),
+    "run_edgelist_symlink_loop": (["run", BASS, "--set", "network.social.kind=edgelist",
+                                   "--set", "network.social.path=loop_edges.txt"], 2,
+                                  ["network.social.path", "loop_edges.txt", "symlink loop"]),
+    "run_edgelist_fifo": (["run", BASS, "--set", "network.social.kind=edgelist",
+                           "--set", "network.social.path=pipe.toml"], 2,
+                          ["network.social.path", "pipe.toml", "named pipe"]),
     # run: seeds and arguments
     "run_unknown_argument": (["run", BASS, "--bogus"], 2, ["--bogus", "--help"]),
     "run_negative_seed": (["run", BASS, "--seed", "-1"], 2, ["seed", "-1", "0.."]),
@@ -269,6 +365,7 @@ CASES: dict[str, Case] = {
     "calibrate_unknown_key": ([*C[:4], "--fit", "adoption.imitaton=0.1:0.5", *C[6:]], 2,
                               ["adoption.imitaton", "allowed"]),
     "calibrate_unknown_target": ([*C, "--target", "happiness"], 2, ["--target", "happiness"]),
+    "calibrate_out_empty": ([*C, "--out", ""], 2, ["--out ''", "empty"]),
     "calibrate_out_holds_user_files": ([*C, "--out", "mine"], 2, ["thesis.tex"]),
     "calibrate_out_holds_its_data": (["calibrate", "exp/data.csv", *C[2:], "--out", "exp"], 2,
                                      ["exp/data.csv", "input"]),
@@ -313,5 +410,5 @@ def test_bad_input_gives_one_line_its_exit_code_and_writes_nothing(
         assert word in lines[0], (word, lines[0])
     assert "TOPSECRET" not in lines[0]  # a file's content is never echoed
     assert snapshot(root) == before
-    for lock in keep:
+    for lock in filter(None, keep):  # setups that return nothing hold nothing
         lock.__exit__(None, None, None)

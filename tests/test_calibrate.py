@@ -9,6 +9,9 @@ Then determinism, the input contract, and the CLI end to end.
 from __future__ import annotations
 
 import json
+import os
+import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +21,20 @@ import pytest
 
 import simulation
 from simulation import cli
-from simulation.analysis.calibrate import Calibration, calibrate, parse_fit, read_observed
+from simulation.analysis.calibrate import (
+    MAX_BOOTSTRAP,
+    MAX_DATA_BYTES,
+    MAX_HORIZON_DAYS,
+    MAX_OBSERVATIONS,
+    MAX_REPLICATES,
+    MAX_TRIALS,
+    MAX_VALUE,
+    Calibration,
+    calibrate,
+    check_data_file,
+    parse_fit,
+    read_observed,
+)
 from simulation.model.config import ConfigError
 from simulation.runs.executors import run_seed
 from simulation.runs.sweep import run_many
@@ -479,3 +495,289 @@ def test_cli_fits_irregular_dates_with_launch_and_holdout(tmp_path):
     assert summary["config"]["horizon_days"] == 60
     assert (out / "fit.png").stat().st_size > 0
     assert "held out: the last 2" in proc.stdout and "2023-08-30 (day 60)" in proc.stdout
+
+
+# --- limits, dates, signal and special files (issue 19) ---------------------------
+
+MONTHLY_VALUES = [10, 30, 60, 80, 70, 50, 40, 30, 20, 10, 5, 3]
+MONTHS_DMY = "date,sales\n" + "".join(f"01/{m:02d}/2020,{v}\n"
+                                      for m, v in enumerate(MONTHLY_VALUES, start=1))
+MONTHS_ISO = "date,sales\n" + "".join(f"2020-{m:02d}-01,{v}\n"
+                                      for m, v in enumerate(MONTHLY_VALUES, start=1))
+PERIODS = "year,sales\n1,10\n2,30\n3,60\n4,80\n5,70\n6,50\n"
+DAYS = "day,accounts\n3,1\n7,2\n9,3\n12,4\n20,5\n"
+LIMIT_FITS = ["--fit", "adoption.imitation=0.02:0.4", "--set", "population.followers=2000",
+              "--replicates", "2", "--trials", "8"]
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _loop(path: Path) -> None:
+    (path.parent / "other.csv").symlink_to(path.name)
+    path.symlink_to("other.csv")
+
+
+def _dangling(path: Path) -> None:
+    path.symlink_to("nothing.csv")
+
+
+def _too_large(path: Path) -> None:
+    with path.open("w") as file:
+        file.write("year,sales\n1,")
+        file.write("1" * (MAX_DATA_BYTES + 1))
+
+
+# case → (data: CSV text, a function making the file, or an existing path; arguments; words)
+BAD_LIMITS = {
+    # sizes: rows, days per period, the horizon they imply, replicates, trials, holdout
+    "rows_past_the_limit": (
+        "year,sales\n" + "".join(f"{i},{i % 7 + 1}\n" for i in range(1, MAX_OBSERVATIONS + 2)),
+        ["--days-per-period", "1"], [f"more than {MAX_OBSERVATIONS:,} rows"]),
+    "days_per_period_1e7": (PERIODS, ["--days-per-period", "1e7"],
+                            ["days_per_period = 1e+07", "6 periods", f"{MAX_HORIZON_DAYS:,}"]),
+    "days_per_period_1e300": (PERIODS, ["--days-per-period", "1e300"],
+                              ["days_per_period = 1e+300", f"{MAX_HORIZON_DAYS:,}"]),
+    "days_per_period_inf": (PERIODS, ["--days-per-period", "inf"],
+                            ["days_per_period = inf", ">= 1"]),
+    "days_per_period_below_a_day": (PERIODS, ["--days-per-period", "1e-300"],
+                                    ["days_per_period = 1e-300", ">= 1", "steps in days"]),
+    "fitted_days_per_period_past_horizon": (
+        PERIODS, ["--fit", "days_per_period=1:1e7"],
+        ["days_per_period=1:1e+07", "6 periods", f"{MAX_HORIZON_DAYS:,}"]),
+    "fitted_days_per_period_below_a_day": (PERIODS, ["--fit", "days_per_period=0.001:5"],
+                                           ["days_per_period=0.001:5", ">= 1"]),
+    "last_day_past_horizon": ("day,accounts\n3,1\n40000,5\n50000,9\n60000,12\n", [],
+                              ["day 60,000", "day column", f"{MAX_HORIZON_DAYS:,}"]),
+    "dates_past_horizon": ("date,a\n1900-01-01,1\n1950-01-01,5\n2000-01-01,9\n2020-01-01,12\n",
+                           ["--launch", "1899-12-01"],
+                           ["day 43,860", "since --launch", f"{MAX_HORIZON_DAYS:,}"]),
+    "replicates_1e9": (PERIODS, ["--days-per-period", "6", "--replicates", "1000000000"],
+                       ["replicates = 1000000000", f"{MAX_REPLICATES:,}"]),
+    "trials_1e9": (PERIODS, ["--days-per-period", "6", "--trials", "1000000000"],
+                   ["trials = 1000000000", f"{MAX_TRIALS:,}"]),
+    "holdout_1e9": (PERIODS, ["--days-per-period", "6", "--holdout", "1000000000"],
+                    ["holdout = 1000000000", f"{MAX_OBSERVATIONS - 1:,}"]),
+    "workers_1e5": (PERIODS, ["--days-per-period", "6", "--workers", "100000"],
+                    ["--workers 100000", f"{cli.MAX_LOCAL_WORKERS}"]),
+    # values
+    "value_1e308": ("year,sales\n1,10\n2,1e308\n3,60\n4,80\n5,70\n6,50\n",
+                    ["--days-per-period", "6"], ["row 2", "1e+308", f"{MAX_VALUE:g}"]),
+    "value_1e16": ("year,sales\n1,10\n2,1e16\n3,60\n4,80\n5,70\n6,50\n",
+                   ["--days-per-period", "6"], ["row 2", "1e+16", f"{MAX_VALUE:g}"]),
+    # dates: explicit formats, ambiguity refused
+    "ambiguous_slashes": (MONTHS_DMY, [], ["'date'", "'01/01/2020'", "row 1", "ambiguous",
+                                           "--date-format %d/%m/%Y", "%m/%d/%Y"]),
+    "day_first_without_format": (MONTHS_DMY.replace("\n01/", "\n13/"), [],
+                                 ["'13/01/2020'", "not an ISO date", "--date-format %d/%m/%Y"]),
+    "month_names_without_format": ("date,a\nMarch 2020,1\nApril 2020,5\nMay 2020,9\n"
+                                   "June 2020,12\n", [],
+                                   ["'March 2020'", "not an ISO date", "--date-format"]),
+    "not_in_the_given_format": (MONTHS_ISO, ["--date-format", "%d/%m/%Y"],
+                                ["'2020-01-01'", "row 1", "--date-format '%d/%m/%Y'"]),
+    "date_format_not_strptime": (MONTHS_DMY, ["--date-format", "dd/mm/yyyy"],
+                                 ["--date-format 'dd/mm/yyyy'", "strptime", "%d/%m/%Y"]),
+    "date_format_bad_directive": (MONTHS_DMY, ["--date-format", "%Q"],
+                                  ["--date-format '%Q'", "bad directive"]),
+    "date_format_with_days": (DAYS, ["--date-format", "%Y"],
+                              ["--date-format '%Y'", "'day'", "days since launch"]),
+    "mixed_offsets": ("date,a\n2020-01-01T00:00+01:00,1\n2020-02-01T00:00+02:00,5\n"
+                      "2020-03-01T00:00+01:00,9\n", ["--launch", "2019-12-01"],
+                      ["'date'", "time-zone offsets"]),
+    "blank_date": ("date,a\n2020-01-01,1\n2020-02-01,5\n,9\n2020-04-01,12\n", [],
+                   ["'date'", "''", "row 3"]),
+    "launch_not_iso": (MONTHS_ISO, ["--launch", "01/12/2019"],
+                       ["launch = '01/12/2019'", "YYYY-MM-DD"]),
+    # no signal
+    "all_zero": ("year,sales\n1,0\n2,0\n3,0\n4,0\n5,0\n6,0\n", ["--days-per-period", "6"],
+                 ["no signal", "'sales'", "every value is 0"]),
+    "cumulative_never_rises": ("day,total\n0,7\n3,7\n5,7\n9,7\n12,7\n", ["--cumulative"],
+                               ["no signal", "never rises"]),  # 7 at the launch, then none
+    "all_equal": ("year,sales\n1,5\n2,5\n3,5\n4,5\n5,5\n", ["--days-per-period", "6"],
+                  ["no signal", "5 new adopters in every fitted observation", "flat"]),
+    "one_rate_per_day": ("day,accounts\n1,5\n3,10\n4,5\n8,20\n", [],
+                         ["no signal", "5 new adopters per day"]),
+    "held_out_signal_only": ("year,sales\n1,0\n2,0\n3,0\n4,0\n5,40\n6,50\n",
+                             ["--days-per-period", "6", "--holdout", "2"],
+                             ["no signal", "every value is 0"]),
+    # special files: the real reason, not "not found"
+    "fifo": (_fifo, ["--days-per-period", "6"], ["'data.csv'", "named pipe (FIFO)",
+                                                 "regular file"]),
+    "symlink_loop": (_loop, ["--days-per-period", "6"], ["'data.csv'", "symlink loop"]),
+    "dangling_link": (_dangling, ["--days-per-period", "6"], ["'data.csv'", "not found"]),
+    "device": (Path("/dev/null"), ["--days-per-period", "6"], ["'/dev/null'", "device"]),
+    "too_large": (_too_large, ["--days-per-period", "6"],
+                  ["'data.csv'", f"{MAX_DATA_BYTES + 14:,} bytes", "at most",
+                   f"{MAX_DATA_BYTES:,} bytes"]),
+    # keys calibrate sets itself
+    "fit_horizon": (PERIODS, ["--days-per-period", "6", "--fit", "horizon_days=10:50"],
+                    ["--fit horizon_days", "cannot be fitted"]),
+    "fit_seed": (PERIODS, ["--days-per-period", "6", "--fit", "seed=1:100"],
+                 ["--fit seed", "cannot be fitted"]),
+}
+
+
+def everything_under(folder: Path) -> dict[str, object]:
+    """Every path under ``folder``: a regular file's bytes, else what it is (never read)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            found[str(path.relative_to(folder))] = ("link", os.readlink(path))
+        elif path.is_file():
+            found[str(path.relative_to(folder))] = path.read_bytes()
+        else:
+            found[str(path.relative_to(folder))] = stat.S_IFMT(path.lstat().st_mode)
+    return found
+
+
+@pytest.mark.parametrize("case", list(BAD_LIMITS))
+def test_cli_limits_dates_signal_and_special_files_exit_2_with_one_line(case, tmp_path,
+                                                                        monkeypatch, capsys):
+    """Each case from issue 19: one line naming the value and what is allowed, nothing run
+    or written. Before: 10^6 rows, 1e7 days per period and 10^9 replicates hung; 1e300 days
+    and values of 1e308 gave tracebacks; monthly 01/MM/2020 dates were read as 12 days; all-0
+    data was "fitted" at scale 0; a FIFO, /dev/stdin or a link loop was "not found"."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
+                        lambda *a, **k: pytest.fail("ran"))
+    data, arguments, words = BAD_LIMITS[case]
+    name = "data.csv"
+    if isinstance(data, Path):
+        name = str(data)
+    elif callable(data):
+        data(tmp_path / name)
+    else:
+        (tmp_path / name).write_text(data)
+    before = everything_under(tmp_path)
+    code = cli.main(["calibrate", name, "--config", str(BASS), *LIMIT_FITS, *arguments,
+                     "--out", "out"])
+    assert_refused(code, capsys.readouterr(), words, tmp_path / "out")
+    assert everything_under(tmp_path) == before
+
+
+BAD_API_LIMITS = {
+    "bootstrap": ({"bootstrap": 10**9}, ["bootstrap = 1000000000", f"{MAX_BOOTSTRAP:,}"]),
+    "profile_points": ({"profile_points": 10**9}, ["profile_points = 1000000000"]),
+    "replicates_float": ({"replicates": 2.5}, ["replicates = 2.5", "integer"]),
+    "level_text": ({"level": "high"}, ["level = 'high'", "between 0 and 1"]),
+    "scale_text": ({"scale": "big"}, ["scale = 'big'", "positive"]),
+    "scale_1e308": ({"scale": 1e308}, ["scale = 1e+308", f"{MAX_VALUE:g}"]),
+    "days_per_period_text": ({"days_per_period": "6"}, ["days_per_period = '6'"]),
+    "too_many_observations": ({"observed": pd.Series(np.arange(1.0, MAX_OBSERVATIONS + 2))},
+                              [f"more than {MAX_OBSERVATIONS:,} rows"]),
+    "too_many_keys": ({"parameters": {f"events.{i}.strength": (1.0, 2.0) for i in range(9)}},
+                      ["9 keys", "at most 8"]),
+    "not_numbers": ({"observed": ["a", "b", "c", "d"]}, ["list", "not a sequence of numbers"]),
+    "date_format_on_a_series": ({"observed": pd.Series([1.0, 2, 3, 4, 5],
+                                                       index=["01/01/2020", "01/02/2020",
+                                                              "01/03/2020", "01/04/2020",
+                                                              "2020-05-01"]),
+                                 "days_per_period": None, "date_format": "%d/%m/%Y"},
+                                ["'2020-05-01'", "row 5", "--date-format '%d/%m/%Y'"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_API_LIMITS))
+def test_api_limits_are_one_config_error_before_any_run(case, monkeypatch):
+    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
+                        lambda *a, **k: pytest.fail("ran"))
+    changes, words = BAD_API_LIMITS[case]
+    arguments = {"observed": pd.Series(np.arange(1.0, 11.0)), "days_per_period": 2, **changes}
+    observed, parameters = arguments.pop("observed"), arguments.pop("parameters", BOUNDS)
+    with pytest.raises(ConfigError) as caught:
+        calibrate(observed, simulation.load_config(BASS, SMALL), parameters, **arguments)
+    message = str(caught.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message, (word, message)
+
+
+def _validate_file(path: Path, **settings):
+    from simulation.analysis.calibrate import _validate
+
+    arguments = {"target": "adopters", "cumulative": False, "days_per_period": None,
+                 "launch": None, "holdout": 0, "scale": None, "platform": None,
+                 "replicates": 2, "trials": 8, "seed": 0, "workers": 1, "client": None,
+                 "bootstrap": 10, "level": 0.95, **settings}
+    target = arguments.pop("target")
+    return _validate(path, simulation.load_config(BASS, SMALL),
+                     {"adoption.imitation": (0.1, 0.5)}, target, **arguments)
+
+
+def test_monthly_dates_are_read_as_months_iso_or_with_a_date_format(tmp_path):
+    """ISO dates and day-first dates with --date-format are one month apart, not one day."""
+    (tmp_path / "iso.csv").write_text(MONTHS_ISO)
+    (tmp_path / "dmy.csv").write_text(MONTHS_DMY)
+    months = pd.date_range("2020-01-01", periods=12, freq="MS")
+    for path, date_format in ((tmp_path / "iso.csv", None), (tmp_path / "dmy.csv", "%d/%m/%Y")):
+        problem, data = _validate_file(path, date_format=date_format)
+        assert list(data.index) == list(months)
+        steps = np.diff(problem.observation_days(np.array([0.3])))
+        np.testing.assert_allclose(steps, 365.25 / 12)  # a regular monthly step: periods
+        problem, data = _validate_file(path, date_format=date_format, launch="2019-12-01")
+        days = np.diff(data.days)  # placed on their days since the launch
+        assert days.min() >= 29 and days.max() <= 31, days
+        assert data.days[0] == 31
+    # the same file read month-first is 12 consecutive days in January: that is what was
+    # read silently before; now only an explicit --date-format %m/%d/%Y reads it so
+    problem, data = _validate_file(tmp_path / "dmy.csv", date_format="%m/%d/%Y")
+    np.testing.assert_allclose(np.diff(problem.observation_days(np.array([0.3]))), 1.0)
+    with pytest.raises(ConfigError, match="ambiguous"):
+        _validate_file(tmp_path / "dmy.csv")
+
+
+def test_a_launch_is_read_in_the_date_format():
+    from simulation.analysis.calibrate import _check_launch
+
+    assert _check_launch("01/12/2019", "%d/%m/%Y") == pd.Timestamp("2019-12-01")
+    assert _check_launch("2019-12-01", "%d/%m/%Y") == pd.Timestamp("2019-12-01")  # ISO too
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        _check_launch("01/12/2019")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
+def test_stdin_is_read_from_a_file_and_refused_from_a_pipe(tmp_path):
+    """/dev/stdin is /proc/self/fd/0: a file redirected there (< data.csv) is read; a pipe is
+    refused with its reason (it can be read once, and with no writer it waits forever)."""
+    (tmp_path / "data.csv").write_text(PERIODS)
+    with (tmp_path / "data.csv").open() as file:
+        assert check_data_file(f"/proc/self/fd/{file.fileno()}").is_file()
+    read, write = os.pipe()
+    try:
+        with pytest.raises(ConfigError, match="named pipe"):
+            check_data_file(f"/proc/self/fd/{read}")
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def test_piped_stdin_is_refused_end_to_end(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation", "calibrate", "/dev/stdin", "--config", str(BASS),
+         *LIMIT_FITS, "--days-per-period", "6", "--out", "out"], input=PERIODS, text=True,
+        capture_output=True, cwd=tmp_path, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "'/dev/stdin'" in lines[0] and "named pipe" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_failed_simulations_are_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    """Runs that fail (here: every one, as when memory runs short) end in one line, not a
+    RuntimeError traceback, and nothing is written."""
+    def failing(*args, **kwargs):
+        raise RuntimeError("calibrate: 16 of 16 runs failed; first: replicate 0: MemoryError")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many", failing)
+    (tmp_path / "data.csv").write_text(PERIODS)
+    code = cli.main(["calibrate", "data.csv", "--config", str(BASS), *LIMIT_FITS,
+                     "--days-per-period", "6", "--out", "out"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "16 of 16 runs failed" in lines[0] and "nothing was written" in (
+        lines[0])
+    assert sorted(os.listdir(tmp_path)) == ["data.csv"]

@@ -358,14 +358,30 @@ def test_good_write_replaces_existing_folder(tmp_path):
     assert simulation.load_config(out / "config.toml").seed == 5
 
 
-def test_unwritable_output_folder_is_one_line_and_exit_1(tmp_path, capsys):
+def test_out_below_a_file_is_refused_before_the_run(tmp_path, capsys):
+    """A path that cannot become a folder is a bad --out, caught before the run (exit 2)."""
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
     code = cli.main(["run", str(BASS), "--out", str(blocker / "out")])
     err = capsys.readouterr().err
-    assert code == 1
-    assert err.count("\n") == 1 and "cannot write" in err and "Traceback" not in err
+    assert code == 2
+    assert err.count("\n") == 1 and "a_file" in err and "Traceback" not in err
     assert blocker.read_text() == "not a folder"
+    assert os.listdir(tmp_path) == ["a_file"]
+
+
+def test_a_write_that_fails_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    """The disk fills during the write: the machine failed, not the input (exit 1)."""
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "out" / "adoption.png"))
+
+    monkeypatch.setattr(plots, "adoption_figure", disk_full)
+    code = cli.main(["run", str(BASS), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "cannot write" in err and "No space left" in err
+    assert "Traceback" not in err
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize("target", ["here", "dot", "file"])
@@ -389,3 +405,38 @@ def test_out_replaces_an_earlier_run_and_fills_an_empty_folder(tmp_path, capsys)
     assert cli.main(["run", str(BASS), "--out", str(tmp_path / "empty")]) == 0
     assert 'seed = 3' in (tmp_path / "earlier" / "config.toml").read_text()
     assert sorted(p.name for p in (tmp_path / "empty").iterdir()) == sorted(WRITTEN)
+
+
+# --- bounds on the command line's own numbers (issue 19) ------------------------------
+
+SWEEP = CONFIGS / "sweeps" / "quick.toml"
+OPTION_BOUNDS = {
+    "sweep_workers": (["sweep", SWEEP, "--workers", "1000000"],
+                      ["--workers 1000000", f"1..{cli.MAX_LOCAL_WORKERS}"]),
+    "calibrate_workers": (["calibrate", ROOT / "data" / "vcr_sales.csv", "--config", BASS,
+                           "--fit", "adoption.imitation=0.1:0.5", "--days-per-period", "6",
+                           "--workers", "1000000"],
+                          ["--workers 1000000", f"1..{cli.MAX_LOCAL_WORKERS}"]),
+    "worker_timeout_1e300": (["sweep", SWEEP, "--scheduler", "tcp://127.0.0.1:9",
+                              "--worker-timeout", "1e300"],
+                             ["--worker-timeout 1e+300", f"{cli.MAX_WORKER_TIMEOUT:,.0f}"]),
+    "worker_timeout_inf": (["sweep", SWEEP, "--scheduler", "tcp://127.0.0.1:9",
+                            "--worker-timeout", "inf"], ["--worker-timeout inf"]),
+    "worker_timeout_nan": (["sweep", SWEEP, "--scheduler", "tcp://127.0.0.1:9",
+                            "--worker-timeout", "nan"], ["--worker-timeout nan"]),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTION_BOUNDS))
+def test_worker_options_have_upper_bounds(case, tmp_path, monkeypatch, capsys):
+    """Refused before any pool, cluster connection or run: one line, exit 2, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    argv, words = OPTION_BOUNDS[case]
+    capsys.readouterr()
+    assert _exit_code([*map(str, argv), "--out", "out"]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sparksim:"), captured.err
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    assert os.listdir(tmp_path) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 import typing
 
@@ -365,3 +366,341 @@ def test_too_many_post_allocations_are_refused():
     four = [{"name": f"p{i}"} for i in range(4)]
     with pytest.raises(ConfigError, match=r"max_posts_per_day = 20 with 4 platforms"):
         load_config({"platforms": four, "influencers": {"max_posts_per_day": 20}})
+
+
+# --- every value the schema allows runs finite, or is refused in one line ------------------
+
+EXTREMES_BASE = {
+    "name": "extremes", "horizon_days": 12, "seed": 5,
+    "population": {"followers": 400, "influencers": 30, "market_size": 1e6},
+    "network": {"social": {"kind": "watts_strogatz", "mean_degree": 6}},
+    "platforms": [
+        {"name": "spark", "budget": 1e6,
+         "invitation": {"policy": "tiers", "tiers": {"nano": 5, "micro": 5}, "open_day": 3},
+         "phases": [
+             {"start": {"day": 0}, "per_view": {}, "per_adopter": {},
+              "flat_fee": {"max_enrolled": 10, "contract_days": 4, "tier_fees": {"micro": 60.0}}},
+             {"start": {"adoption_share": 0.01, "notice_days": 2}, "commission": {}},
+             {"start": {"spend": 5e5}, "commission": {}}]},
+        {"name": "vidsy", "invitation": {"policy": "top_k", "top_k": 10},
+         "phases": [{"start": {"day": 2}, "flat_fee": {"posts_per_day": 1}}]},
+    ],
+    "events": [{"day": 4, "strength": 3.0, "platform": "spark"},
+               {"day": 6, "strength": 2.0, "kind": "exodus"}],
+}
+"""A small run that holds every section and scheme, for the extreme-value test."""
+SIZES = {"horizon_days", "population.followers", "population.influencers"}
+"""Keys set to their bounds in test_largest_sizes_are_allowed, not run at them here."""
+
+
+def _bounded_numbers(section, prefix=""):
+    """(dotted key, bound) for each numeric field of ``section`` and the sections in it."""
+    from annotated_types import Ge, Gt, Le, Lt
+    from pydantic import BaseModel
+
+    found = []
+    for name, field in type(section).model_fields.items():
+        value, key = getattr(section, name), f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            found += _bounded_numbers(value, key + ".")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    found += _bounded_numbers(item, f"{key}.{index}.")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) or (
+                value is None and name in ("follows_per_person", "rejoin_posts")):
+            for rule in field.metadata:
+                for kind, attribute in ((Ge, "ge"), (Gt, "gt"), (Le, "le"), (Lt, "lt")):
+                    if isinstance(rule, kind):
+                        whole = field.annotation is int or isinstance(value, int)
+                        found.append((key, getattr(rule, attribute), attribute, whole))
+    return found
+
+
+EXTREMES = [(key, bound, kind, whole) for key, bound, kind, whole in
+            _bounded_numbers(load_config(EXTREMES_BASE)) if key not in SIZES and key != "seed"]
+
+
+def test_the_extremes_cover_every_section_and_every_upper_bound():
+    keys = {key for key, *_ in EXTREMES}
+    assert len(keys) > 80
+    for key in ("adoption.innovation", "influencers.patience", "commerce.basket_value",
+                "events.0.strength", "platforms.0.phases.0.flat_fee.offer_days",
+                "platforms.0.phases.0.per_view.rate_per_1000", "network.social.mean_degree",
+                "population.market_size", "platforms.1.budget", "network.follows_per_person",
+                "platforms.0.phases.2.start.spend", "platforms.0.invitation.top_k",
+                "platforms.0.phases.0.per_adopter.bounty"):
+        assert key in keys, key
+    unbounded = keys - {key for key, _, kind, _ in EXTREMES if kind in ("le", "lt")}
+    assert not unbounded, f"numbers with no upper bound: {sorted(unbounded)}"
+
+
+def _inside(bound, kind: str, whole: bool):
+    """The value at a bound, or just inside it when the bound is open (gt, lt)."""
+    step = 1 if whole else 1e-9
+    return bound + step if kind == "gt" else bound - step if kind == "lt" else bound
+
+
+def _all_finite(result) -> list[str]:
+    """Names of the outputs of a run that are not finite numbers."""
+    import math
+
+    import numpy as np
+
+    bad = [f"{platform}.{key}" for platform, summary in result.summary.items()
+           for key, value in summary.items()
+           if isinstance(value, (int, float)) and not math.isfinite(value)]
+    numbers = result.timeseries.select_dtypes("number")
+    bad += [column for column in numbers if not np.isfinite(numbers[column].to_numpy(float)).all()]
+    return bad
+
+
+@pytest.mark.parametrize("key, bound, kind, whole", EXTREMES,
+                         ids=[f"{key}={kind}" for key, _, kind, _ in EXTREMES])
+def test_every_bound_the_schema_allows_runs_finite_or_is_refused_in_one_line(
+        key, bound, kind, whole):
+    """Each numeric key at its bound (just inside an open one): a run with finite outputs."""
+    import warnings
+
+    value = _inside(bound, kind, whole)
+    try:
+        config = load_config(EXTREMES_BASE, {key: value})
+    except ConfigError as err:  # a rule tying keys together: refused, in one line
+        assert "\n" not in str(err) and key.rsplit(".", 1)[-1] in str(err), str(err)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning is a failure too
+        result = simulation.run(config)
+    assert not _all_finite(result), (key, value, _all_finite(result))
+
+
+def test_largest_sizes_are_allowed_and_one_past_is_refused():
+    from simulation.model.sections import MAX_HORIZON_DAYS, MAX_INFLUENCERS
+
+    largest = {"horizon_days": MAX_HORIZON_DAYS, "population.influencers": MAX_INFLUENCERS}
+    assert load_config({}, largest).horizon_days == 36_500
+    for key, value in largest.items():
+        message = error_of({}, {key: value + 1})
+        assert key in message and f"{value + 1}" in message and f"{value}" in message
+
+
+def test_the_largest_surge_runs_finite():
+    from simulation.model.config import MAX_SURGE
+
+    config = load_config(EXTREMES_BASE, {"events": [{"day": 4, "strength": MAX_SURGE - 1}],
+                                         "adoption.innovation": 10.0, "adoption.imitation": 10.0,
+                                         "adoption.influence": 10.0, "adoption.return_rel": 100,
+                                         "retention.network_effect": 1000,
+                                         "adoption.persuadability_cv": 10.0,
+                                         "adoption.loyalty_cv": 10.0})
+    assert not _all_finite(simulation.run(config))
+    message = error_of(EXTREMES_BASE, {"events": [{"day": 4, "strength": 1e6},
+                                                  {"day": 9, "strength": 1e6}]})
+    assert "events.0.strength = 1e+06" in message and "at most 1e+12" in message
+
+
+# --- a config changed after validation is checked again ---------------------------------
+
+
+def _run_error(config) -> str:
+    """The one-line ConfigError a run of ``config`` raises (fails if it runs)."""
+    with pytest.raises(ConfigError) as info:
+        simulation.run(config)
+    message = str(info.value)
+    assert message and "\n" not in message, message
+    return message
+
+
+TINY = {"population.followers": 500, "population.influencers": 10, "horizon_days": 5}
+
+
+def test_a_platform_appended_after_validation_is_checked_before_the_run():
+    config = load_config(BASELINE, TINY)
+    config.platforms.append(Platform(name="spark"))
+    message = _run_error(config)
+    assert "unique" in message and "['spark', 'spark']" in message
+    config.platforms[-1] = 42  # not a platform at all: was an AttributeError in the model
+    message = _run_error(config)
+    assert "platforms.1 = 42" in message and "Platform" in message
+
+
+def test_a_quota_above_a_lowered_posting_limit_is_checked_before_the_run():
+    config = load_config(BASELINE, TINY)
+    config.influencers.max_posts_per_day = 2  # fine on its own; the quota is 3
+    message = _run_error(config)
+    assert "platforms.0.phases.0.flat_fee.posts_per_day = 3" in message
+    assert "max_posts_per_day = 2" in message
+    with pytest.raises(ConfigError, match="max_posts_per_day = 2"):
+        simulation.SparkModel(config)  # the model checks too, not only run()
+
+
+def test_an_event_and_phases_appended_after_validation_are_checked_before_the_run():
+    from simulation.model.config import Event
+    from simulation.model.payouts import Phase, Start
+
+    config = load_config(BASELINE, TINY)
+    config.events.append(Event(day=1, strength=1.0, platform="nowhere"))
+    assert "events.0.platform = 'nowhere'" in _run_error(config)
+    config = load_config(BASELINE, TINY)
+    config.platforms[0].phases.append(Phase(start=Start(day=3)))
+    assert "platforms.0.phases.2.start.day = 3" in _run_error(config)
+
+
+@pytest.mark.parametrize("section, key, value, words", [
+    ("", "horizon_days", 0, ["horizon_days = 0", "greater than or equal to 1"]),
+    ("", "horizon_days", True, ["horizon_days = True", "not true/false"]),
+    ("", "horizon_days", 10**9, ["horizon_days = 1000000000", "36500"]),
+    ("", "platforms", [], ["platforms = []", "at least 1 item"]),
+    ("", "horizon", 3, ["unknown key 'horizon'", "3", "horizon_days"]),
+    ("influencers", "max_posts_per_day", 99, ["max_posts_per_day = 99", "20"]),
+    ("adoption", "imitation", "0.3", ["imitation = '0.3'", "not text"]),
+    ("population", "followers", -5, ["followers = -5", "greater than or equal to 1"]),
+])
+def test_setting_a_bad_value_is_a_one_line_config_error(section, key, value, words):
+    config = load_config(BASELINE, TINY)
+    target = getattr(config, section) if section else config
+    with pytest.raises(ConfigError) as info:
+        setattr(target, key, value)
+    message = str(info.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message, (word, message)
+
+
+def test_a_config_changed_validly_runs_as_changed():
+    config = load_config(BASS)
+    config.horizon_days = 7
+    config.platforms[0].budget = 5.0
+    result = simulation.run(config)
+    assert result.timeseries["day"].max() == 7
+
+
+def test_none_survives_revalidation():
+    """rejoin_posts = none (quitters never return) is kept, not replaced by its default."""
+    from simulation.model.config import revalidated
+
+    config = load_config(BASELINE, {"influencers.rejoin_posts": None})
+    assert config.influencers.rejoin_posts is None
+    assert revalidated(config).influencers.rejoin_posts is None
+    assert load_config(config, {"horizon_days": 9}).influencers.rejoin_posts is None
+
+
+# --- memory: the influencers count ----------------------------------------------------------
+
+
+def test_the_memory_estimate_counts_influencers():
+    from simulation.model.spark_model import memory_needed
+
+    few = load_config(BASELINE, {"population.followers": 1000, "population.influencers": 0})
+    many = load_config(BASELINE, {"population.followers": 1000,
+                                  "population.influencers": 1_000_000,
+                                  "network.follows_per_person": 3})
+    # measured: 1.25 GB more at 10^6 influencers (one platform, 7 posting options)
+    assert 1.0e9 < memory_needed(many) - memory_needed(few) < 2.0e9
+
+
+def test_a_run_too_big_for_memory_blames_the_influencers_when_they_are_the_cause(monkeypatch):
+    import psutil
+
+    class Little:
+        available = 1.0e9
+
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: Little())
+    config = load_config(BASELINE, {"population.followers": 1000,
+                                    "population.influencers": 1_000_000,
+                                    "network.follows_per_person": 3})
+    with pytest.raises(ConfigError) as info:
+        simulation.SparkModel(config)
+    message = str(info.value)
+    assert message.startswith("population.influencers = 1,000,000: needs about 1.")
+    assert "allowed here: up to about" in message and "influencers" in message.split("about")[-1]
+
+
+# --- input files: refused with their real reason --------------------------------------------
+
+
+def test_an_edge_list_past_its_size_bound_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from simulation.model import networks
+
+    edges = tmp_path / "edges.txt"
+    edges.write_text("0 1\n1 2\n2 3\n")
+    monkeypatch.setattr(networks, "MAX_EDGELIST_BYTES", 8)
+    config = load_config(BASS, {"network.social.kind": "edgelist",
+                                "network.social.path": str(edges), "horizon_days": 2})
+    message = _run_error(config)
+    assert "network.social.path" in message and "12 bytes" in message
+    assert "at most 8 bytes" in message
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p.symlink_to(p), ["symlink loop"]),
+    (lambda p: os.mkfifo(p), ["named pipe (FIFO)", "not a regular file"]),
+    (lambda p: p.mkdir(), ["is a folder"]),
+    (lambda p: None, ["not found"]),
+])
+def test_a_config_that_is_not_a_regular_file_is_refused_with_its_reason(tmp_path, make, words):
+    path = tmp_path / "c.toml"
+    make(path)
+    message = error_of(path)
+    assert "c.toml" in message
+    for word in words:
+        assert word in message, (word, message)
+
+
+def test_a_config_past_its_size_bound_is_refused_before_it_is_read(tmp_path):
+    from simulation.model.config import MAX_CONFIG_BYTES
+
+    path = tmp_path / "big.toml"
+    with open(path, "wb") as big:
+        big.truncate(10**9)  # sparse: a 1 GB file took 22 s and 2.2 GB before failing
+    message = error_of(path)
+    assert "big.toml" in message and "1.0 GB" in message
+    assert f"at most {MAX_CONFIG_BYTES / 1e6:.1f} MB" in message
+
+
+@pytest.mark.parametrize("side", ["upper", "lower"])
+def test_every_number_at_its_bound_at_once_runs_finite(side):
+    """All keys at their upper (or lower) bounds together; keys a rule tying keys together
+    refuses at that value (named in its one-line message) keep their base value."""
+    import warnings
+
+    kinds = ("le", "lt") if side == "upper" else ("ge", "gt")
+    overrides = {}
+    for key, bound, kind, whole in EXTREMES:
+        if kind in kinds:
+            overrides[key] = _inside(bound, kind, whole)
+    for _ in range(len(overrides)):
+        try:
+            config = load_config(EXTREMES_BASE, overrides)
+            break
+        except ConfigError as err:
+            named = [key for key in overrides if key in str(err)]
+            assert named, str(err)
+            del overrides[max(named, key=len)]
+    assert len(overrides) > 60
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = simulation.run(config)
+    assert not _all_finite(result)
+
+
+def test_the_memory_estimate_reads_an_edge_lists_size(tmp_path):
+    from simulation.model.spark_model import memory_needed
+
+    edges = tmp_path / "edges.txt"
+    with open(edges, "wb") as big:
+        big.truncate(10**9)  # 1 GB of 'a b' lines: about 8 * 10^7 friendships
+    config = load_config(BASS, {"network.social.kind": "edgelist",
+                                "network.social.path": str(edges)})
+    assert config.network.social.friends_of(100_000) > 1_000
+    assert memory_needed(config) > 2e9  # not the 10 friends a person of an unread file
+
+
+def test_none_is_written_and_read_as_text_where_toml_has_no_null(tmp_path):
+    config = load_config(BASELINE, {"influencers.rejoin_posts": "none"})
+    assert config.influencers.rejoin_posts is None
+    assert 'rejoin_posts = "none"' in config.to_toml()
+    (tmp_path / "c.toml").write_text(config.to_toml())
+    assert load_config(tmp_path / "c.toml") == config
+    message = error_of(BASELINE, {"influencers.patience": "none"})  # not optional: refused
+    assert "influencers.patience = 'none'" in message and "not text" in message

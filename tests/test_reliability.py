@@ -371,10 +371,8 @@ FILE_CASES = [
      "--out 'loop1': cannot be resolved: a symbolic link in it points back at itself"),
     ("out-inside-symlink-loop", ["run", BASELINE, *SMALL_RUN, "--out", "loop1/x"], 2,
      "--out 'loop1/x': cannot be resolved"),
-    pytest.param("run-out-empty", ["run", BASELINE, *SMALL_RUN, "--out", ""], 2,
-                 "--out '': empty; allowed: a folder path",
-                 marks=pytest.mark.xfail(strict=True, reason="needs cli.py to pass --out "
-                                         "through folders.out_option (see the report)")),
+    ("run-out-empty", ["run", BASELINE, *SMALL_RUN, "--out", ""], 2,
+     "--out '': empty; allowed: a folder path"),
     ("sweep-out-empty", ["sweep", "small.toml", "--out", ""], 2,
      "--out '': empty; allowed: a folder path"),
     ("sweep-out-symlink-loop", ["sweep", "small.toml", "--out", "loop2"], 2,
@@ -412,7 +410,7 @@ def case_folder(tiny, tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("case, args, code, words", FILE_CASES,
-                         ids=[c.values[0] if hasattr(c, "values") else c[0] for c in FILE_CASES])
+                         ids=[c[0] for c in FILE_CASES])
 def test_file_and_size_cases_of_the_audit(case_folder, case, args, code, words):
     import re
 

@@ -18,7 +18,14 @@ day t_k since launch (day 0, before anyone has joined); interval k is
 - numbered periods (or dates with a regular step and no ``launch``): t_k = k d,
   d = ``days_per_period`` (given, inferred from the dates' frequency with a
   year = 365.25 days, or fitted like a parameter under the key
-  ``days_per_period``).
+  ``days_per_period``; at least 1, since the model steps in days).
+
+Dates are read as ISO 8601 (YYYY-MM-DD) unless ``date_format`` (strptime codes,
+``--date-format %d/%m/%Y``) says how they are written: a date in another form is
+refused, never guessed (01/02/2020 is 1 February or 2 January). Every size has a
+bound (the ``MAX_`` constants, each with its reason): the last observation's day is
+within the model's longest horizon, ``MAX_HORIZON_DAYS``. Data with no signal (all 0,
+or one flat value or rate) is refused: it would fit every candidate equally.
 
 **What is compared.** From the daily table of the first platform (or
 ``platform``), linear between days when t_k is not whole:
@@ -112,8 +119,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import textwrap
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,7 +131,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..errors import first_line
 from ..model.config import (
+    MAX_HORIZON_DAYS,
     Config,
     ConfigError,
     check_input_file,
@@ -144,6 +155,11 @@ TARGETS = ("adopters", "active_users")
 active users on each observation's day."""
 DAYS_PER_PERIOD = "days_per_period"
 """The pseudo-key that fits the time mapping (simulated days per observed period)."""
+SET_BY_CALIBRATE = {
+    "horizon_days": "calibrate sets the horizon to the last observation's day",
+    "seed": "calibrate seeds every run itself (its seed argument, --seed)",
+}
+"""Config keys calibrate sets itself, and why they cannot be fitted."""
 DAY_INDEX = "day"
 """The name of an index (or CSV time column) of whole days since launch."""
 FORECAST_LEVEL = 0.9
@@ -158,6 +174,40 @@ fewer candidates, more generations, suit a small budget in 1-4 dimensions)."""
 INTEGER_ROOM = 2
 """Integer keys (e.g. ``events.0.day``): the sampling boxes around the best reach at least
 this many steps either side, so the bootstrap's emulator sees the key vary."""
+MIN_DAYS_PER_PERIOD = 1.0
+"""Fewest simulated days per observed period: the model steps in days and its table is only
+interpolated within one, so shorter periods would compare data with the interpolation (and
+at 1e-300 days the simulated increments underflow to 0)."""
+MAX_OBSERVATIONS = MAX_HORIZON_DAYS + 1
+"""Most observations (data rows) a calibration reads: one a simulated day over the longest
+horizon, launch day included. The model steps in days, so a longer series cannot be placed on
+its days; refusing it before parsing keeps a 10^6-row file from tying up time and memory."""
+MAX_DATA_BYTES = 16_000_000
+"""Largest data file read, bytes (16 MB): MAX_OBSERVATIONS rows of a timestamp and a
+17-digit value take under 2 MB, so a larger file is not an observed series of this kind."""
+MAX_VALUE = 1e15
+"""Largest observed value, data units: 10^5 x the world's population, so any count of people
+or units sold fits, and every weighted sum of squares (at most MAX_OBSERVATIONS^2 x value^2)
+stays far inside float64's range (1.8e308)."""
+MAX_REPLICATES = 1_000
+"""Most runs per candidate: the replicate mean's noise falls as 1 / sqrt(R), 30-fold at 1 000,
+and each candidate costs R runs (a search of 200 candidates, 200 000 runs)."""
+MAX_TRIALS = 10_000
+"""Most candidates the search evaluates: differential evolution over 1-4 keys settles within
+a few hundred (50 x the default of 200); each candidate costs ``replicates`` runs."""
+MAX_BOOTSTRAP = 10_000
+"""Most bootstrap refits: percentile intervals need about 1 000 (Efron & Tibshirani 1993,
+ch. 13); each refit costs one fresh run and, with a holdout, ``replicates`` more."""
+MAX_PROFILE_POINTS = 4_096
+"""Most candidates per round of the sampling around the best (a power of 2 for Sobol points):
+a quadratic emulator of 4 keys has 15 coefficients; each candidate costs ``replicates`` runs."""
+MAX_FITTED_KEYS = 8
+"""Most keys fitted at once: the bootstrap's quadratic emulator of k keys has (k + 1)(k + 2) / 2
+coefficients (45 at 8), each sampling round 32 k candidates and the search 8 k per generation;
+a series of adoption counts seldom pins down more than a handful of parameters."""
+ISO_DATES = "ISO8601"
+"""The date format read without ``date_format``: ISO 8601 (YYYY-MM-DD, optionally a time),
+the one written form of a date that cannot be misread."""
 _FREQ_DAYS = {"D": 1.0, "B": 1.0, "W": 7.0, "M": 365.25 / 12, "ME": 365.25 / 12,
               "MS": 365.25 / 12, "Q": 365.25 / 4, "QE": 365.25 / 4, "QS": 365.25 / 4,
               "Y": 365.25, "YE": 365.25, "YS": 365.25, "A": 365.25, "AS": 365.25}
@@ -490,19 +540,21 @@ def _json_default(value: Any) -> Any:
 # --- observed data -------------------------------------------------------------
 
 
-def read_observed(source: Any, *, cumulative: bool = False, target: str = "adopters"
-                  ) -> pd.Series:
+def read_observed(source: Any, *, cumulative: bool = False, target: str = "adopters",
+                  date_format: str | None = None) -> pd.Series:
     """The observed series from a CSV path, a Series or a one-column DataFrame.
 
     A CSV has a time column (period numbers, dates, or whole days since launch
     in a column named ``day``; one row per observation, in order) and one value
-    column. Cumulative counts are differenced (from 0).
+    column. Dates are read as ISO 8601 (YYYY-MM-DD) unless ``date_format`` (strptime
+    codes, e.g. ``%d/%m/%Y``) says otherwise. Cumulative counts are differenced (from 0).
 
     Raises:
-        ConfigError: missing or unreadable file, not two columns, non-numeric,
-            missing or negative values, a falling cumulative count.
+        ConfigError: missing, special or unreadable file, not two columns, more than
+            MAX_OBSERVATIONS rows, dates not in the format (or ambiguous), non-numeric,
+            missing, negative or too large values, a falling cumulative count.
     """
-    series, where = _read_series(source)
+    series, where = _read_series(source, date_format)
     if cumulative:
         _check_cumulative(series, target, where)
         series = pd.Series(np.diff(series.to_numpy(dtype=float), prepend=0.0),
@@ -510,32 +562,49 @@ def read_observed(source: Any, *, cumulative: bool = False, target: str = "adopt
     return series.rename(series.name if series.name is not None else target)
 
 
-def _read_series(source: Any) -> tuple[pd.Series, str]:
-    """The values as given (checked finite and >= 0), named, and where they came from."""
+def check_data_file(path: str | Path) -> Path:
+    """The data file's path if it is a readable regular file of at most MAX_DATA_BYTES.
+
+    Else a ConfigError with the reason (``errors.check_input_file``): not found, a
+    folder, a symlink loop, unreadable, too large, or a special file. A named pipe, a
+    terminal or a piped ``/dev/stdin`` is refused rather than read: opening a pipe with
+    no writer, or reading a terminal, waits forever; a stream cannot be size-checked
+    before it is read; and a calibration rerun with the same command must find the same
+    data (``/dev/stdin`` redirected from a file, ``< data.csv``, is that file: it is read).
+    """
+    path = Path(path)
+    check_input_file(path, "data file", "a CSV with a time column and one value column",
+                     max_bytes=MAX_DATA_BYTES)
+    return path
+
+
+def _read_series(source: Any, date_format: str | None = None) -> tuple[pd.Series, str]:
+    """The values as given (checked finite, >= 0 and <= MAX_VALUE), named, and where from."""
     where = "observed series"
+    _check_date_format(date_format)
     if isinstance(source, (str, Path)):
-        path = Path(source)
+        path = check_data_file(source)
         where = f"data file {str(path)!r}"
-        check_input_file(path, "data file", "a CSV with a time column and one value column")
         try:
-            frame = pd.read_csv(path)
+            # one row past the bound, to tell a longer file; with a format, dates as text
+            frame = pd.read_csv(path, nrows=MAX_OBSERVATIONS + 1,
+                                **({} if date_format is None else {"dtype": {0: str}}))
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
             reason = str(err).strip().splitlines()[0] if str(err).strip() else "empty"
             raise ConfigError(f"{where} is not a readable CSV ({reason}); allowed: a time "
                               "column and one value column, with a header row") from None
+        except OSError as err:  # e.g. no permission to read
+            raise ConfigError(f"{where} cannot be read ({err.strerror or err}); allowed: a "
+                              "CSV with a time column and one value column") from None
         if frame.shape[1] != 2:
             raise ConfigError(f"{where} has {frame.shape[1]} columns "
                               f"({', '.join(map(str, frame.columns[:6]))}); allowed: "
                               "exactly two, time and value")
+        _check_length(len(frame), where)
         series = frame.set_index(frame.columns[0])[frame.columns[1]]
-        if not pd.api.types.is_numeric_dtype(series.index) and not _is_day_index(series.index):
-            try:
-                series.index = pd.DatetimeIndex(pd.to_datetime(series.index, format="mixed"),
-                                                name=frame.columns[0])
-            except (ValueError, TypeError):
-                raise ConfigError(f"{where}: time column {frame.columns[0]!r} holds neither "
-                                  f"numbers nor dates (given: {list(series.index[:3])})"
-                                  ) from None
+        if date_format is not None or (not pd.api.types.is_numeric_dtype(series.index)
+                                       and not _is_day_index(series.index)):
+            series.index = _parse_dates(series.index, where, date_format)
     elif isinstance(source, pd.DataFrame):
         if source.shape[1] != 1:
             raise ConfigError(f"{where}: a DataFrame must have one value column (given "
@@ -544,17 +613,125 @@ def _read_series(source: Any) -> tuple[pd.Series, str]:
     elif isinstance(source, pd.Series):
         series = source
     else:
-        series = pd.Series(np.asarray(source, dtype=float))
+        try:
+            series = pd.Series(np.asarray(source, dtype=float))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: {type(source).__name__} is not a sequence of numbers; "
+                              "allowed: a CSV path, a pandas Series or a one-column "
+                              "DataFrame") from None
+    if not isinstance(source, (str, Path)):
+        _check_length(len(series), where)
+        if date_format is not None:
+            series = series.set_axis(_parse_dates(series.index, where, date_format))
     if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         raise ConfigError(f"{where}: column {series.name!r} is not numeric (given: "
                           f"{list(series.head(3))}); allowed: numbers, one per observation")
     values = series.to_numpy(dtype=float, na_value=np.nan)
-    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (values > MAX_VALUE))
     if bad.size:
-        raise ConfigError(f"{where}: values must be finite and >= 0; row {int(bad[0]) + 1} "
-                          f"of {series.name!r} is {values[bad[0]]!r}")
+        raise ConfigError(f"{where}: values must be finite, >= 0 and <= {MAX_VALUE:g} (data "
+                          f"units: counts of people or units); row {int(bad[0]) + 1} of "
+                          f"{series.name!r} is {float(values[bad[0]])!r}")
     name = str(series.name) if series.name is not None else None
     return pd.Series(values, index=series.index, name=name), where
+
+
+def _check_length(rows: int, where: str) -> None:
+    """A ConfigError if there are more than MAX_OBSERVATIONS rows."""
+    if rows > MAX_OBSERVATIONS:
+        raise ConfigError(f"{where} has more than {MAX_OBSERVATIONS:,} rows; allowed: at most "
+                          f"{MAX_OBSERVATIONS:,} observations, one a simulated day over the "
+                          f"longest horizon ({MAX_HORIZON_DAYS:,} days)")
+
+
+def _check_date_format(date_format: Any) -> None:
+    """A ConfigError unless ``date_format`` is None or strptime codes (a ``%`` directive)."""
+    if date_format is None:
+        return
+    if not isinstance(date_format, str) or "%" not in date_format:
+        raise ConfigError(f"--date-format {date_format!r}: not a strptime format; allowed: "
+                          "codes such as %d/%m/%Y (day/month/year) or %m/%d/%Y")
+    try:
+        pd.to_datetime(pd.Index(["2000-01-01"]), format=date_format, errors="coerce")
+    except ValueError as err:
+        raise ConfigError(f"--date-format {date_format!r}: {first_line(err)}; allowed: "
+                          "strptime codes such as %d/%m/%Y") from None
+
+
+_SLASHED = re.compile(r"\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})\s*")
+"""A date written day-month-year or month-day-year (01/02/2020, 1.2.20, 01-02-2020)."""
+
+
+def _parse_dates(index: pd.Index, where: str, date_format: str | None) -> pd.DatetimeIndex:
+    """The time column as dates: ISO 8601, or ``date_format``; else a ConfigError naming the row.
+
+    Without ``date_format`` a date in another form is refused, not guessed: 01/02/2020
+    is 1 February in most of the world and 2 January in the US.
+    """
+    column = index.name
+    if isinstance(index, pd.DatetimeIndex):  # already dates (a Series from Python)
+        return index
+    if _is_day_index(index) and date_format is not None:
+        raise ConfigError(f"--date-format {date_format!r}: the time column {column!r} holds "
+                          "whole days since launch, not dates; allowed: --date-format only "
+                          "with dated rows")
+    texts = pd.Index(["" if pd.isna(v) else str(v) for v in index], dtype=object)
+    fmt = ISO_DATES if date_format is None else date_format
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dates = pd.to_datetime(texts, format=fmt, errors="coerce")
+    except ValueError as err:  # pandas: "Mixed timezones detected. Pass utc=True ..."
+        if "timezone" not in str(err).lower():
+            raise ConfigError(f"{where}: time column {column!r} cannot be read as dates "
+                              f"({first_line(err)}); allowed: ISO dates (YYYY-MM-DD) or "
+                              "--date-format") from None
+        raise ConfigError(f"{where}: time column {column!r} holds dates with different "
+                          "time-zone offsets; allowed: one offset for every row, or none"
+                          ) from None
+    missing = np.flatnonzero(pd.isna(dates))
+    if not missing.size:
+        return pd.DatetimeIndex(dates, name=column)
+    i = int(missing[0])
+    value = texts[i][:40]
+    shown = f"{where}: time column {column!r} holds {value!r} (row {i + 1})"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = pd.to_datetime(pd.Index([value]), format=fmt, errors="coerce")
+    if not pd.isna(alone[0]):
+        raise ConfigError(f"{shown}, whose time-zone offset differs from other rows'; "
+                          "allowed: one offset for every row, or none")
+    if date_format is not None:
+        raise ConfigError(f"{shown}, which is not a date in --date-format {date_format!r}; "
+                          "allowed: every row in that format")
+    if not _is_date(value):
+        raise ConfigError(f"{shown}: neither numbers nor dates; allowed: period numbers, "
+                          "ISO dates (YYYY-MM-DD), or whole days since launch in a column "
+                          "named 'day'")
+    slashed = _SLASHED.fullmatch(value)
+    if slashed:
+        first, sep, second, year = slashed.groups()
+        y = "%Y" if len(year) == 4 else "%y"
+        day_first, month_first = f"%d{sep}%m{sep}{y}", f"%m{sep}%d{sep}{y}"
+        if int(first) <= 12 and int(second) <= 12:
+            raise ConfigError(f"{shown}, an ambiguous date: day/month or month/day; allowed: "
+                              f"ISO dates (YYYY-MM-DD), or say which: --date-format "
+                              f"{day_first} (day first) or {month_first} (month first)")
+        fix = day_first if int(first) > 12 else month_first
+        raise ConfigError(f"{shown}, not an ISO date (YYYY-MM-DD); allowed: ISO dates, or "
+                          f"--date-format {fix}")
+    raise ConfigError(f"{shown}, not an ISO date (YYYY-MM-DD); allowed: ISO dates, or "
+                      "--date-format with strptime codes, e.g. %d %B %Y")
+
+
+def _is_date(text: str) -> bool:
+    """Whether pandas can read ``text`` as a date in some format (to name the fix)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return not pd.isna(pd.to_datetime(pd.Index([text]), format="mixed")[0])
+    except (ValueError, TypeError, OverflowError):
+        return False
 
 
 def _check_cumulative(series: pd.Series, target: str, where: str) -> None:
@@ -576,16 +753,25 @@ def _is_day_index(index: pd.Index) -> bool:
             and str(index.name).strip().lower() == DAY_INDEX)
 
 
-def _check_launch(launch: Any) -> pd.Timestamp | None:
-    """The launch as a Timestamp (None stays None)."""
+def _check_launch(launch: Any, date_format: str | None = None) -> pd.Timestamp | None:
+    """The launch as a Timestamp (None stays None); text is read as ISO 8601 or ``date_format``."""
     if launch is None:
         return None
-    allowed = "allowed: a date, e.g. 2023-02-01 (YYYY-MM-DD)"
+    allowed = ("allowed: a date, e.g. 2023-02-01 (YYYY-MM-DD)" if date_format is None
+               else f"allowed: a date in --date-format {date_format!r} or YYYY-MM-DD")
     if isinstance(launch, (bool, int, float, np.number)):
         raise ConfigError(f"launch = {launch!r}: not a date; {allowed}")
     try:
-        stamp = pd.Timestamp(launch)
-    except (ValueError, TypeError):
+        if isinstance(launch, str):
+            formats = [ISO_DATES] if date_format is None else [date_format, ISO_DATES]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = [pd.to_datetime(pd.Index([launch]), format=f, errors="coerce")[0]
+                          for f in formats]
+            stamp = next((p for p in parsed if not pd.isna(p)), pd.NaT)
+        else:
+            stamp = pd.Timestamp(launch)
+    except (ValueError, TypeError, OverflowError):
         raise ConfigError(f"launch = {launch!r}: not a date; {allowed}") from None
     if pd.isna(stamp):
         raise ConfigError(f"launch = {launch!r}: not a date; {allowed}")
@@ -828,6 +1014,7 @@ def calibrate(
     cumulative: bool = False,
     days_per_period: float | None = None,
     launch: str | dt.date | pd.Timestamp | None = None,
+    date_format: str | None = None,
     holdout: int = 0,
     scale: float | None = None,
     platform: str | None = None,
@@ -862,6 +1049,9 @@ def calibrate(
         launch: the launch date (``'YYYY-MM-DD'``, a date or Timestamp): dates
             are compared with the simulation on their day since it; needed
             for dates that are not evenly spaced.
+        date_format: how a CSV's dates are written, in strptime codes (e.g.
+            ``'%d/%m/%Y'``); default ISO 8601 (YYYY-MM-DD). Other forms are refused,
+            never guessed (01/02/2020 is a different day in the US).
         holdout: fit on all but the last ``holdout`` observations and forecast
             those (with 90% intervals, in :attr:`Calibration.forecast`).
         scale: fix the observed units per market person instead of fitting it.
@@ -891,9 +1081,10 @@ def calibrate(
     started = time.perf_counter()
     problem, data = _validate(
         observed, config, parameters, target, cumulative=cumulative,
-        days_per_period=days_per_period, launch=launch, holdout=holdout, scale=scale,
-        platform=platform, replicates=replicates, trials=trials, seed=seed, workers=workers,
-        client=client, bootstrap=bootstrap, level=level)
+        days_per_period=days_per_period, launch=launch, date_format=date_format,
+        holdout=holdout, scale=scale, platform=platform, replicates=replicates, trials=trials,
+        seed=seed, workers=workers, client=client, bootstrap=bootstrap,
+        profile_points=profile_points, level=level)
     search = _search(problem, trials)
     boot = _bootstrap(problem, bootstrap, profile_points, level)
     band, fitted, best_scale, best_levels = _band(problem, boot, data.fitted.index, bootstrap)
@@ -952,6 +1143,8 @@ def _validate(
     client: Any,
     bootstrap: int,
     level: float,
+    date_format: str | None = None,
+    profile_points: int | None = None,
 ) -> tuple[_Problem, _Data]:
     """Check calibrate's arguments and data before any run; build the problem to fit.
 
@@ -963,9 +1156,11 @@ def _validate(
         ConfigError: bad data, bounds, key, target or settings.
     """
     _check_settings(target, replicates=replicates, trials=trials, bootstrap=bootstrap,
-                    level=level, seed=seed, workers=workers, scale=scale, holdout=holdout)
-    launch = _check_launch(launch)
-    data = _observations(observed, target, cumulative, launch, holdout)
+                    level=level, seed=seed, workers=workers, scale=scale, holdout=holdout,
+                    profile_points=profile_points)
+    _check_date_format(date_format)
+    launch = _check_launch(launch, date_format)
+    data = _observations(observed, target, cumulative, launch, holdout, date_format)
     base = load_config(config)
     platform = base.platform_name(platform)
     keys, bounds, integer = _check_parameters(parameters, base)
@@ -984,6 +1179,7 @@ def _validate(
     else:
         last = n_total * (bounds[DAYS_PER_PERIOD][1] if dpp_index is not None
                           else days_per_period)
+    _check_horizon(last, data, n_total, days_per_period, bounds.get(DAYS_PER_PERIOD))
     horizon = max(1, math.ceil(last - 1e-9))
     base = load_config(base, {"horizon_days": horizon})
     column = "adopters" if target == "adopters" else "active_users"
@@ -997,13 +1193,13 @@ def _validate(
 
 
 def _observations(observed: Any, target: str, cumulative: bool, launch: pd.Timestamp | None,
-                  holdout: int) -> _Data:
+                  holdout: int, date_format: str | None = None) -> _Data:
     """The observations read, placed, checked, differenced and split.
 
     Cumulative counts are differenced; the held-out ones are kept in the data's
-    form, for the forecast table only.
+    form, for the forecast table only. Fitted values with no signal are refused.
     """
-    raw, where = _read_series(observed)
+    raw, where = _read_series(observed, date_format)
     if cumulative:
         _check_cumulative(raw, target, where)
     days = _observation_days(raw.index, launch)
@@ -1023,6 +1219,8 @@ def _observations(observed: Any, target: str, cumulative: bool, launch: pd.Times
                           f"{' after the day-0 starting level' if baseline else ''}; allowed: "
                           "fewer held out than observations, leaving enough to fit")
     name = raw.name or target
+    _check_signal(increments[:n], None if days is None else days[:n], target, cumulative,
+                  where, name)
     fitted = pd.Series(increments[:n], index=raw.index[:n], name=name)
     held = pd.Series(values[n:], index=raw.index[n:], name=name)
     return _Data(fitted=fitted, held=held, index=raw.index, days=days, launch=launch,
@@ -1037,23 +1235,91 @@ def _weights(days: np.ndarray | None, n: int, column: str) -> np.ndarray:
     return inverse / inverse.mean()
 
 
+_SETTINGS = {  # name: (least, most, why the most)
+    "replicates": (1, MAX_REPLICATES, "runs per candidate"),
+    "trials": (4, MAX_TRIALS, "candidates the search evaluates"),
+    "bootstrap": (10, MAX_BOOTSTRAP, "refits; percentile intervals need about 1 000"),
+    "holdout": (0, MAX_OBSERVATIONS - 1, "rows held out of at most "
+                f"{MAX_OBSERVATIONS:,} observations"),
+    "profile_points": (1, MAX_PROFILE_POINTS, "candidates per sampling round"),
+}
+"""The whole-number settings of :func:`calibrate` and their bounds (see the MAX_ constants)."""
+
+
 def _check_settings(target: str, *, replicates: int, trials: int, bootstrap: int,
                     level: float, seed: int, workers: int | None, scale: float | None,
-                    holdout: int) -> None:
+                    holdout: int, profile_points: int | None = None) -> None:
     """Check the target and the numeric settings; a ConfigError for the first bad one."""
     if target not in TARGETS:
         raise ConfigError(f"target = {target!r}: unknown; allowed: {', '.join(TARGETS)}")
-    for name, value, least in (("replicates", replicates, 1), ("trials", trials, 4),
-                               ("bootstrap", bootstrap, 10), ("holdout", holdout, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-            raise ConfigError(f"{name} = {value!r}: must be an integer >= {least}")
-    if not 0 < level < 1:
+    given = {"replicates": replicates, "trials": trials, "bootstrap": bootstrap,
+             "holdout": holdout, "profile_points": profile_points}
+    for name, value in given.items():
+        if value is None and name == "profile_points":
+            continue
+        least, most, what = _SETTINGS[name]
+        if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                or not least <= value <= most):
+            raise ConfigError(f"{name} = {value!r}: must be an integer >= {least} and <= "
+                              f"{most:,} ({what})")
+    if not _is_number(level) or not 0 < level < 1:
         raise ConfigError(f"level = {level!r}: must be between 0 and 1")
     check_seed(seed)
     check_workers_option(workers, "workers")
-    if scale is not None and not (np.isfinite(scale) and scale > 0):
-        raise ConfigError(f"scale = {scale!r}: must be a positive number (data units per "
-                          "market person), or None to fit it")
+    if scale is not None and not (_is_number(scale) and 0 < scale <= MAX_VALUE):
+        raise ConfigError(f"scale = {scale!r}: must be a positive number up to {MAX_VALUE:g} "
+                          "(data units per market person), or None to fit it")
+
+
+def _is_number(value: Any) -> bool:
+    """A real number (not a bool), finite."""
+    return (isinstance(value, (int, float, np.integer, np.floating))
+            and not isinstance(value, (bool, np.bool_)) and bool(np.isfinite(value)))
+
+
+def _check_horizon(last: float, data: _Data, n_total: int, days_per_period: float | None,
+                   dpp_bounds: tuple[float, float] | None) -> None:
+    """A ConfigError if the last observation's day is past the model's longest horizon."""
+    if last <= MAX_HORIZON_DAYS:
+        return
+    allowed = (f"allowed: at most {MAX_HORIZON_DAYS:,} simulated days, the model's longest "
+               "horizon")
+    if data.days is not None:
+        placed = "since --launch" if data.launch is not None else "in the day column"
+        raise ConfigError(f"observed series: the last observation is on day {last:,.0f} "
+                          f"{placed}; {allowed}")
+    if dpp_bounds is not None:
+        low, high = dpp_bounds
+        raise ConfigError(f"--fit {DAYS_PER_PERIOD}={low:g}:{high:g}: {n_total} periods x "
+                          f"{high:g} days = {last:.4g} simulated days; {allowed} (a high "
+                          f"bound of at most {MAX_HORIZON_DAYS / n_total:.4g})")
+    raise ConfigError(f"days_per_period = {days_per_period:g}: {n_total} periods x "
+                      f"{days_per_period:g} days = {last:.4g} simulated days; {allowed} (at "
+                      f"most {MAX_HORIZON_DAYS / n_total:.4g} days per period, or fewer rows)")
+
+
+def _check_signal(values: np.ndarray, days: np.ndarray | None, target: str, cumulative: bool,
+                  where: str, name: str) -> None:
+    """A ConfigError if the fitted values carry no signal: all 0, or one flat rate.
+
+    All 0 would fit with scale 0, every candidate equally well; a flat series (the
+    same value in every period, or for new adopters placed by days the same number
+    per day) has no shape for the parameters to match, and R² is undefined.
+    """
+    what = "new adopters" if target == "adopters" else "active users"
+    if not np.any(values):
+        how = "the cumulative count never rises" if cumulative else "every value is 0"
+        raise ConfigError(f"{where}: no signal to fit in {name!r}: {how} (0 {what} in every "
+                          "fitted observation), so every candidate fits equally, at scale 0; "
+                          "allowed: a series that is not all 0")
+    by_day = days is not None and target == "adopters"
+    rates = values / np.diff(days, prepend=0.0) if by_day else values
+    if len(rates) > 1 and np.ptp(rates) <= 1e-12 * np.max(np.abs(rates)):
+        per = "per day" if by_day else "in every fitted observation"
+        how = "rises by" if cumulative else "is"
+        raise ConfigError(f"{where}: no signal to fit in {name!r}: it {how} {rates[0]:g} "
+                          f"{what} {per}, a flat series with no shape for the parameters to "
+                          "match; allowed: values that vary")
 
 
 def _check_parameters(parameters: Mapping[str, tuple[float, float]], base: Config
@@ -1067,9 +1333,16 @@ def _check_parameters(parameters: Mapping[str, tuple[float, float]], base: Confi
         raise ConfigError("parameters: none given; allowed: dotted config keys with (low, high) "
                           "bounds, e.g. {'adoption.imitation': (0.1, 0.6)}")
     keys, bounds, integer = list(parameters), {}, []
+    if len(keys) > MAX_FITTED_KEYS:
+        raise ConfigError(f"parameters: {len(keys)} keys fitted ({', '.join(keys[:4])}, ...); "
+                          f"allowed: at most {MAX_FITTED_KEYS} (the search and the emulator "
+                          "grow with the square of the count)")
     raw = base.model_dump(mode="json")
     for key in keys:
         bounds[key] = _check_bounds(key, parameters[key])
+        if key in SET_BY_CALIBRATE:
+            raise ConfigError(f"--fit {key}: {SET_BY_CALIBRATE[key]}, so it cannot be fitted; "
+                              "allowed: another config key")
         if key == DAYS_PER_PERIOD:
             integer.append(False)
             continue
@@ -1110,9 +1383,10 @@ def _time_mapping(keys: list[str], days_per_period: float | None, data: _Data
                               "observed period (--days-per-period N), fit it (--fit "
                               "days_per_period=LOW:HIGH), a time column named 'day' (days "
                               "since launch), or dates with --launch DATE")
-        if not (np.isfinite(days_per_period) and days_per_period > 0):
-            raise ConfigError(f"days_per_period = {days_per_period!r}: must be a positive "
-                              "number of simulated days")
+        if not (_is_number(days_per_period) and days_per_period >= MIN_DAYS_PER_PERIOD):
+            raise ConfigError(f"days_per_period = {days_per_period!r}: must be a number of "
+                              f"simulated days >= {MIN_DAYS_PER_PERIOD:g} (the model steps in "
+                              f"days), at most {MAX_HORIZON_DAYS:,} in all")
     elif days_per_period is not None:
         raise ConfigError("days_per_period: both fixed and fitted; allowed: one of the two")
     return dpp_index, days_per_period
@@ -1394,8 +1668,9 @@ def _check_bounds(key: str, bounds: Any) -> tuple[float, float]:
                           "(low, high), e.g. 0.1:0.6 on the command line") from None
     if not (np.isfinite(low) and np.isfinite(high)) or low >= high:
         raise ConfigError(f"--fit {key}={low:g}:{high:g}: low must be below high, both finite")
-    if key == DAYS_PER_PERIOD and low <= 0:
-        raise ConfigError(f"--fit {key}={low:g}:{high:g}: days per period must be > 0")
+    if key == DAYS_PER_PERIOD and low < MIN_DAYS_PER_PERIOD:
+        raise ConfigError(f"--fit {key}={low:g}:{high:g}: days per period must be >= "
+                          f"{MIN_DAYS_PER_PERIOD:g} (the model steps in days)")
     return low, high
 
 

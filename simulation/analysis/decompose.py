@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..model.config import Config, ConfigError, load_config
+from ..model.config import Config, ConfigError, load_config, plain
 from ..model.payouts import SCHEMES
 from ..runs.sweep import run_many
 from ..stats import t_interval
@@ -301,7 +301,7 @@ def _counterfactual(plan: Config, without: Any) -> tuple[Config, str]:
         shown = ", ".join(f"{k}={v}" for k, v in without.items()) or "the plan itself"
         return load_config(plan, dict(without)), shown
     if isinstance(without, str) and without in WITHOUT:
-        raw = plan.model_dump(mode="json", exclude_none=True)
+        raw = plain(plan)
         if without == "none":
             for entry in raw["platforms"]:
                 entry["phases"] = []

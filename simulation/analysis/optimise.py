@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..model.config import Config, ConfigError, get_dotted, load_config
+from ..model.config import Config, ConfigError, get_dotted, load_config, plain
 from ..model.metrics import METRICS, summary_keys
 from ..runs.executors import MAX_REPLICATES, run_seed
 from ..runs.sweep import run_many
@@ -620,7 +620,7 @@ def _levers(levers: Mapping[str, Any], config: Config) -> list[Lever]:
     if not isinstance(levers, Mapping) or not levers:
         raise ConfigError(f"levers = {levers!r}: give at least one, as {{dotted key: "
                           "(low, high) or [choice, ...]}")
-    raw = config.model_dump(mode="json", exclude_none=True)
+    raw = plain(config)
     specs = []
     for key, spec in levers.items():
         where = f"levers[{key!r}] = {spec!r}"

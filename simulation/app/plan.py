@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
-from ..model.config import Config, check_seed, load_config
+from ..model.config import Config, check_seed, load_config, plain
 from ..model.payouts import SCHEMES
 
 SCHEME_KEYS = ("flat_fee", "commission", "per_view", "per_adopter")
@@ -158,7 +158,7 @@ def plan_config(base: Config, levers: Levers) -> Config:
     Raises:
         ConfigError: a bad value, naming its config key.
     """
-    raw = base.model_dump(mode="json", exclude_none=True)
+    raw = plain(base)
     platform = raw["platforms"][0]
     sections = _sections(platform)
     values = {"flat_fee": {"fee": levers.fee, "posts_per_day": levers.quota},

@@ -85,11 +85,13 @@ class InfluencerTable:
         """The chance a person in the market follows each influencer.
 
         Its in-market audience ÷ the market. ``follows_per_person`` (when set)
-        fixes their sum, and the in-market audiences are rescaled to match.
+        fixes their sum, and the in-market audiences are rescaled to match. No
+        in-market audience exceeds the market (whose people it counts).
         """
         if follows_per_person is not None and len(self.audience):
             self.market_audience = (follows_per_person * market_size * self.audience
                                     / self.audience.sum())
+        self.market_audience = np.minimum(self.market_audience, market_size)
         return self.market_audience / market_size
 
     def set_followers(self, follows: sp.csr_matrix) -> None:

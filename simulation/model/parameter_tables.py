@@ -53,8 +53,8 @@ def keys() -> list[str]:
     return [key for _, rows in _tables() for key, *_ in rows]
 
 
-def _tables() -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """(title, rows of (key, default, description)) for every section."""
+def _tables() -> list[tuple[str, list[tuple[str, str, str, str]]]]:
+    """(title, rows of (key, default, allowed, description)) for every section."""
     tables = []
     seen: set[type[BaseModel]] = set()
     for prefix, model in _sections(Config, ""):
@@ -82,7 +82,25 @@ def _title(prefix: str, model: type[BaseModel]) -> str:
     return f"`{prefix}*` ({summary})" if prefix else f"top level ({summary})"
 
 
-def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str]]:
+def _allowed(field: Any) -> str:
+    """The bounds a field declares, as ``0 ≤ x ≤ 10`` (its description or a bound says why)."""
+    low = high = length = ""
+    for rule in field.metadata:
+        for attribute, sign in (("ge", "≤"), ("gt", "<"), ("le", "≤"), ("lt", "<")):
+            bound = getattr(rule, attribute, None)
+            if bound is None:
+                continue
+            text = f"{bound:,}" if isinstance(bound, int) else f"{bound:g}"
+            if attribute in ("ge", "gt"):
+                low = f"{text} {sign} "
+            else:
+                high = f" {sign} {text}"
+        if getattr(rule, "max_length", None) is not None:
+            length = f"at most {rule.max_length:,} long"
+    return f"{low}x{high}" if low or high else length
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str, str]]:
     rows = []
     for name, field in model.model_fields.items():
         if _inner(field.annotation, "") or _is_section(field.annotation):
@@ -93,7 +111,7 @@ def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str]]:
         else:
             shown = "none" if default is None else repr(default)
         description = " ".join((field.description or "").split()).replace("|", "\\|")
-        rows.append((f"{prefix}{name}", shown, description))
+        rows.append((f"{prefix}{name}", shown, _allowed(field), description))
     return rows
 
 
@@ -104,16 +122,40 @@ def _is_section(annotation: Any) -> bool:
 
 
 def parameter_tables() -> str:
-    """Every parameter as Markdown tables: key, default, unit / meaning / source."""
+    """Every parameter as Markdown tables: key, default, allowed, unit / meaning / source."""
     lines = []
     for title, rows in _tables():
         if not rows:
             continue
-        lines += [f"#### {title}", "", "| key | default | unit, meaning, source |",
-                  "|---|---|---|"]
-        lines += [f"| `{key}` | {default} | {description} |" for key, default, description in rows]
+        lines += [f"#### {title}", "", "| key | default | allowed | unit, meaning, source |",
+                  "|---|---|---|---|"]
+        lines += [f"| `{key}` | {default} | {allowed} | {description} |"
+                  for key, default, allowed, description in rows]
         lines.append("")
+    lines += ["#### Bounds and their reasons", "", "| bound | value | why |", "|---|---|---|"]
+    lines += [f"| `{name}` | {value} | {why} |" for name, value, why in bounds()]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def bounds() -> list[tuple[str, str, str]]:
+    """(name, value, reason) of every named bound the sections use (``MAX_*`` constants)."""
+    import ast
+
+    from . import config, networks, sections
+
+    found = []
+    for module in (sections, config, networks):
+        tree = ast.parse(Path(module.__file__).read_text())
+        for node, after in zip(tree.body, tree.body[1:], strict=False):
+            is_bound = (isinstance(node, ast.Assign) and len(node.targets) == 1
+                        and isinstance(node.targets[0], ast.Name)
+                        and node.targets[0].id.startswith("MAX_"))
+            if is_bound and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
+                name = node.targets[0].id
+                value = getattr(module, name)
+                shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
+                found.append((name, shown, " ".join(after.value.value.split())))
+    return found
 
 
 def rewrite(path: Path) -> None:

@@ -24,13 +24,20 @@ The budget cap is applied by the platform, not by the schemes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 from pydantic.fields import FieldInfo
 
-from .sections import Section, registry_changed
+from .sections import (
+    MAX_DOLLARS,
+    MAX_HORIZON_DAYS,
+    MAX_INFLUENCERS,
+    MAX_PRICE,
+    Section,
+    registry_changed,
+)
 
 TIERS: tuple[str, ...] = ("nano", "micro", "mid", "macro", "mega")
 """Industry audience tiers (followers): nano <10k, micro 10k–100k,
@@ -121,15 +128,17 @@ def spend_columns() -> tuple[str, ...]:
 class Start(Section):
     """When a phase starts: exactly one trigger, then optional notice days."""
 
-    day: int | None = Field(None, ge=0, description="day the trigger fires")
+    day: int | None = Field(None, ge=0, le=MAX_HORIZON_DAYS,
+                            description="day the trigger fires")
     adoption_share: float | None = Field(
         None, gt=0, le=1, description="fires when adopters / people reaches this share"
     )
     spend: float | None = Field(
-        None, ge=0, description="fires when cumulative spend ($) reaches this"
+        None, ge=0, le=MAX_DOLLARS, description="fires when cumulative spend ($) reaches this"
     )
     notice_days: int = Field(
-        0, ge=0, description="days between the trigger and the phase taking effect"
+        0, ge=0, le=MAX_HORIZON_DAYS,
+        description="days between the trigger and the phase taking effect"
     )
 
     @model_validator(mode="after")
@@ -157,7 +166,7 @@ class Phase(Section):
     scheme (added by :func:`register_scheme`).
     """
 
-    name: str = Field("phase", description="label used in outputs and plots")
+    name: str = Field("phase", max_length=100, description="label used in outputs and plots")
     start: Start = Field(default_factory=lambda: Start(day=0), description="when it takes effect")
 
     def schemes(self) -> list[Scheme]:
@@ -173,24 +182,29 @@ class FlatFee(Scheme):
     color: ClassVar[str] = "#4C72B0"
     linestyle: ClassVar[str | tuple] = "--"
     fee: float = Field(
-        40.0, ge=0, description="$/day to an enrolled influencer at or above quota: above the "
+        40.0, ge=0, le=MAX_PRICE,
+        description="$/day to an enrolled influencer at or above quota: above the "
         "median influencer's cost of 3 posts and its outside option (about $37; see "
         "influencers.cost_*), a nano sponsored post's price (Influencer Marketing Hub)"
     )
     posts_per_day: int = Field(
-        3, ge=1, description="posts/day quota; the story's contract asked for a set number a day"
+        3, ge=1, le=20, description="posts/day quota; the story's contract asked for a set "
+        "number a day; at most 20 (influencers.max_posts_per_day's bound)"
     )
-    tier_fees: dict[Tier, float] = Field(
+    tier_fees: dict[Tier, Annotated[float, Field(ge=0, le=MAX_PRICE)]] = Field(
         default_factory=dict, description="$/day by tier, overriding `fee` for the tiers named"
     )
     max_enrolled: int | None = Field(
-        None, ge=0, description="most influencers holding a fee slot at once; none = no limit"
+        None, ge=0, le=MAX_INFLUENCERS,
+        description="most influencers holding a fee slot at once; none = no limit"
     )
     contract_days: int | None = Field(
-        None, ge=1, description="days a slot lasts from enrolment; none = while the phase lasts"
+        None, ge=1, le=MAX_HORIZON_DAYS,
+        description="days a slot lasts from enrolment; none = while the phase lasts"
     )
     offer_days: int = Field(
-        7, ge=1, description="days an offer of a free slot stays open before it passes to the "
+        7, ge=1, le=MAX_HORIZON_DAYS,
+        description="days an offer of a free slot stays open before it passes to the "
         "next in line: a week to answer, as invitations to paid programmes run"
     )
 
@@ -235,8 +249,10 @@ class PerView(Scheme):
     color: ClassVar[str] = "#55A868"
     linestyle: ClassVar[str | tuple] = "-."
     rate_per_1000: float = Field(
-        0.03, ge=0, description="$ per 1 000 real views: TikTok's Creator Fund paid $0.02–0.04 "
-        "(2020); YouTube's ad-revenue share pays creators $1.6–29 (Insider 2022)"
+        0.03, ge=0, le=1_000,
+        description="$ per 1 000 real views: TikTok's Creator Fund paid $0.02–0.04 "
+        "(2020); YouTube's ad-revenue share pays creators $1.6–29 (Insider 2022); at most "
+        "$1 000 ($1 a view)"
     )
 
     def owed(self, activity: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
@@ -254,7 +270,8 @@ class PerAdopter(Scheme):
     color: ClassVar[str] = "#C44E52"
     linestyle: ClassVar[str | tuple] = (0, (5, 1, 1, 1, 1, 1))
     bounty: float = Field(
-        3.0, ge=0, description="$ per new user credited to the influencer (attribution.rule): "
+        3.0, ge=0, le=MAX_PRICE,
+        description="$ per new user credited to the influencer (attribution.rule): "
         "Amazon's 2017 bounties paid $3 per Prime gift membership or trial sign-up"
     )
 

@@ -2,24 +2,125 @@
 
 Every config section (the run config, payout schemes, network kinds, sweep
 files) is a :class:`Section`: a pydantic model in which unknown keys, NaN and
-infinity are errors. :func:`describe_error` turns a pydantic ``ValidationError``
-into the one line a user reads: the dotted key, the value given and what is
-allowed (scikit-learn's rule: say what was expected and what arrived).
+infinity are errors, and no value is misread: ``true`` is not the number 1,
+the text ``"3"`` is not the number 3, and 1 is not ``true`` (a whole-number
+float such as ``1e5`` is read as the integer it is, since TOML has no integer
+exponents; ``1.5`` is refused where an integer is expected). Where a number may
+be none (``rejoin_posts``), the text ``"none"`` is None, since TOML has no
+null. A value assigned to a section's field is checked as it is set; a
+refusal is a :class:`~simulation.errors.ConfigError`, like every other.
+:func:`describe_error` turns a pydantic ``ValidationError`` into the one line
+a user reads: the dotted key, the value given and what is allowed
+(scikit-learn's rule: say what was expected and what arrived).
 """
 
 from __future__ import annotations
 
+import types
 import typing
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+
+from ..errors import ConfigError
+
+# --- bounds shared by several sections -------------------------------------------
+# Every size and value has an upper bound, stated with its reason where it is
+# used (the Field's description or one of these). Together they keep every
+# quantity of a run finite: float32 hazards, float64 money and counts, int32 days.
+
+MAX_HORIZON_DAYS = 36_500
+"""The longest run, and so every day-valued key: 100 years, longer than any platform has
+existed. A simulated day of the baseline (10^5 people, 10^3 influencers) takes about 2 ms,
+so the longest baseline run takes about a minute and a half; days are int32 in the model."""
+MAX_INFLUENCERS = 1_000_000
+"""Most influencers (mesa agents), and so every influencer count (k invited, slots): at
+10^6 agents a year's run takes minutes (creating the agents alone takes 5 s) and their
+decision table about 1.2 GB; more real creators than a launch could ever recruit."""
+MAX_RATE_PER_DAY = 10.0
+"""The largest hazard per day (adoption, imitation, influence, churn): a hazard of 10 moves
+all but e^-10 (0.005%) of the people it applies to in one day, so larger values change
+nothing but could overflow the model's float32 hazards."""
+MAX_PRICE = 1e7
+"""$ per post, order, day's fee or adopter: ten million dollars, above the dearest sponsored
+post ever sold (about $3 million, Hopper HQ 2023)."""
+MAX_DOLLARS = 1e12
+"""$ of a whole budget or spend: a trillion dollars, more than any company's yearly revenue
+(Walmart's, the largest, was $0.65 trillion in 2024)."""
+MAX_POSTS = 1_000.0
+"""Posts' worth (of a creator's own cost per post) of a one-off cost or a day's option:
+a thousand posts is years of a creator's output."""
 
 
 class Section(BaseModel):
-    """Base of every config section: unknown keys are errors."""
+    """Base of every config section: unknown keys are errors, and values are never misread."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_misread(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse true/false where a number is expected, text for a number, a number for a flag."""
+        field = cls.model_fields.get(info.field_name or "")
+        if (isinstance(value, str) and value == "none" and field is not None
+                and optional_number(field.annotation)):
+            return None  # TOML has no null: the text "none" stands for it
+        problem = misread(field.annotation, value) if field is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set a field, checked as in a config file; a refusal is one-line ConfigError."""
+        if not name.startswith("_") and name not in type(self).model_fields:
+            raise ConfigError(f"unknown key {name!r} (given: {value!r}); allowed here: "
+                              f"{', '.join(type(self).model_fields)}")
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as err:
+            raise ConfigError(describe_error(
+                err, type(self), f"value set on a {type(self).__name__} section")) from None
+
+
+def optional_number(annotation: Any) -> bool:
+    """Whether ``annotation`` is a number or None (``float | None``), where "none" means None."""
+    members = typing.get_args(annotation)
+    return (typing.get_origin(annotation) in (typing.Union, types.UnionType)
+            and type(None) in members and any(m in (int, float) for m in members)
+            and str not in members)
+
+
+def misread(annotation: Any, value: Any) -> str | None:
+    """Why ``value`` would be misread as ``annotation`` (None if it would not).
+
+    Pydantic's lax mode reads ``true`` as 1, ``"3"`` as 3 and 1 as ``true``:
+    here each is an error. Lists and mappings are checked item by item.
+    """
+    if typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if value is None or str in members:
+            return None
+        scalars = [a for a in members if a in (int, float, bool)]
+        return misread(scalars[0], value) if len(scalars) == 1 else None
+    if origin is list and isinstance(value, list) and typing.get_args(annotation):
+        item = typing.get_args(annotation)[0]
+        return next((p for v in value if (p := misread(item, v))), None)
+    if origin is dict and isinstance(value, dict) and len(typing.get_args(annotation)) == 2:
+        item = typing.get_args(annotation)[1]
+        return next((p for v in value.values() if (p := misread(item, v))), None)
+    if annotation is bool and not isinstance(value, bool):
+        return "expected true or false"
+    if annotation in (int, float):
+        number = "an integer (a whole number)" if annotation is int else "a number"
+        if isinstance(value, bool):
+            return f"expected {number}, not true/false"
+        if isinstance(value, str):
+            return f"expected {number}, not text (write it without quotes)"
+    return None
 
 
 _REGISTRY_HOOKS: list[Callable[[], None]] = []
@@ -78,6 +179,10 @@ def describe_error(err: ValidationError, root: type[BaseModel], what: str = "con
             expected = problem.get("ctx", {}).get("expected_tags", "")
             lines.append(f"{key}.kind = {problem['ctx']['tag']!r}: unknown kind; allowed: "
                          f"{expected}")
+        elif problem["type"] == "union_tag_not_found":  # not a section at all
+            lines.append(f"{key} = {given!r}: expected a section with a `kind` key")
+        elif problem["type"] == "missing":  # the input shown would be the section around it
+            lines.append(f"{key}: missing; it has no default, so it must be given")
         elif problem["type"] == "extra_forbidden":
             model = _walk(problem["loc"][:-1], root)[1]
             allowed = ", ".join(model.model_fields) if model is not None else "?"

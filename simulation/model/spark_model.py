@@ -44,7 +44,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from .attribution import ATTRIBUTION_RULES, Touches
-from .config import Config
+from .config import Config, check_seed, revalidated
 from .influencers import Influencer, InfluencerTable
 from .metrics import Recorder, summarise
 from .networks import FriendCounts, Friends, add_rows, follow_graph, gather_rows
@@ -91,34 +91,58 @@ With 16 bytes per friendship end and 24 per follow edge (CSR both ways) this mat
 the measured peak of ``make bench`` (about 280 bytes a person at 10 friends and 3 follows)."""
 BYTES_FIXED = 300e6
 """Memory of the interpreter, numpy, pandas and Mesa before the first person."""
+BYTES_PER_INFLUENCER = 600
+"""Memory per influencer besides its platforms and options: its mesa.Agent and attributes.
+With 250 bytes per platform, 48 per posting option and 8 per platform and day of the
+attribution window this matches the measured peak (1.2 kB at 1 platform and 7 options,
+2.3 kB at 2 platforms and 28 options)."""
+
+
+def memory_parts(config: Config) -> tuple[float, float]:
+    """Bytes a run of ``config`` needs at its peak for its people and for its influencers."""
+    people, n_influencers = config.population.followers, config.population.influencers
+    friends = config.network.social.friends_of(people)
+    follows = config.network.follows_per_person
+    params = config.influencers
+    if follows is None:  # from the audiences: their expected sum over the market
+        mean_audience = params.audience_median * math.exp(params.audience_sigma ** 2 / 2)
+        follows = (n_influencers * mean_audience * params.audience_in_market
+                   / config.population.market_size)
+    follows = min(follows, n_influencers)  # nobody follows an influencer twice
+    n_platforms = len(config.platforms)
+    per_person = (BYTES_PER_PERSON + 16 * friends + 24 * follows + 8 * n_platforms)
+    options = math.comb(params.max_posts_per_day + n_platforms, n_platforms)
+    per_influencer = (BYTES_PER_INFLUENCER + 48 * options
+                      + n_platforms * (250 + 8 * config.attribution.window_days))
+    return people * per_person, n_influencers * per_influencer
 
 
 def memory_needed(config: Config) -> float:
     """Bytes a run of ``config`` needs at its peak, roughly (within a factor of 1.5)."""
-    people = config.population.followers
-    friends = config.network.social.mean_friends
-    follows = config.network.follows_per_person
-    if follows is None:  # from the audiences: their expected sum over the market
-        params = config.influencers
-        mean_audience = params.audience_median * math.exp(params.audience_sigma ** 2 / 2)
-        follows = (config.population.influencers * mean_audience * params.audience_in_market
-                   / config.population.market_size)
-    per_person = (BYTES_PER_PERSON + 16 * friends + 24 * follows + 8 * len(config.platforms))
-    return BYTES_FIXED + people * per_person
+    return BYTES_FIXED + sum(memory_parts(config))
 
 
 def check_memory(config: Config) -> None:
-    """A ConfigError before allocating anything if the run cannot fit in this machine's memory."""
+    """A ConfigError before allocating anything if the run cannot fit in this machine's memory.
+
+    It names the larger part: the people (``population.followers``) or the
+    influencers (``population.influencers``).
+    """
     import psutil
 
-    needed, available = memory_needed(config), psutil.virtual_memory().available
+    people, influencers = memory_parts(config)
+    needed, available = BYTES_FIXED + people + influencers, psutil.virtual_memory().available
     if needed > available:
-        most = int((available - BYTES_FIXED) / (needed - BYTES_FIXED)
-                   * config.population.followers)
+        key, count, part, what = (("population.followers", config.population.followers,
+                                   people, "people") if people >= influencers else
+                                  ("population.influencers", config.population.influencers,
+                                   influencers, "influencers"))
+        room = available - BYTES_FIXED - (people + influencers - part)
+        most = int(max(room, 0) / part * count)
         raise ConfigError(
-            f"population.followers = {config.population.followers:,}: needs about "
-            f"{needed / 1e9:,.0f} GB of memory and {available / 1e9:,.0f} GB are available; "
-            f"allowed here: up to about {max(most, 0):,} people"
+            f"{key} = {count:,}: needs about {needed / 1e9:,.1f} GB of memory and "
+            f"{available / 1e9:,.1f} GB are available; allowed here: up to about "
+            f"{most:,} {what}"
         )
 
 
@@ -126,15 +150,18 @@ class SparkModel(mesa.Model):
     """Influencers migrating followers onto one or more new platforms.
 
     Args:
-        config: a validated :class:`~simulation.config.Config`.
+        config: a :class:`~simulation.config.Config`, validated again as a whole
+            first (it may have been changed since it was made): a ConfigError if
+            it no longer holds. ``self.config`` is the copy the run uses.
         seed: the run seed; defaults to ``config.seed``. Every random stream
             is derived from it by name.
         time_stages: add each stage's wall time to ``stage_seconds`` (for ``make bench``).
     """
 
     def __init__(self, config: Config, seed: int | None = None, time_stages: bool = False):
+        config = revalidated(config)
         check_memory(config)
-        seed = config.seed if seed is None else int(seed)
+        seed = config.seed if seed is None else check_seed(seed)
         super().__init__(rng=seed)
         self.config = config
         self.seed = seed

@@ -266,12 +266,22 @@ class Pool:
         return f"{self.workers} local worker{'s' if self.workers > 1 else ''}"
 
 
+MAX_LOCAL_WORKERS = 256
+"""Most local worker processes (``--workers``): each is a Python process with its own imports
+and model (about 100 MB before the first run), so past a large machine's cores more only
+queue; without a bound a typo such as ``--workers 1000000`` starts processes until memory
+runs out."""
+
+
 def check_workers_option(workers: object, option: str = "--workers") -> None:
-    """A ConfigError unless ``workers`` is None (every core) or a whole number >= 1."""
+    """A ConfigError unless ``workers`` is None (every core) or 1..MAX_LOCAL_WORKERS."""
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool)
                                 or workers < 1):
         raise ConfigError(f"{option} = {workers!r}: must be a whole number of at least 1 "
                           "(1 runs in this process)")
+    if workers is not None and workers > MAX_LOCAL_WORKERS:
+        raise ConfigError(f"{option} {workers}: more local processes than allowed; allowed: "
+                          f"1..{MAX_LOCAL_WORKERS} (each is a Python process of about 100 MB)")
 
 
 @contextmanager

@@ -66,7 +66,7 @@ def run(
     try:
         model.run()
         table = model.timeseries
-        return RunResult(table, model.summarise(table), config, model.seed)
+        return RunResult(table, model.summarise(table), model.config, model.seed)
     finally:
         model.release()
 
@@ -114,7 +114,8 @@ def write_outputs(result: RunResult, out_dir: str | Path,
     out = check_output_folder(out_dir, "run", inputs=inputs)
     with staged_folder(out, "run") as staging:
         result.timeseries.to_csv(staging / "timeseries.csv", index=False)
-        (staging / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
+        summary = json.dumps(result.summary, indent=2, allow_nan=False)  # after check_finite
+        (staging / "summary.json").write_text(summary + "\n")
         (staging / "config.toml").write_text(result.config.to_toml())
         figure = adoption_figure(result.timeseries, title=result.config.name,
                                  n_people=result.config.population.market_size)

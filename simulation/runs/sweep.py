@@ -45,7 +45,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from ..errors import WorkersLost, first_line
-from ..model.config import Config, ConfigError, load_config
+from ..model.config import Config, ConfigError, load_config, plain
 from .executors import (
     MAX_REPLICATES,
     MAX_RUNS,
@@ -195,7 +195,7 @@ def run_many(
                           f"{MAX_RUNS:,} runs in one batch (executors.MAX_RUNS); split them")
     resolved_base = None if base is None else load_config(base)
     base_raw = (None if resolved_base is None
-                else resolved_base.model_dump(mode="json", exclude_none=True))
+                else plain(resolved_base))
     tasks, parameters = [], []
     for point, scenario in enumerate(scenarios):
         if isinstance(scenario, Mapping) and not isinstance(scenario, Config):
@@ -207,7 +207,7 @@ def run_many(
             parameters.extend(k for k in overrides if k not in parameters)
         else:
             config, overrides = load_config(scenario), {}
-            raw = config.model_dump(mode="json", exclude_none=True)
+            raw = plain(config)
         tasks += [Task(point * replicates + r, point, r, run_seed(seed, r), overrides, raw,
                        keep_timeseries=keep_timeseries) for r in range(replicates)]
     rows, tables = [], []
@@ -323,7 +323,7 @@ def sweep(
     """
     spec = spec if isinstance(spec, SweepSpec) else load_sweep_spec(spec)
     base = None if function is not None else spec.base_config()
-    raw_base = None if base is None else base.model_dump(mode="json", exclude_none=True)
+    raw_base = None if base is None else plain(base)
     points = spec.points()
     tasks = [Task(p * spec.replicates + r, p, r, spec.seed_of(p, r), point, raw_base, function,
                   keep_timeseries=function is None)

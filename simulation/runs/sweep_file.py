@@ -42,7 +42,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from ..errors import ConfigError, check_input_file
-from ..model.config import Config, load_config
+from ..model.config import MAX_CONFIG_BYTES, Config, load_config
 from ..model.sections import Section, describe_error, on_registry_change
 from .designs import DESIGNS, Grid
 from .executors import MAX_REPLICATES, MAX_RUNS, run_seed
@@ -218,7 +218,7 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
         ConfigError: one message naming the key, the value and what is allowed.
     """
     path = Path(path)
-    check_input_file(path, "sweep file", "a .toml file")
+    check_input_file(path, "sweep file", "a .toml file", max_bytes=MAX_CONFIG_BYTES)
     try:
         text = path.read_text()
         raw = tomllib.loads(text)
