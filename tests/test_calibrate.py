@@ -36,7 +36,7 @@ from simulation.analysis.calibrate import (
     read_observed,
 )
 from simulation.model.config import ConfigError
-from simulation.runs.executors import run_seed
+from simulation.runs.executors import MAX_LOCAL_WORKERS, run_seed
 from simulation.runs.sweep import run_many
 from tests.conftest import CONFIGS, ROOT
 from tests.test_cli import sparksim
@@ -560,7 +560,7 @@ BAD_LIMITS = {
     "holdout_1e9": (PERIODS, ["--days-per-period", "6", "--holdout", "1000000000"],
                     ["holdout = 1000000000", f"{MAX_OBSERVATIONS - 1:,}"]),
     "workers_1e5": (PERIODS, ["--days-per-period", "6", "--workers", "100000"],
-                    ["--workers 100000", f"{cli.MAX_LOCAL_WORKERS}"]),
+                    ["--workers 100000", f"{MAX_LOCAL_WORKERS}"]),
     # values
     "value_1e308": ("year,sales\n1,10\n2,1e308\n3,60\n4,80\n5,70\n6,50\n",
                     ["--days-per-period", "6"], ["row 2", "1e+308", f"{MAX_VALUE:g}"]),
@@ -605,7 +605,8 @@ BAD_LIMITS = {
     "fifo": (_fifo, ["--days-per-period", "6"], ["'data.csv'", "named pipe (FIFO)",
                                                  "regular file"]),
     "symlink_loop": (_loop, ["--days-per-period", "6"], ["'data.csv'", "symlink loop"]),
-    "dangling_link": (_dangling, ["--days-per-period", "6"], ["'data.csv'", "not found"]),
+    "dangling_link": (_dangling, ["--days-per-period", "6"],
+                      ["'data.csv'", "symbolic link to", "does not exist"]),
     "device": (Path("/dev/null"), ["--days-per-period", "6"], ["'/dev/null'", "device"]),
     "too_large": (_too_large, ["--days-per-period", "6"],
                   ["'data.csv'", f"{MAX_DATA_BYTES + 14:,} bytes", "at most",

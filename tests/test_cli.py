@@ -21,6 +21,7 @@ import pytest
 
 import simulation
 from simulation import cli, plots
+from simulation.runs.executors import MAX_LOCAL_WORKERS
 from tests.conftest import CONFIGS, ROOT
 
 BASS = CONFIGS / "bass.toml"
@@ -412,11 +413,11 @@ def test_out_replaces_an_earlier_run_and_fills_an_empty_folder(tmp_path, capsys)
 SWEEP = CONFIGS / "sweeps" / "quick.toml"
 OPTION_BOUNDS = {
     "sweep_workers": (["sweep", SWEEP, "--workers", "1000000"],
-                      ["--workers 1000000", f"1..{cli.MAX_LOCAL_WORKERS}"]),
+                      ["--workers 1000000", f"1..{MAX_LOCAL_WORKERS}"]),
     "calibrate_workers": (["calibrate", ROOT / "data" / "vcr_sales.csv", "--config", BASS,
                            "--fit", "adoption.imitation=0.1:0.5", "--days-per-period", "6",
                            "--workers", "1000000"],
-                          ["--workers 1000000", f"1..{cli.MAX_LOCAL_WORKERS}"]),
+                          ["--workers 1000000", f"1..{MAX_LOCAL_WORKERS}"]),
     "worker_timeout_1e300": (["sweep", SWEEP, "--scheduler", "tcp://127.0.0.1:9",
                               "--worker-timeout", "1e300"],
                              ["--worker-timeout 1e+300", f"{cli.MAX_WORKER_TIMEOUT:,.0f}"]),
