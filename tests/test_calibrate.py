@@ -459,7 +459,7 @@ def test_launch_maps_irregular_dates_to_days():
     assert regular.days is None
 
 
-def _validate_only(series: pd.Series, **settings):
+def _validate_only(series: pd.Series | Path, **settings):
     from simulation.analysis.calibrate import _validate
 
     arguments = {"target": "adopters", "cumulative": False, "days_per_period": None,
@@ -694,38 +694,26 @@ def test_api_limits_are_one_config_error_before_any_run(case, monkeypatch):
         assert word in message, (word, message)
 
 
-def _validate_file(path: Path, **settings):
-    from simulation.analysis.calibrate import _validate
-
-    arguments = {"target": "adopters", "cumulative": False, "days_per_period": None,
-                 "launch": None, "holdout": 0, "scale": None, "platform": None,
-                 "replicates": 2, "trials": 8, "seed": 0, "workers": 1, "client": None,
-                 "bootstrap": 10, "level": 0.95, **settings}
-    target = arguments.pop("target")
-    return _validate(path, simulation.load_config(BASS, SMALL),
-                     {"adoption.imitation": (0.1, 0.5)}, target, **arguments)
-
-
 def test_monthly_dates_are_read_as_months_iso_or_with_a_date_format(tmp_path):
     """ISO dates and day-first dates with --date-format are one month apart, not one day."""
     (tmp_path / "iso.csv").write_text(MONTHS_ISO)
     (tmp_path / "dmy.csv").write_text(MONTHS_DMY)
     months = pd.date_range("2020-01-01", periods=12, freq="MS")
     for path, date_format in ((tmp_path / "iso.csv", None), (tmp_path / "dmy.csv", "%d/%m/%Y")):
-        problem, data = _validate_file(path, date_format=date_format)
+        problem, data = _validate_only(path, date_format=date_format)
         assert list(data.index) == list(months)
         steps = np.diff(problem.observation_days(np.array([0.3])))
         np.testing.assert_allclose(steps, 365.25 / 12)  # a regular monthly step: periods
-        problem, data = _validate_file(path, date_format=date_format, launch="2019-12-01")
+        problem, data = _validate_only(path, date_format=date_format, launch="2019-12-01")
         days = np.diff(data.days)  # placed on their days since the launch
         assert days.min() >= 29 and days.max() <= 31, days
         assert data.days[0] == 31
     # the same file read month-first is 12 consecutive days in January: that is what was
     # read silently before; now only an explicit --date-format %m/%d/%Y reads it so
-    problem, data = _validate_file(tmp_path / "dmy.csv", date_format="%m/%d/%Y")
+    problem, data = _validate_only(tmp_path / "dmy.csv", date_format="%m/%d/%Y")
     np.testing.assert_allclose(np.diff(problem.observation_days(np.array([0.3]))), 1.0)
     with pytest.raises(ConfigError, match="ambiguous"):
-        _validate_file(tmp_path / "dmy.csv")
+        _validate_only(tmp_path / "dmy.csv")
 
 
 def test_a_launch_is_read_in_the_date_format():
