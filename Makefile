@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= configs/baseline.toml
 
-.PHONY: run test test-latest lock bench lint clean notebooks lab sweep app
+.PHONY: run test test-latest lock docs bench lint clean notebooks lab sweep app
 
 # Installs are reproducible: exact versions (with hashes) from requirements.lock,
 # made by uv from pyproject.toml's lower bounds (`make lock` remakes it), then the
@@ -49,6 +49,11 @@ lab: $(STAMP)
 APP_PORT ?= 5006
 app: $(STAMP)
 	$(BIN)/python -m simulation.app --port $(APP_PORT)
+
+# The docs site (MkDocs, mkdocs-material, mkdocstrings), built offline with warnings as
+# errors into results/site/ (open results/site/index.html); tests/test_docs.py builds it too.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir results/site
 
 clean:
 	rm -rf $(VENV) $(VENV_LATEST) results/*/ .pytest_cache
