@@ -51,9 +51,9 @@ app: $(STAMP)
 	$(BIN)/python -m simulation.app --port $(APP_PORT)
 
 # The docs site (MkDocs, mkdocs-material, mkdocstrings), built offline with warnings as
-# errors into results/site/ (open results/site/index.html); tests/test_docs.py builds it too.
+# errors into site/ (open site/index.html); tests/test_docs.py builds it too.
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --site-dir results/site
+	$(BIN)/mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV) $(VENV_LATEST) results/*/ .pytest_cache
