@@ -1,8 +1,9 @@
 """The ``sparksim`` command line (also ``python -m simulation``): a thin layer over the API.
 
-Commands: ``run`` (one config), ``sweep`` (many runs from a sweep file, resumable),
-``report`` (summary and figures of a sweep folder), ``calibrate`` (fit config
-parameters to an observed series).
+Commands: ``run`` (one config), ``compare`` (plans against a reference on common
+random numbers), ``sweep`` (many runs from a sweep file, resumable), ``report``
+(summary and figures of a sweep folder), ``calibrate`` (fit config parameters to
+an observed series). ``sparksim --version`` prints the version.
 
 Exit codes (``simulation.errors``), each with one line on stderr:
 
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
             self.exit(EXIT_USAGE, f"sparksim: error: {message} (see sparksim --help)\n")
 
     parser = _Parser(prog="sparksim", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"sparksim {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("run", help="run one config and write its outputs")
     run.add_argument("config", help="a TOML config, e.g. configs/baseline.toml")
@@ -65,6 +67,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=None, help="output folder (default: results/<config name>/)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="KEY=VALUE", help="override a value, e.g. adoption.imitation=0.3")
+    compare = commands.add_parser(
+        "compare", help="compare plans with a reference on common random numbers")
+    compare.add_argument("plans", nargs="+", metavar="PLAN.toml",
+                         help="one or more plan configs, e.g. configs/schemes/flat_fee.toml")
+    compare.add_argument("--reference", required=True, metavar="REF.toml",
+                         help="the config the plans are compared with, e.g. "
+                         "configs/schemes/none.toml")
+    compare.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="KEY=VALUE", help="override a value in every plan and the "
+                         "reference, e.g. population.followers=20000")
+    compare.add_argument("--replicates", type=int, default=10,
+                         help="runs per plan, paired by replicate (default 10)")
+    compare.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    compare.add_argument("--workers", type=int, default=1,
+                         help="local worker processes (default 1 = this process)")
+    compare.add_argument("--out", default=None, help="output folder (default: "
+                         "results/<first plan>-vs-<reference>/)")
     sweep = commands.add_parser("sweep", help="run a sweep file (resumes an interrupted sweep)")
     sweep.add_argument("sweep_file", help="a sweep TOML, e.g. configs/sweeps/quick.toml")
     sweep.add_argument("--out", default=None,
@@ -136,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         command = args.command
-        return {"run": _run, "sweep": _sweep, "report": _report,
+        return {"run": _run, "compare": _compare, "sweep": _sweep, "report": _report,
                 "calibrate": _calibrate}[command](args)
     except ConfigError as err:
         return _fail(str(err), EXIT_USAGE)
@@ -192,6 +211,71 @@ def _run(args: argparse.Namespace) -> int:
             "retention_after_switch")))
     print(f"wrote {out}/ (timeseries.csv, summary.json, config.toml, adoption.png)")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .analysis.compare import HEADLINE, compare
+    from .model.config import check_seed, load_config, parse_override
+    from .runs.executors import check_workers_option
+    from .runs.folders import check_output_folder, out_option
+
+    check_seed(args.seed)
+    check_workers_option(args.workers)
+    overrides = dict(parse_override(text) for text in args.overrides)
+    paths = [*args.plans, args.reference]
+    configs = [load_config(path, overrides) for path in paths]
+    names = [config.name for config in configs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ConfigError(f"plans and reference: each needs its own name (repeated: "
+                          f"{', '.join(map(repr, repeated))}); allowed: configs whose name "
+                          "keys differ (or --set name=... is applied to all: rename a file's name)")
+    reference = names[-1]
+    out = out_option(args.out, Path("results") / f"{names[0]}-vs-{reference}")
+    check_output_folder(out, "comparison", inputs=paths)  # before the runs: fail fast
+    result = compare(dict(zip(names, configs, strict=True)), replicates=args.replicates,
+                     seed=args.seed, reference=reference, workers=args.workers,
+                     keep_timeseries=False)
+    result.write(out, inputs=paths)
+    print(f"{len(names) - 1} plan(s) against {reference!r}: {args.replicates} replicates each on "
+          f"common random numbers, seed {args.seed}; paired differences with 95% intervals")
+    table = result.table
+    for name in names[:-1]:
+        for platform in dict.fromkeys(table.loc[table["scenario"] == name, "platform"]):
+            print(f"  {name} ({platform}):")
+            for metric in HEADLINE:
+                rows = table[(table["scenario"] == name) & (table["platform"] == platform)
+                             & (table["metric"] == metric)]
+                if len(rows):
+                    print(f"    {_difference(metric, rows.iloc[0])}")
+    print(f"wrote {out}/ (comparison.csv, runs.csv, comparison.png)")
+    return 0
+
+
+def _difference(metric: str, row: object) -> str:
+    """One line of ``sparksim compare``: the metric in words and units, its difference."""
+    import math
+
+    from .plots.labels import words
+
+    text, unit = words(metric)
+    if metric == "cost_per_incremental_adopter":
+        if not math.isfinite(row["mean"]):
+            return f"{text}: - (the plan adds no adopters on average)"
+        interval = ("" if not math.isfinite(row["low"])
+                    else f" (95% {row['low']:,.2f} to {row['high']:,.2f})")
+        return f"{text}: {row['mean']:,.2f} {unit}{interval}"
+    return (f"{text}: {row['diff']:+,.0f} {unit} (95% {row['diff_low']:+,.0f} to "
+            f"{row['diff_high']:+,.0f}; plan {row['mean']:,.0f})")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sparksim")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _sweep(args: argparse.Namespace) -> int:

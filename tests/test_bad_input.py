@@ -286,6 +286,25 @@ CASES: dict[str, Case] = {
     "run_out_holds_its_config": (["run", "exp/config.toml", "--out", "exp"], 2,
                                  ["exp/config.toml", "input"]),
     "run_out_is_a_sweep_folder": (["run", BASS, "--out", "sw"], 2, ["'sweep'", "not a run"]),
+    # compare
+    "compare_missing_reference": (["compare", BASELINE, "--reference", "nope.toml"], 2,
+                                  ["nope.toml", "not found"]),
+    "compare_without_reference": (["compare", BASELINE], 2, ["--reference"]),
+    "compare_bad_override": (["compare", BASELINE, "--reference", BASS, "--set",
+                              "adoption.imitaton=0.3"], 2, ["adoption.imitaton", "imitation"]),
+    "compare_replicates_past_bound": (["compare", BASELINE, "--reference", BASS,
+                                       "--replicates", "100000"], 2,
+                                      ["replicates", "100000", "10,000"]),
+    "compare_zero_replicates": (["compare", BASELINE, "--reference", BASS, "--replicates",
+                                 "0"], 2, ["replicates", "0"]),
+    "compare_workers_past_bound": (["compare", BASELINE, "--reference", BASS, "--workers",
+                                    "100000"], 2, ["--workers", "100000"]),
+    "compare_out_holds_user_files": (["compare", BASELINE, "--reference", BASS, "--out",
+                                      "mine"], 2, ["thesis.tex"]),
+    "compare_out_holds_its_plan": (["compare", "exp/config.toml", "--reference", BASELINE,
+                                    "--out", "exp"], 2, ["exp/config.toml", "input"]),
+    "compare_out_is_a_run_folder": (["compare", BASELINE, "--reference", BASS, "--out",
+                                     "oldrun"], 2, ["'run'", "not a comparison"]),
     # sweep: files
     "sweep_missing_file": (["sweep", "nope.toml"], 2, ["nope.toml", "not found"]),
     "sweep_file_is_a_folder": (["sweep", "folder.toml"], 2, ["folder.toml", "is a folder"]),
@@ -381,7 +400,7 @@ def snapshot(folder: Path) -> dict[str, bytes | None]:
 def test_the_table_covers_at_least_sixty_cases_of_every_command():
     assert len(CASES) >= 60
     commands = {case[0][0] for case in CASES.values()}
-    assert commands == {"run", "sweep", "report", "calibrate"}
+    assert commands == {"run", "compare", "sweep", "report", "calibrate"}
 
 
 @pytest.mark.parametrize("case", list(CASES))

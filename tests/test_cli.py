@@ -21,6 +21,7 @@ import pytest
 
 import simulation
 from simulation import cli, plots
+from simulation.model.config import parse_override
 from simulation.runs.executors import MAX_LOCAL_WORKERS
 from tests.conftest import CONFIGS, ROOT
 
@@ -441,3 +442,52 @@ def test_worker_options_have_upper_bounds(case, tmp_path, monkeypatch, capsys):
     for word in words:
         assert word in lines[0], (word, lines[0])
     assert os.listdir(tmp_path) == []
+
+
+# --- sparksim compare and --version --------------------------------------------------------
+
+SCHEMES_DIR = CONFIGS / "schemes"
+COMPARE_SMALL = ["--set", "population.followers=3000", "--set", "population.influencers=60",
+                 "--set", "horizon_days=60"]
+
+
+def test_compare_writes_the_table_and_figure_and_matches_the_api(tmp_path, monkeypatch, capsys):
+    """The CLI's numbers are simulation.compare's with the same plans, seed and replicates."""
+    monkeypatch.chdir(tmp_path)
+    plan, reference = SCHEMES_DIR / "flat_fee.toml", SCHEMES_DIR / "none.toml"
+    code = cli.main(["compare", str(plan), "--reference", str(reference), *COMPARE_SMALL,
+                     "--replicates", "3", "--seed", "5", "--out", "cmp"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert {p.name for p in (tmp_path / "cmp").iterdir()} == {
+        "comparison.csv", "runs.csv", "comparison.png", ".sparksim.json"}
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
+    overrides = dict(parse_override(text) for text in COMPARE_SMALL[1::2])
+    expected = simulation.compare(
+        {"flat_fee": simulation.load_config(plan, overrides),
+         "none": simulation.load_config(reference, overrides)},
+        replicates=3, seed=5, reference="none", keep_timeseries=False).table
+    pd.testing.assert_frame_equal(table, expected.reset_index(drop=True), check_dtype=False)
+    gained = expected[(expected["scenario"] == "flat_fee")
+                      & (expected["metric"] == "adopters_end")]["diff"].iloc[0]
+    assert gained > 0  # paying influencers brings adopters: the table is not all zeros
+    assert f"+{gained:,.0f} people" in out  # the printed line carries the number and its unit
+    assert "cost per incremental adopter" in out and "$ per adopter" in out
+
+
+def test_compare_refuses_plans_with_one_name_before_running(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    plan = SCHEMES_DIR / "none.toml"
+    code = cli.main(["compare", str(plan), "--reference", str(plan), *COMPARE_SMALL])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "repeated: 'none'" in err[0]
+    assert not (tmp_path / "results").exists()
+
+
+def test_version_is_the_installed_distributions(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sparksim {version('sparksim')}"

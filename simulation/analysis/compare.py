@@ -47,6 +47,8 @@ from ..stats import t_interval
 Scenario = Config | str | Path | Mapping[str, Any]
 INCREMENTAL = "cost_per_incremental_adopter"
 """The derived metric of :func:`incremental_cost`: $ per adopter the plan added."""
+HEADLINE = ("adopters_end", "active_users_end", "total_spend", INCREMENTAL)
+"""The metrics a strategist reads first: those ``sparksim compare`` prints and draws."""
 TABLE_COLUMNS = ("scenario", "platform", "metric", "n", "mean", "low", "high", "diff",
                  "diff_low", "diff_high", "reference")
 
@@ -90,6 +92,33 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         return self.table._repr_html_()
+
+    def write(self, out_dir: str | Path, inputs: Sequence[str | Path] = (),
+              metrics: Sequence[str] = HEADLINE) -> Path:
+        """Write ``comparison.csv`` (the table), ``runs.csv`` and ``comparison.png``.
+
+        The files go to a temporary folder that is then moved into place
+        (``sparksim compare``); ``inputs`` (the plans' files) may not be inside it.
+        The figure draws ``metrics``, the paired differences to the reference
+        (not the cost per incremental adopter: a ratio to the reference, not a
+        difference, it is in the table).
+        """
+        import matplotlib.pyplot as plt
+
+        from ..plots import comparison_figure
+        from ..runs.folders import check_output_folder, staged_folder
+
+        out = check_output_folder(out_dir, "comparison", inputs=inputs)
+        shown = [m for m in metrics if m in set(self.table["metric"]) and m != INCREMENTAL]
+        with staged_folder(out, "comparison") as staging:
+            self.table.to_csv(staging / "comparison.csv", index=False)
+            self.runs.to_csv(staging / "runs.csv", index=False)
+            figure = comparison_figure(self.table, shown or None,
+                                       title=f"Against {self.reference}: paired differences, "
+                                             "95% intervals over replicates")
+            figure.savefig(staging / "comparison.png", dpi=110)
+            plt.close(figure)
+        return out
 
 
 def compare(
