@@ -32,7 +32,7 @@ influencers per tier and day are :func:`simulation.model.tiers.tier_timeseries`)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,7 @@ class Comparison:
         timeseries: every run's daily table, with ``scenario`` (None when not kept).
         reference: the scenario the others are compared with.
         scenarios: the scenario names, in order.
+        observed: each observer's tables (``compare(..., observers=["tiers"])``).
     """
 
     table: pd.DataFrame
@@ -70,6 +71,8 @@ class Comparison:
     timeseries: pd.DataFrame | None
     reference: str
     scenarios: list[str]
+    observed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Each observer's tables of every run, with ``scenario``, by key."""
 
     def value(self, scenario: str, metric: str, column: str = "mean",
               platform: str | None = None) -> float:
@@ -134,6 +137,7 @@ def compare(
     platform: str | None = None,
     keep_timeseries: bool = True,
     progress: bool = False,
+    observers: Sequence[str] = (),
 ) -> Comparison:
     """Run every scenario on the same random streams and compare each with a reference.
 
@@ -153,9 +157,11 @@ def compare(
         platform: only this platform (default: every platform).
         keep_timeseries: keep every run's daily table (``.timeseries``).
         progress: show a progress bar.
+        observers: observer keys run beside the daily table (e.g. ``"tiers"``):
+            their tables, with ``scenario``, are ``.observed[key]``.
 
     Raises:
-        ConfigError: a bad scenario, an unknown reference, metric or platform.
+        ConfigError: a bad scenario, an unknown reference, metric, platform or observer.
         RuntimeError: a run failed (its error is in the message).
     """
     names, items = _named(scenarios)
@@ -167,7 +173,8 @@ def compare(
     if unknown:
         raise ConfigError(f"metrics = {unknown}: unknown; allowed: {', '.join(summary_keys())}")
     result = run_many(items, replicates, seed, base=base, workers=workers, client=client,
-                      progress=progress, keep_timeseries=keep_timeseries).check("compare", names)
+                      progress=progress, keep_timeseries=keep_timeseries,
+                      observers=observers).check("compare", names)
     name_of = dict(enumerate(names))
     runs = result.runs.assign(scenario=result.runs["point"].map(name_of))
     timeseries = result.timeseries
@@ -176,7 +183,9 @@ def compare(
     table = paired_table(runs, reference, metrics=metrics, platform=platform)
     if platform is not None and table.empty:
         raise ConfigError(f"platform = {platform!r}: no scenario has it")
-    return Comparison(table, runs, timeseries, reference, names)
+    observed = {key: frame.assign(scenario=frame["point"].map(name_of))
+                for key, frame in result.observed.items()}
+    return Comparison(table, runs, timeseries, reference, names, observed)
 
 
 def paired_table(

@@ -30,13 +30,17 @@ method each, in this order), for every new platform k:
    within its budget.
 8. **Learn**: influencers move their expectations toward what they earned;
    those out of patience quit.
-9. **Record** the day's row per platform.
+Then the **observers** watch the day: the default one records the day's row per
+platform (the daily table), others are added with ``observers=``
+(:mod:`simulation.model.observers`). ``model.plan()`` prints the day as
+assembled for a config: a model with no influencers has no influencer stages.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 
 import mesa
 import numpy as np
@@ -46,12 +50,14 @@ from ..errors import ConfigError
 from .attribution import ATTRIBUTION_RULES, Touches
 from .config import Config, check_seed, revalidated
 from .influencers import Influencer, InfluencerTable
-from .metrics import Recorder, summarise
+from .metrics import summarise
 from .networks import FriendCounts, Friends, add_rows, follow_graph, gather_rows
+from .observers import DailyTable, Observer, make_observers
 from .payouts import Activity, spend_columns
 from .platforms import PlatformState
 from .population import ACTIVE, People, Transitions
 from .streams import Streams
+from .tiers import TierCounts  # noqa: F401 (registers the "tiers" observer)
 
 
 class Day:
@@ -156,9 +162,12 @@ class SparkModel(mesa.Model):
         seed: the run seed; defaults to ``config.seed``. Every random stream
             is derived from it by name.
         time_stages: add each stage's wall time to ``stage_seconds`` (for ``make bench``).
+        observers: more observers (keys of ``OBSERVERS`` or instances) beside the
+            daily table; their tables are ``observer.result(model)``.
     """
 
-    def __init__(self, config: Config, seed: int | None = None, time_stages: bool = False):
+    def __init__(self, config: Config, seed: int | None = None, time_stages: bool = False,
+                 observers: Iterable[str | Observer] = ()):
         config = revalidated(config)
         check_memory(config)
         seed = config.seed if seed is None else check_seed(seed)
@@ -203,23 +212,41 @@ class SparkModel(mesa.Model):
         window = config.attribution.window_days
         self.promo_history = np.zeros((window, *shape))  # promotional posts, each recent day
         self.last_promo_day = np.full(shape, -window - 1, dtype=np.int32)
-        self.recorder = Recorder(config.horizon_days, self.platform_names)
+        self.daily = DailyTable(config.horizon_days, self.platform_names)
+        self.recorder = self.daily.recorder
+        self.observers: list[Observer] = [self.daily, *make_observers(observers)]
         self.payments: list[dict[str, np.ndarray]] = []
-        self.with_influencers = n_influencers > 0  # without them, their stages are void
-        self.stages = [(name, getattr(self, name)) for name in self.STAGES]  # bound, in order
+        self.with_influencers = n_influencers > 0
+        self.stages = [(name, getattr(self, name)) for name in self.STAGES  # bound, in order
+                       if self.with_influencers or name not in self.INFLUENCER_STAGES]
         self.stage_seconds: dict[str, float] | None = (
-            dict.fromkeys(self.STAGES, 0.0) if time_stages else None)
+            dict.fromkeys([*self.STAGES, "observe"], 0.0) if time_stages else None)
         self.today: Day | None = None
         self.running = True
+        for observer in self.observers:
+            observer.start(self)
 
     # --- the day ------------------------------------------------------------
 
     STAGES: tuple[str, ...] = ("schedule", "decide", "enrol", "expose", "move_people",
-                               "sell", "pay", "learn", "record")
-    """The day's stages in order: the nine steps of the module docstring, one method each."""
+                               "sell", "pay", "learn")
+    """The day's stages in order: the steps of the module docstring, one method each."""
+    OWNERS: dict[str, str] = {
+        "schedule": "platforms", "decide": "influencers", "enrol": "platforms (flat-fee slots)",
+        "expose": "influencers", "move_people": "people and attribution", "sell": "commerce",
+        "pay": "platforms (payout schemes)", "learn": "influencers"}
+    """What each stage works on, for :meth:`plan`."""
+    INFLUENCER_STAGES = frozenset({"decide", "enrol", "expose", "pay", "learn"})
+    """Stages that act only through influencers: a model with none leaves them out."""
+
+    def plan(self) -> DayPlan:
+        """The day as assembled for this config: its stages in order, then its observers."""
+        return DayPlan(self.config.name, [(name, self.OWNERS[name], _first_line(stage))
+                                          for name, stage in self.stages],
+                       [(observer.key, observer.words) for observer in self.observers])
 
     def step(self) -> None:
-        """Advance one day: run each of :attr:`STAGES` in order."""
+        """Advance one day: run the assembled stages in order, then each observer."""
         if self.day >= self.config.horizon_days:
             self.running = False
             return
@@ -233,6 +260,11 @@ class SparkModel(mesa.Model):
                 self.stage_seconds[name] += time.perf_counter() - started
             else:
                 stage()
+        started = time.perf_counter() if timing else 0.0
+        for observer in self.observers:
+            observer.observe(self)
+        if timing:
+            self.stage_seconds["observe"] += time.perf_counter() - started
         if self.day >= self.config.horizon_days:
             self.running = False
 
@@ -245,8 +277,6 @@ class SparkModel(mesa.Model):
 
     def decide(self) -> None:
         """2. Influencers choose today's posts per platform; posting first is joining."""
-        if not self.with_influencers:
-            return
         table = self.influencers
         joined_today = table.decide(
             eligible=np.column_stack([p.eligible(self.day) for p in self.platforms]),
@@ -260,8 +290,6 @@ class SparkModel(mesa.Model):
 
     def enrol(self) -> None:
         """3. Holders of a flat-fee offer who published the quota take their slot."""
-        if not self.with_influencers:
-            return
         for k, platform in enumerate(self.platforms):
             platform.enrol(self.day, self.influencers.posts[:, k])
 
@@ -270,8 +298,6 @@ class SparkModel(mesa.Model):
         today, params = self.today, self.config.influencers
         today.promo = (self.influencers.posts * params.promo_share
                        + today.joined_today * params.join_burst_posts)
-        if not self.with_influencers:
-            return
         slot = self.day % len(self.promo_history)  # the attribution window, a ring of days
         self.promo_history[slot] = today.promo
         self.last_promo_day[today.promo > 0] = self.day
@@ -349,8 +375,6 @@ class SparkModel(mesa.Model):
 
     def pay(self) -> None:
         """7. Each scheme in force says what it owes; each platform pays within its budget."""
-        if not self.with_influencers:
-            return
         today, table = self.today, self.influencers
         self.payments = []  # per platform: spend column → $ per influencer, today
         for k, platform in enumerate(self.platforms):
@@ -367,35 +391,10 @@ class SparkModel(mesa.Model):
         """8. Expectations move toward what was earned; those out of patience quit."""
         today = self.today
         today.joined_during_day = self.influencers.joined.sum(axis=0)  # before quits
-        if not self.with_influencers:
-            return
         # also tomorrow's: nothing moves in between (active followers moved before sell)
         self.outlook = self._public_outlook(today.active_audience)
         self.influencers.learn(today.views, today.gmv, today.attributed, today.paid,
                                self.outlook)
-
-    def record(self) -> None:
-        """9. The day's row per platform."""
-        today, people, table = self.today, self.people, self.influencers
-        basket, scale = self.config.commerce.basket_value, self.scale
-        for k, platform in enumerate(self.platforms):
-            gmv = float(today.gmv[:, k].sum()) + today.organic_orders[k] * basket
-            self.recorder.record(
-                self.day, k,
-                adopters=people.ever[k] * scale,
-                new_adopters=len(today.moves[k].adopted) * scale,
-                active_users=people.n_active[k] * scale,
-                lapsed_users=people.n_lapsed[k] * scale,
-                attributed_adopters=float(today.attributed[:, k].sum()),
-                influenced_adopters=float(today.influenced[k]),
-                joined_influencers=int(today.joined_during_day[k]),
-                active_influencers=int((table.posts[:, k] > 0).sum()),
-                posts=int(table.posts[:, k].sum()),
-                views=float(today.views[:, k].sum()),
-                gmv=gmv,
-                revenue=platform.spec.take_rate * gmv,
-                **today.spend[k],
-            )
 
     def run(self) -> SparkModel:
         """Step to the horizon; returns self so calls chain."""
@@ -499,7 +498,7 @@ class SparkModel(mesa.Model):
     @property
     def timeseries(self) -> pd.DataFrame:
         """The daily long table so far (days 0..today)."""
-        return self.recorder.to_frame(self.day)
+        return self.daily.result(self)
 
     @property
     def summary(self) -> dict[str, dict]:
@@ -524,3 +523,32 @@ class SparkModel(mesa.Model):
         ids = getattr(mesa.Agent, "_ids", None)
         if isinstance(ids, dict):
             ids.pop(self, None)
+
+
+class DayPlan:
+    """The day of one model, printable: one stage a line, then the observers."""
+
+    def __init__(self, name: str, stages: list[tuple[str, str, str]],
+                 observers: list[tuple[str, str]]):
+        self.name, self.stages, self.observers = name, stages, observers
+
+    @property
+    def names(self) -> list[str]:
+        """The stages' names, in order."""
+        return [name for name, _, _ in self.stages]
+
+    def __str__(self) -> str:
+        width = max(len(name) for name, _, _ in self.stages)
+        lines = [f"the day of {self.name!r}:"]
+        lines += [f"{i}. {name:<{width}}  {owner}: {words}"
+                  for i, (name, owner, words) in enumerate(self.stages, start=1)]
+        lines += [f"then observe: {key}: {words}" for key, words in self.observers]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _first_line(method: object) -> str:
+    """A stage's docstring's first line, without its number."""
+    line = (getattr(method, "__doc__", "") or "").strip().splitlines()[0]
+    return line.split(". ", 1)[1] if line[:1].isdigit() else line

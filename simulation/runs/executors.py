@@ -78,6 +78,8 @@ class Task:
     base: Mapping[str, Any] | None = None
     function: RunFunction | None = None
     keep_timeseries: bool = True
+    observers: tuple[str, ...] = ()
+    """observer keys (``OBSERVERS``): by name, so the task crosses to other processes"""
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Outcome:
     task: Task
     metrics: dict[str, Any] = field(default_factory=dict)
     timeseries: pd.DataFrame | None = None
+    observed: dict[str, pd.DataFrame] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
 
@@ -113,7 +116,8 @@ def execute(task: Task) -> Outcome:
         else:
             from .run import check_finite, run
 
-            result = run(task.base or {}, seed=task.seed, overrides=task.overrides)
+            result = run(task.base or {}, seed=task.seed, overrides=task.overrides,
+                         observers=task.observers)
             check_finite(result, str(task.run_id))  # an overflow fails the run, in one line
             metrics = {f"{platform}.{key}": _plain(value)
                        for platform, summary in result.summary.items()
@@ -122,7 +126,10 @@ def execute(task: Task) -> Outcome:
             if table is not None:
                 table = table.assign(run_id=task.run_id, point=task.point,
                                      replicate=task.replicate)
-            outcome = Outcome(task, metrics, table)
+            labels = {"run_id": task.run_id, "point": task.point, "replicate": task.replicate}
+            outcome = Outcome(task, metrics, table,
+                              {key: observed.assign(**labels)
+                               for key, observed in result.observed.items()})
     except Exception as err:  # recorded, not raised: one bad run must not stop a sweep
         outcome = Outcome(task, error=failure_message(err))
     outcome.seconds = time.perf_counter() - started

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..model.config import Config, check_seed, load_config
+from ..model.observers import Observer, observed_tables
 from ..model.spark_model import SparkModel
 from .folders import check_output_folder, staged_folder
 
@@ -37,6 +38,8 @@ class RunResult:
     summary: dict[str, dict[str, Any]]
     config: Config
     seed: int
+    observed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Each added observer's table, by its key (``run(..., observers=["tiers"])``)."""
 
     def write(self, out_dir: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
         """Write the four output files into ``out_dir`` atomically; returns the folder.
@@ -50,6 +53,7 @@ def run(
     config: Config | str | Path | Mapping[str, Any],
     seed: int | None = None,
     overrides: Mapping[str, Any] | None = None,
+    observers: Sequence[str | Observer] = (),
 ) -> RunResult:
     """Run one simulation to its horizon.
 
@@ -57,16 +61,20 @@ def run(
         config: a Config, a TOML path or a mapping (validated by ``load_config``).
         seed: the run seed; defaults to the config's ``seed``.
         overrides: dotted key → value, applied before validation.
+        observers: observers beside the daily table (keys of
+            ``simulation.model.observers.OBSERVERS``, e.g. ``"tiers"``, or
+            instances); their tables are ``RunResult.observed[key]``.
     """
     if not isinstance(config, Config) or overrides:
         config = load_config(config, overrides)
     if seed is not None:
         config = config.model_copy(update={"seed": check_seed(seed)})
-    model = SparkModel(config)
+    model = SparkModel(config, observers=observers)
     try:
         model.run()
         table = model.timeseries
-        return RunResult(table, model.summarise(table), model.config, model.seed)
+        return RunResult(table, model.summarise(table), model.config, model.seed,
+                         observed_tables(model))
     finally:
         model.release()
 

@@ -37,7 +37,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from pydantic import ValidationError
 
 from ..errors import WorkersLost, first_line
 from ..model.config import Config, ConfigError, load_config, plain
+from ..model.observers import make_observers
 from .executors import (
     MAX_REPLICATES,
     MAX_RUNS,
@@ -138,6 +139,8 @@ class Runs:
 
     runs: pd.DataFrame
     timeseries: pd.DataFrame | None
+    observed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Each observer's tables of every run (``run_id, point, replicate`` added), by key."""
 
     def check(self, what: str, names: Sequence[str] | None = None) -> Runs:
         """Self, or a RuntimeError naming the first failed run (``what`` is the caller).
@@ -165,6 +168,7 @@ def run_many(
     client: Any = None,
     progress: bool = False,
     keep_timeseries: bool = True,
+    observers: Sequence[str] = (),
 ) -> Runs:
     """Run every scenario ``replicates`` times on common random numbers; keep results in memory.
 
@@ -179,10 +183,15 @@ def run_many(
         client: a ``dask.distributed.Client`` to run on instead.
         progress: show a progress bar.
         keep_timeseries: also return every run's daily table.
+        observers: observer keys (``simulation.model.observers.OBSERVERS``, e.g.
+            ``"tiers"``) run beside the daily table; their tables are in ``.observed``.
 
     Raises:
-        ConfigError: a scenario is not a valid config (checked before any run).
+        ConfigError: a scenario is not a valid config, or an observer unknown
+            (checked before any run).
     """
+    observers = tuple(observers)
+    make_observers(observers)  # fail fast on an unknown key
     if (not isinstance(replicates, int) or isinstance(replicates, bool)
             or not 1 <= replicates <= MAX_REPLICATES):
         raise ConfigError(f"replicates = {replicates!r}: must be a whole number from 1 to "
@@ -209,13 +218,16 @@ def run_many(
             config, overrides = load_config(scenario), {}
             raw = plain(config)
         tasks += [Task(point * replicates + r, point, r, run_seed(seed, r), overrides, raw,
-                       keep_timeseries=keep_timeseries) for r in range(replicates)]
-    rows, tables = [], []
+                       keep_timeseries=keep_timeseries, observers=observers)
+                  for r in range(replicates)]
+    rows, tables, observed = [], [], {}
 
     def collect(outcome: Outcome) -> None:
         rows.append(outcome.row())
         if outcome.timeseries is not None:
             tables.append(outcome.timeseries)
+        for key, table in outcome.observed.items():
+            observed.setdefault(key, []).append(table)
         bar.update(outcome)
 
     bar = Progress(len(tasks), enabled=progress)
@@ -230,7 +242,10 @@ def run_many(
         if not timeseries.empty:
             timeseries = timeseries.sort_values(["run_id", "day"], kind="stable",
                                                 ignore_index=True)
-    return Runs(runs_table(rows, parameters), timeseries)
+    return Runs(runs_table(rows, parameters), timeseries,
+                {key: pd.concat(parts, ignore_index=True).sort_values(
+                    ["run_id", "day"], kind="stable", ignore_index=True)
+                 for key, parts in observed.items()})
 
 
 # --- the durable sweep -------------------------------------------------------

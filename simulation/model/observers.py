@@ -1,0 +1,148 @@
+"""Observers: what watches a run, after Mesa's ``DataCollector``, as plug-ins.
+
+An observer is called once when the model is set up (day 0) and after every
+day's stages, with the model (``model.today`` holds the day's :class:`Day`),
+and hands back one long table with a ``day`` column. The daily table itself
+is recorded by the default observer, :class:`DailyTable`; others are added by
+key or instance: ``simulation.run(config, observers=["tiers"])`` puts each
+one's table in ``RunResult.observed[key]``, and ``run_many`` and ``compare``
+take the same argument (by key, so it crosses to worker processes).
+
+Observers read the model; they never change it, so adding one changes no
+number of the run.
+
+Owns: the registry :data:`OBSERVERS` and :func:`register_observer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pandas as pd
+
+from ..errors import ConfigError
+from .metrics import Recorder
+
+if TYPE_CHECKING:
+    from .spark_model import SparkModel
+
+RESERVED = frozenset({"timeseries", "summary", "runs", "config"})
+"""Output names a run already has: an observer's key may not take them."""
+
+
+class Observer:
+    """Watches a run. Subclass it, set ``key`` and ``words``, and write ``observe`` and ``result``.
+
+    ``start(model)`` runs once after set-up (day 0), ``observe(model)`` after
+    each day, ``result(model)`` returns the table (one row per day and
+    whatever else, with a ``day`` column).
+    """
+
+    key: ClassVar[str] = ""
+    """Registry key and the name of the output (``RunResult.observed[key]``)."""
+    words: ClassVar[str] = ""
+    """What the table holds, in words (for ``model.plan()`` and the docs)."""
+
+    def start(self, model: SparkModel) -> None:
+        """Day 0, after set-up and before the first day."""
+
+    def observe(self, model: SparkModel) -> None:
+        """After each day's stages."""
+        raise NotImplementedError
+
+    def result(self, model: SparkModel) -> pd.DataFrame:
+        """The table this observer made of the run."""
+        raise NotImplementedError
+
+
+OBSERVERS: dict[str, type[Observer]] = {}
+"""Observers by key, for runs in other processes (``observers=["tiers"]``)."""
+
+
+def register_observer(cls: type[Observer]) -> type[Observer]:
+    """Add an observer class to :data:`OBSERVERS` (a class decorator), checked here.
+
+    Raises:
+        TypeError: not an Observer subclass, a key that is not a Python
+            identifier, reserved or taken, or no ``observe``/``result``/``words``.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Observer)):
+        raise TypeError(f"register_observer({cls!r}): not a subclass of Observer")
+    key = cls.key
+    if not (isinstance(key, str) and key.isidentifier()):
+        raise TypeError(f"observer {cls.__name__}: key {key!r} is not a Python identifier")
+    if key in RESERVED:
+        raise TypeError(f"observer {cls.__name__}: key {key!r} is a run's own output; "
+                        f"reserved: {', '.join(sorted(RESERVED))}")
+    if key in OBSERVERS and OBSERVERS[key] is not cls:
+        raise TypeError(f"observer {cls.__name__}: key {key!r} is taken by "
+                        f"{OBSERVERS[key].__qualname__}")
+    missing = [name for name in ("observe", "result")
+               if getattr(cls, name) is getattr(Observer, name)]
+    if missing or not cls.words:
+        raise TypeError(f"observer {cls.__name__}: needs {', '.join(missing or ['words'])}")
+    OBSERVERS[key] = cls
+    return cls
+
+
+def make_observers(specs: Iterable[str | Observer]) -> list[Observer]:
+    """Observer instances from keys or instances; a ConfigError names an unknown key."""
+    made: list[Observer] = []
+    for spec in specs:
+        if isinstance(spec, Observer):
+            made.append(spec)
+        elif isinstance(spec, str) and spec in OBSERVERS:
+            made.append(OBSERVERS[spec]())
+        else:
+            raise ConfigError(f"observers: {spec!r} is not an observer; allowed: "
+                              f"{', '.join(sorted(OBSERVERS)) or 'none registered'}, "
+                              "or an Observer instance")
+    keys = [observer.key for observer in made]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ConfigError(f"observers: {', '.join(repeated)} given twice; allowed: each once")
+    return made
+
+
+class DailyTable(Observer):
+    """The default observer: the daily long table (``simulation.COLUMNS``), one row per platform."""
+
+    key = "timeseries"
+    words = "the daily table: people, influencers, posts, views, sales and spend per platform"
+
+    def __init__(self, n_days: int, platforms: list[str]):
+        self.recorder = Recorder(n_days, platforms)
+
+    def observe(self, model: SparkModel) -> None:
+        """The day's row per platform, in market units."""
+        today, people, table = model.today, model.people, model.influencers
+        basket, scale = model.config.commerce.basket_value, model.scale
+        for k, platform in enumerate(model.platforms):
+            gmv = float(today.gmv[:, k].sum()) + today.organic_orders[k] * basket
+            self.recorder.record(
+                model.day, k,
+                adopters=people.ever[k] * scale,
+                new_adopters=len(today.moves[k].adopted) * scale,
+                active_users=people.n_active[k] * scale,
+                lapsed_users=people.n_lapsed[k] * scale,
+                attributed_adopters=float(today.attributed[:, k].sum()),
+                influenced_adopters=float(today.influenced[k]),
+                joined_influencers=int(today.joined_during_day[k]),
+                active_influencers=int((table.posts[:, k] > 0).sum()),
+                posts=int(table.posts[:, k].sum()),
+                views=float(today.views[:, k].sum()),
+                gmv=gmv,
+                revenue=platform.spec.take_rate * gmv,
+                **today.spend[k],
+            )
+
+    def result(self, model: SparkModel) -> pd.DataFrame:
+        """Days 0..today."""
+        return self.recorder.to_frame(model.day)
+
+
+def observed_tables(model: SparkModel, **labels: Any) -> dict[str, pd.DataFrame]:
+    """Each added observer's table (not the daily table), with ``labels`` as columns."""
+    return {observer.key: observer.result(model).assign(**labels)
+            for observer in model.observers if not isinstance(observer, DailyTable)}

@@ -1,0 +1,155 @@
+"""Observers and the day's plan: what watches a run, and the stages a config assembles.
+
+Observers read the model and change nothing; the tier table is one, so it works in
+``run``, ``run_many`` (in worker processes, by key) and ``compare``; a user's observer
+is one class; ``model.plan()`` lists the stages a config has, and a model with no
+influencers has no influencer stages at all.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+import simulation
+from simulation.model.observers import OBSERVERS, Observer, register_observer
+from simulation.model.spark_model import SparkModel
+from simulation.model.tiers import tier_timeseries
+from tests.conftest import CONFIGS
+
+SMALL = {"population.followers": 3000, "population.influencers": 120, "horizon_days": 45}
+LABELS = ["run_id", "point", "replicate"]
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return simulation.load_config(CONFIGS / "baseline.toml", SMALL)
+
+
+def test_an_observer_changes_no_number(baseline):
+    plain = simulation.run(baseline, seed=4)
+    watched = simulation.run(baseline, seed=4, observers=["tiers"])
+    pd.testing.assert_frame_equal(plain.timeseries, watched.timeseries)
+    assert plain.summary == watched.summary
+    assert plain.observed == {} and set(watched.observed) == {"tiers"}
+
+
+def test_the_tier_table_is_the_same_in_run_run_many_processes_and_compare(baseline):
+    """Same config and seed: one table, whether stepped here, in 2 worker processes or compared."""
+    from simulation.runs.executors import run_seed
+
+    seed = run_seed(7, 1)  # replicate 1 of root seed 7
+    alone = tier_timeseries(baseline, seed=seed)
+    assert alone["joined"].sum() > 0  # influencers joined: the table is not empty of events
+    many = simulation.run_many([baseline], replicates=2, seed=7, workers=2,
+                               observers=["tiers"], keep_timeseries=False)
+    mine = many.observed["tiers"].query("replicate == 1").drop(columns=LABELS)
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True), alone)
+    compared = simulation.compare({"plan": baseline, "none": CONFIGS / "schemes" / "none.toml"},
+                                  replicates=2, seed=7, reference="none",
+                                  base=None, observers=["tiers"], keep_timeseries=False)
+    plan = compared.observed["tiers"].query("scenario == 'plan' and replicate == 1")
+    pd.testing.assert_frame_equal(plan.drop(columns=[*LABELS, "scenario"])
+                                  .reset_index(drop=True), alone)
+
+
+USER_OBSERVER = '''
+    import pandas as pd
+    from simulation.model.observers import Observer, register_observer
+
+    @register_observer
+    class PeakFeed(Observer):
+        """The busiest feed each day: most posts any person saw, per platform."""
+        key = "peak_feed"
+        words = "most posts in any one feed per day and platform"
+
+        def start(self, model):
+            self.rows = []
+
+        def observe(self, model):
+            for k, name in enumerate(model.platform_names):
+                self.rows.append((model.day, name, int(model.feed_posts[k].max())))
+
+        def result(self, model):
+            return pd.DataFrame(self.rows, columns=["day", "platform", "peak_posts"])
+'''
+
+
+def test_a_users_observer_is_one_class_and_runs_in_run_many(baseline, tmp_path, monkeypatch):
+    (tmp_path / "my_observer.py").write_text(textwrap.dedent(USER_OBSERVER))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("my_observer")
+    try:
+        many = simulation.run_many([baseline], replicates=2, seed=1,
+                                   observers=["peak_feed"], keep_timeseries=False)
+        table = many.observed["peak_feed"]
+        assert len(table) == 2 * SMALL["horizon_days"]
+        assert table["peak_posts"].max() > 0  # influencers posted into feeds
+        none = simulation.run(CONFIGS / "bass.toml", observers=["peak_feed"])
+        assert none.observed["peak_feed"]["peak_posts"].max() == 0  # no influencers, no posts
+    finally:
+        OBSERVERS.pop(module.PeakFeed.key, None)
+        sys.modules.pop("my_observer", None)
+
+
+@pytest.mark.parametrize("body, words", [
+    ('key = "tiers"\n    words = "x"', "taken by"),
+    ('key = "timeseries"\n    words = "x"', "reserved"),
+    ('key = "two words"\n    words = "x"', "not a Python identifier"),
+    ('key = "no_words"', "needs words"),
+])
+def test_registration_is_checked_when_the_observer_is_defined(body, words):
+    source = (f"class Bad(Observer):\n    {body}\n"
+              "    def observe(self, model): pass\n"
+              "    def result(self, model): return None\n")
+    namespace = {"Observer": Observer}
+    exec(source, namespace)
+    before = dict(OBSERVERS)
+    with pytest.raises(TypeError, match=words):
+        register_observer(namespace["Bad"])
+    assert OBSERVERS == before  # a refused registration changes nothing
+
+
+def test_an_observer_without_observe_is_refused():
+    class Silent(Observer):
+        key, words = "silent", "nothing"
+
+        def result(self, model):
+            return pd.DataFrame()
+
+    with pytest.raises(TypeError, match="needs observe"):
+        register_observer(Silent)
+
+
+def test_an_unknown_observer_is_one_message_before_any_run(baseline):
+    with pytest.raises(simulation.ConfigError, match="'nope' is not an observer; allowed: "
+                                                     ".*tiers"):
+        simulation.run_many([baseline], observers=["nope"])
+
+
+def test_the_plan_lists_the_stages_a_config_assembles(baseline):
+    plan = SparkModel(baseline).plan()
+    assert plan.names == ["schedule", "decide", "enrol", "expose", "move_people", "sell",
+                          "pay", "learn"]
+    text = str(plan)
+    assert text.splitlines()[0] == "the day of 'baseline':"
+    assert "then observe: timeseries" in text
+    bass = SparkModel(simulation.load_config(CONFIGS / "bass.toml")).plan()
+    assert bass.names == ["schedule", "move_people", "sell"]
+
+
+def test_a_model_without_influencers_never_runs_their_stages(monkeypatch):
+    """The stages are left out, not skipped inside: calling one would fail here."""
+    def refuse(self):
+        raise AssertionError("an influencer stage ran in a model with no influencers")
+
+    for name in SparkModel.INFLUENCER_STAGES:
+        monkeypatch.setattr(SparkModel, name, refuse)
+    result = simulation.run(CONFIGS / "bass.toml")
+    assert result.timeseries["adopters"].iloc[-1] > 0
+    with pytest.raises(AssertionError, match="an influencer stage ran"):
+        simulation.run(CONFIGS / "baseline.toml", overrides=SMALL)
