@@ -53,7 +53,7 @@ app: $(STAMP)
 # The docs site (MkDocs, mkdocs-material, mkdocstrings), built offline with warnings as
 # errors into site/ (open site/index.html); tests/test_docs.py builds it too.
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --site-dir site
+	DISABLE_MKDOCS_2_WARNING=true NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV) $(VENV_LATEST) results/*/ .pytest_cache

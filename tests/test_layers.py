@@ -18,6 +18,7 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "simulation"
 LAYERS = {"errors": 0, "stats": 0, "model": 1, "plots": 2, "runs": 3, "analysis": 4,
+          "testing": 4,
           "cli": 5, "app": 5, "__init__": 5, "__main__": 5}
 MODULES = sorted(PACKAGE.rglob("*.py"))
 

@@ -97,9 +97,9 @@ def test_a_users_observer_is_one_class_and_runs_in_run_many(baseline, tmp_path, 
 
 
 @pytest.mark.parametrize("body, words", [
-    ('key = "tiers"\n    words = "x"', "taken by"),
+    ('key = "tiers"\n    words = "x"', "already registered"),
     ('key = "timeseries"\n    words = "x"', "reserved"),
-    ('key = "two words"\n    words = "x"', "not a Python identifier"),
+    ('key = "two words"\n    words = "x"', "must be a Python identifier"),
     ('key = "no_words"', "needs words"),
 ])
 def test_registration_is_checked_when_the_observer_is_defined(body, words):

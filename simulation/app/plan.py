@@ -5,20 +5,69 @@ applies them to the first platform of a scenario (everything they do not
 name is kept), :func:`reference_config` gives what the plan is compared with
 (by default the same config without payouts), and :func:`fields_named` turns
 a :class:`~simulation.ConfigError` into the labels of the levers it is about.
+
+The schemes come from the scheme registry: their keys and labels
+(:func:`scheme_options`), the page levers each declares (``Scheme.levers``:
+``fee``, ``quota``, ``commission``, ``per_view``, ``bounty``) and, for a scheme
+without page levers (a user's), one lever per number field
+(:func:`scheme_settings`, held in ``Levers.settings``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..errors import ConfigError
 from ..model.config import Config, check_seed, load_config, plain
 from ..model.payouts import SCHEMES
 
-SCHEME_KEYS = ("flat_fee", "commission", "per_view", "per_adopter")
-"""The schemes the page pays, in the order shown."""
+
+def scheme_keys() -> tuple[str, ...]:
+    """The schemes the page pays, in the order shown: the scheme registry's."""
+    return tuple(SCHEMES)
+
+
+def scheme_options() -> dict[str, str]:
+    """Each scheme's label on the page → its config key (a user's scheme included)."""
+    return {cls.label: key for key, cls in SCHEMES.items()}
+
+
+def scheme_levers() -> dict[str, tuple[str, str]]:
+    """Lever → (scheme key, field it sets), from each scheme's ``levers``.
+
+    Only the page's levers (fields of :class:`Levers`); a scheme without them is paid
+    at its scenario's settings, else its defaults.
+    """
+    page = {f.name for f in fields(Levers)}
+    return {lever: (key, name) for key, cls in SCHEMES.items()
+            for lever, name in cls.levers.items() if lever in page}
+
+
+def scheme_settings() -> dict[str, dict[str, tuple[str, bool, float]]]:
+    """The number fields of each scheme without page levers (a user's): its own levers.
+
+    Scheme key → field → (label on the page, whole number?, widget step); the label
+    is the scheme's label and the field's first words (its description up to a ';');
+    the step is 1 for whole numbers, else a tenth of the default (0.1 if it is 0).
+    """
+    with_levers = {key for key, _ in scheme_levers().values()}
+    settings: dict[str, dict[str, tuple[str, bool, float]]] = {}
+    for key, cls in SCHEMES.items():
+        if key in with_levers:
+            continue
+        numbers = {name: info for name, info in cls.model_fields.items()
+                   if info.annotation in (int, float)
+                   and isinstance(info.default, int | float)}
+        settings[key] = {
+            name: (f"{cls.label.capitalize()}: {(info.description or name).split(';')[0]}",
+                   info.annotation is int,
+                   1.0 if info.annotation is int else abs(info.default) / 10 or 0.1)
+            for name, info in numbers.items()}
+    return {key: found for key, found in settings.items() if found}
+
+
 POLICIES = {
     "top_k": "the k largest audiences (hubs)",
     "bottom_k": "the k smallest audiences (fringe)",
@@ -57,11 +106,11 @@ LABELS = {
 }
 """Lever → its label on the page."""
 KEYS = {
-    "fee": r"flat_fee\.(fee|tier_fees)\b",
-    "quota": r"flat_fee\.posts_per_day\b",
-    "commission": r"commission\.rate\b",
-    "per_view": r"per_view\.rate_per_1000\b",
-    "bounty": r"per_adopter\.bounty\b",
+    "fee": r"(?<!\w)flat_fee\.(fee|tier_fees)\b",
+    "quota": r"(?<!\w)flat_fee\.posts_per_day\b",
+    "commission": r"(?<!\w)commission\.rate\b",
+    "per_view": r"(?<!\w)per_view\.rate_per_1000\b",
+    "bounty": r"(?<!\w)per_adopter\.bounty\b",
     "policy": r"invitation\.policy\b",
     "invited": r"invitation\.top_k\b",
     "switch_at": r"start\.(day|adoption_share|spend)\b",
@@ -112,6 +161,9 @@ class Levers:
     people: int | None = 10_000
     replicates: int | None = 3
     seed: int | None = 0
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The number fields of schemes without page levers (:func:`scheme_settings`):
+    scheme key → field → value."""
 
 
 def levers_from(config: Config, levers: Levers) -> Levers:
@@ -136,14 +188,12 @@ def levers_from(config: Config, levers: Levers) -> Levers:
         values["switch_at"] = getattr(start, values["switch"])
         values["notice_days"] = start.notice_days
     sections = _sections(config.model_dump(mode="json", exclude_none=True)["platforms"][0])
-    scheme = {key: {**SCHEMES[key]().model_dump(), **sections.get(key, {})}
-              for key in SCHEME_KEYS}
-    values |= {
-        "fee": scheme["flat_fee"]["fee"], "quota": scheme["flat_fee"]["posts_per_day"],
-        "commission": scheme["commission"]["rate"],
-        "per_view": scheme["per_view"]["rate_per_1000"],
-        "bounty": scheme["per_adopter"]["bounty"],
-    }
+    for lever, (key, name) in scheme_levers().items():
+        values[lever] = sections.get(key, {}).get(name, SCHEMES[key].model_fields[name].default)
+    values["settings"] = {
+        key: {name: sections.get(key, {}).get(name, SCHEMES[key].model_fields[name].default)
+              for name in names}
+        for key, names in scheme_settings().items()}
     return Levers(**{**vars(levers), **values})
 
 
@@ -161,13 +211,12 @@ def plan_config(base: Config, levers: Levers) -> Config:
     raw = plain(base)
     platform = raw["platforms"][0]
     sections = _sections(platform)
-    values = {"flat_fee": {"fee": levers.fee, "posts_per_day": levers.quota},
-              "commission": {"rate": levers.commission},
-              "per_view": {"rate_per_1000": levers.per_view},
-              "per_adopter": {"bounty": levers.bounty}}
-    for key, section in values.items():
-        sections[key] = {**sections.get(key, {}), **section}
-    sections["flat_fee"]["tier_fees"] = _tier_fees(raw["platforms"][0], levers.fee)
+    for lever, (key, name) in scheme_levers().items():
+        sections[key] = {**sections.get(key, {}), name: getattr(levers, lever)}
+    for key, values in levers.settings.items():
+        sections[key] = {**sections.get(key, {}), **values}
+    if "flat_fee" in sections:
+        sections["flat_fee"]["tier_fees"] = _tier_fees(raw["platforms"][0], levers.fee)
     phases = [_phase(levers.launch, sections, {"day": 0})]
     if levers.switch != "none":
         at = levers.switch_at
@@ -229,12 +278,17 @@ def check_work(plan: Config, replicates: int) -> None:
 
 def fields_named(message: str) -> list[str]:
     """The labels of the levers an error message is about, in the order it names them."""
+    keys, labels = dict(KEYS), dict(LABELS)
+    for key, names in scheme_settings().items():  # a user's scheme's own levers
+        for name, (label, _, _) in names.items():
+            keys[f"{key}.{name}"] = rf"(?<!\w){key}\.{name}\b"
+            labels[f"{key}.{name}"] = label
     found = {}
-    for lever, pattern in KEYS.items():
+    for lever, pattern in keys.items():
         for token in re.finditer(r"[A-Za-z_][\w.]*", message):
             if re.search(pattern, token.group()):
                 found.setdefault(lever, token.start())
-    return [LABELS[lever] for lever in sorted(found, key=found.get)]
+    return [labels[lever] for lever in sorted(found, key=found.get)]
 
 
 def _whole(value: Any) -> bool:
@@ -242,14 +296,14 @@ def _whole(value: Any) -> bool:
 
 
 def _schemes_of(phase: Any) -> list[str]:
-    return [s.key for s in phase.schemes() if s.key in SCHEME_KEYS]
+    return [s.key for s in phase.schemes()]
 
 
 def _sections(platform: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each scheme's settings in the first phase that pays it."""
     sections: dict[str, dict[str, Any]] = {}
     for phase in platform.get("phases", []):
-        for key in SCHEME_KEYS:
+        for key in SCHEMES:
             if key in phase:
                 sections.setdefault(key, dict(phase[key]))
     return sections
@@ -267,4 +321,4 @@ def _tier_fees(platform: dict[str, Any], fee: Any) -> dict[str, Any]:
 def _phase(keys: list[str], sections: dict[str, dict[str, Any]],
            start: dict[str, Any]) -> dict[str, Any]:
     name = " + ".join(SCHEMES[k].label for k in keys) or NO_PAYOUTS
-    return {"name": name, "start": start, **{k: sections[k] for k in keys}}
+    return {"name": name, "start": start, **{k: sections.get(k, {}) for k in keys}}

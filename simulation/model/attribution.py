@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .sections import RegistryError, check_key, register
+
 
 @dataclass
 class Touches:
@@ -47,13 +49,18 @@ ATTRIBUTION_RULES: dict[str, Callable[[Touches], np.ndarray]] = {}
 """The registry: ``attribution.rule`` → function(touches) → adopters credited per influencer."""
 
 
-def rule(name: str) -> Callable[[Callable[[Touches], np.ndarray]],
-                                Callable[[Touches], np.ndarray]]:
-    """Register an attribution rule under ``name``."""
-    def register(function: Callable[[Touches], np.ndarray]) -> Callable[[Touches], np.ndarray]:
-        ATTRIBUTION_RULES[name] = function
+def rule(name: str, *, replace: bool = False
+         ) -> Callable[[Callable[[Touches], np.ndarray]], Callable[[Touches], np.ndarray]]:
+    """Register an attribution rule under ``name`` (an identifier not taken, or ``replace``)."""
+    what = f"attribution rule {name!r}"
+    check_key(name, what)
+
+    def add(function: Callable[[Touches], np.ndarray]) -> Callable[[Touches], np.ndarray]:
+        if not callable(function):
+            raise RegistryError(f"{what}: @rule decorates a function(touches) -> credit")
+        register(ATTRIBUTION_RULES, name, function, what, replace=replace)
         return function
-    return register
+    return add
 
 
 @rule("last_touch")

@@ -659,10 +659,17 @@ def check_seed(seed: object) -> int:
 
 @on_registry_change
 def _rebuild_sections() -> None:
-    """A scheme or social-graph kind was registered: the sections that hold them learn it."""
+    """A scheme, social-graph kind or attribution rule was registered: the sections learn it.
+
+    Registration is checked before it gets here (``sections.register``), and undone
+    and rebuilt again if a rebuild fails, so a refused entry changes nothing.
+    """
     Network.model_fields["social"] = FieldInfo.from_annotated_attribute(
         social_graph_type(), social_graph_field())
-    for section in (Network, Platform, Config):
+    rule = Attribution.model_fields["rule"]
+    Attribution.model_fields["rule"] = FieldInfo.from_annotated_attribute(
+        Literal[tuple(ATTRIBUTION_RULES)], Field(rule.default, description=rule.description))
+    for section in (Network, Attribution, Platform, Config):
         section.model_rebuild(force=True)
 
 

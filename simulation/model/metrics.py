@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .payouts import SCHEMES, spend_columns
+from .sections import RegistryError, check_key, register
 
 
 @dataclass(frozen=True)
@@ -134,19 +135,41 @@ class Metric:
     better: Better
     compute: Callable[[PlatformRun], Any] = field(repr=False)
     integer: bool = False
+    none: str = ""
+    """When the value is None (a run where it does not occur); empty: it is never None."""
 
 
 METRICS: dict[str, Metric] = {}
 """The registry: summary key → its declaration, in summary order."""
 
 
-def metric(key: str, words: str, unit: str, better: Better = None, integer: bool = False
+def metric(key: str, words: str, unit: str, better: Better = None, integer: bool = False,
+           *, none: str = "", replace: bool = False
            ) -> Callable[[Callable[[PlatformRun], Any]], Callable[[PlatformRun], Any]]:
-    """Declare a summary metric computed by the decorated ``function(run) -> value or None``."""
-    def register(function: Callable[[PlatformRun], Any]) -> Callable[[PlatformRun], Any]:
-        METRICS[key] = Metric(key, words, unit, better, function, integer)
+    """Declare a summary metric computed by the decorated ``function(run) -> value or None``.
+
+    Checked at once (a RegistryError): ``key`` an identifier not yet registered
+    (unless ``replace=True``), ``words`` and ``unit`` non-empty text, ``better``
+    one of "higher", "lower" or None. ``none`` says when the value may be None
+    (empty: never). ``simulation.testing.check_metric`` checks what it computes.
+    """
+    what = f"metric {key!r}"
+    check_key(key, what)
+    for part, value in (("words", words), ("unit", unit)):
+        if not isinstance(value, str) or not value.strip():
+            raise RegistryError(f"{what}: {part} must be non-empty text (given: {value!r})")
+    if better not in ("higher", "lower", None):
+        raise RegistryError(f"{what}: better = {better!r}; allowed: 'higher', 'lower' or "
+                            "None (no better direction)")
+
+    def add(function: Callable[[PlatformRun], Any]) -> Callable[[PlatformRun], Any]:
+        if not callable(function):
+            raise RegistryError(f"{what}: @metric decorates a function(run) -> value")
+        register(METRICS, key, Metric(key, words, unit, better, function, integer, none),
+                 what,
+                 replace=replace)
         return function
-    return register
+    return add
 
 
 def summary_keys() -> tuple[str, ...]:
@@ -188,12 +211,14 @@ def _adoption_share_end(run: PlatformRun) -> float:
     return float(run.share.iloc[-1])
 
 
-@metric("days_to_10pct", "days to 10% adoption", "days", "lower", integer=True)
+@metric("days_to_10pct", "days to 10% adoption", "days", "lower", integer=True,
+        none="10% of people never adopt")
 def _days_to_10pct(run: PlatformRun) -> int | None:
     return _first_day(run.share, 0.10)
 
 
-@metric("days_to_50pct", "days to 50% adoption", "days", "lower", integer=True)
+@metric("days_to_50pct", "days to 50% adoption", "days", "lower", integer=True,
+        none="half the people never adopt")
 def _days_to_50pct(run: PlatformRun) -> int | None:
     return _first_day(run.share, 0.50)
 
@@ -220,23 +245,26 @@ def _total_spend(run: PlatformRun) -> float:
     return run.spend
 
 
-@metric("cost_per_adopter", "cost per adopter (all adopters)", "$ per adopter", "lower")
+@metric("cost_per_adopter", "cost per adopter (all adopters)", "$ per adopter", "lower",
+        none="nobody adopts")
 def _cost_per_adopter(run: PlatformRun) -> float | None:
     return _ratio(run.spend, run.end["adopters"])
 
 
 @metric("cost_per_attributed_adopter", "cost per adopter credited to influencers",
-        "$ per adopter", "lower")
+        "$ per adopter", "lower", none="no adopter is credited")
 def _cost_per_attributed_adopter(run: PlatformRun) -> float | None:
     return _ratio(run.spend, run.rows["attributed_adopters"].sum())
 
 
-@metric("cost_per_active_user_end", "cost per active user at the end", "$ per user", "lower")
+@metric("cost_per_active_user_end", "cost per active user at the end", "$ per user", "lower",
+        none="nobody is active at the end")
 def _cost_per_active_user_end(run: PlatformRun) -> float | None:
     return _ratio(run.spend, run.end["active_users"])
 
 
-@metric("retention_after_switch", "retention 90 days after the switch", "share kept", "higher")
+@metric("retention_after_switch", "retention 90 days after the switch", "share kept", "higher",
+        none="no switch, one within the window of the end, or no active users on it")
 def _retention_after_switch(run: PlatformRun) -> float | None:
     """Active users ``retention_window`` days after the first switch ÷ on the switch day."""
     switch, active = run.switch_day, run.active
@@ -273,13 +301,22 @@ def summarise(
     retention_window: int,
 ) -> dict[str, dict[str, Any]]:
     """Per-platform summary (every registered metric); events that never happen are None."""
-    summary: dict[str, dict[str, Any]] = {}
-    for name, rows in table.groupby("platform", sort=False):
-        run = PlatformRun(rows.set_index("day"), market_size, people_per_agent,
-                          switch_days.get(name), influencers_joined.get(name, 0),
-                          retention_window)
-        summary[name] = {key: entry.compute(run) for key, entry in METRICS.items()}
-    return summary
+    runs = platform_runs(table, market_size, people_per_agent, switch_days,
+                         influencers_joined, retention_window)
+    return {name: {key: entry.compute(run) for key, entry in METRICS.items()}
+            for name, run in runs.items()}
+
+
+def platform_runs(
+    table: pd.DataFrame, market_size: float, people_per_agent: float,
+    switch_days: dict[str, int | None], influencers_joined: dict[str, int],
+    retention_window: int,
+) -> dict[str, PlatformRun]:
+    """What metrics are computed from, per platform of a daily table."""
+    return {name: PlatformRun(rows.set_index("day"), market_size, people_per_agent,
+                              switch_days.get(name), influencers_joined.get(name, 0),
+                              retention_window)
+            for name, rows in table.groupby("platform", sort=False)}
 
 
 # --- recording -----------------------------------------------------------------------

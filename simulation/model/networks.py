@@ -42,7 +42,9 @@ class SocialKind(Kind):
     """A kind of social graph: its parameters, and a builder of its edges.
 
     A subclass that declares ``kind: Literal["name"]`` registers itself in
-    :data:`SOCIAL_KINDS` and becomes a value of ``network.social.kind``.
+    :data:`SOCIAL_KINDS` and becomes a value of ``network.social.kind``; a kind
+    already taken is an error unless defined with ``replace=True``.
+    ``simulation.testing.check_social_kind`` checks what it promises.
     """
 
     registry: ClassVar[dict[str, type[Kind]]] = SOCIAL_KINDS
@@ -61,6 +63,14 @@ class SocialKind(Kind):
     def edges(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Undirected edges as parallel int32 arrays (repeats and self-loops are dropped later)."""
         raise NotImplementedError
+
+    @classmethod
+    def entry_problem(cls) -> str | None:
+        """A kind that is not mean field must write ``edges(n, rng)``."""
+        if not cls.mean_field and cls.edges is SocialKind.edges:
+            return ("it must write edges(n, rng) -> (src, dst), or set mean_field = True "
+                    "(see simulation.model.networks.SocialKind)")
+        return None
 
 
 KIND = "which graph: picks the generator and the keys beside it"

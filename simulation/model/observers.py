@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from .metrics import Recorder
+from .sections import RegistryError, check_key, register
 
 if TYPE_CHECKING:
     from .spark_model import SparkModel
@@ -60,34 +61,33 @@ OBSERVERS: dict[str, type[Observer]] = {}
 """Observers by key, for runs in other processes (``observers=["tiers"]``)."""
 
 
-def register_observer(cls: type[Observer]) -> type[Observer]:
+def register_observer(cls: type[Observer], *, replace: bool = False) -> type[Observer]:
     """Add an observer class to :data:`OBSERVERS` (a class decorator), checked here.
 
     Raises:
-        TypeError: not an Observer subclass, a key that is not a Python
-            identifier, reserved or taken, or no ``observe``/``result``/``words``.
+        RegistryError: not an Observer subclass; a key that is not an identifier,
+            reserved, or taken (unless ``replace``); no ``observe``, ``result`` or ``words``.
     """
+    what = f"observer {getattr(cls, '__name__', cls)!r}"
     if not (isinstance(cls, type) and issubclass(cls, Observer)):
-        raise TypeError(f"register_observer({cls!r}): not a subclass of Observer")
-    key = cls.key
-    if not (isinstance(key, str) and key.isidentifier()):
-        raise TypeError(f"observer {cls.__name__}: key {key!r} is not a Python identifier")
-    if key in RESERVED:
-        raise TypeError(f"observer {cls.__name__}: key {key!r} is a run's own output; "
-                        f"reserved: {', '.join(sorted(RESERVED))}")
-    if key in OBSERVERS and OBSERVERS[key] is not cls:
-        raise TypeError(f"observer {cls.__name__}: key {key!r} is taken by "
-                        f"{OBSERVERS[key].__qualname__}")
+        raise RegistryError(f"{what}: not a subclass of simulation.model.observers.Observer")
+    check_key(cls.key, what)
+    if cls.key in RESERVED:
+        raise RegistryError(f"{what}: key {cls.key!r} is a run's own output; reserved: "
+                            f"{', '.join(sorted(RESERVED))}; choose another key")
     missing = [name for name in ("observe", "result")
                if getattr(cls, name) is getattr(Observer, name)]
     if missing or not cls.words:
-        raise TypeError(f"observer {cls.__name__}: needs {', '.join(missing or ['words'])}")
-    OBSERVERS[key] = cls
+        raise RegistryError(f"{what}: needs {' and '.join(missing or ['words'])} "
+                            "(see simulation.model.observers.Observer)")
+    register(OBSERVERS, cls.key, cls, what, replace=replace)
     return cls
 
 
 def make_observers(specs: Iterable[str | Observer]) -> list[Observer]:
     """Observer instances from keys or instances; a ConfigError names an unknown key."""
+    from . import tiers  # noqa: F401 (the package's own observers register on import)
+
     made: list[Observer] = []
     for spec in specs:
         if isinstance(spec, Observer):

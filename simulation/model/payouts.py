@@ -14,7 +14,12 @@ influencers of one platform:
 sets ``key`` (its config key in a phase), ``label``, ``color`` and
 ``linestyle`` registers itself in :data:`SCHEMES` when it is defined. From
 the registry come a phase's keys (``platforms.N.phases.M.<key>``), the spend
-columns (``spend_<key>``) and the styles of every figure.
+columns (``spend_<key>``) and the styles of every figure. A scheme is checked
+as it is defined (:func:`scheme_problem`): a key already taken (unless the class
+is defined with ``replace=True``), a key that is already a phase's (``name``,
+``start``), or a missing label, colour, ``owed`` or ``expected`` is a
+:class:`~simulation.model.sections.RegistryError`, and changes nothing.
+``simulation.testing.check_scheme`` checks what it pays.
 
 A :class:`Phase` holds one or more schemes at once (a hybrid) and a
 :class:`Start` trigger; a platform's payout schedule is a list of phases.
@@ -35,8 +40,10 @@ from .sections import (
     MAX_HORIZON_DAYS,
     MAX_INFLUENCERS,
     MAX_PRICE,
+    RegistryError,
     Section,
-    registry_changed,
+    check_key,
+    register,
 )
 
 TIERS: tuple[str, ...] = ("nano", "micro", "mid", "macro", "mega")
@@ -70,7 +77,11 @@ class Outlook:
 
 
 class Scheme(Section):
-    """A payout scheme. A subclass that sets ``key`` registers itself in :data:`SCHEMES`."""
+    """A payout scheme. A subclass that sets ``key`` registers itself in :data:`SCHEMES`.
+
+    It is checked as it is defined (:func:`scheme_problem`); a key already taken is
+    an error unless the class is defined with ``replace=True``.
+    """
 
     key: ClassVar[str]
     """Config key inside a phase, e.g. ``flat_fee``; the spend column is ``spend_<key>``."""
@@ -80,12 +91,18 @@ class Scheme(Section):
     """Fill colour in spend figures (a matplotlib colour)."""
     linestyle: ClassVar[str | tuple] = "-"
     """Line style in spend figures (a matplotlib line style)."""
+    levers: ClassVar[dict[str, str]] = {}
+    """The web app's levers for this scheme: lever name → the field it sets (none: the
+    scheme is paid at its scenario's or default settings)."""
 
     @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+    def __pydantic_init_subclass__(cls, replace: bool = False, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         if "key" in cls.__dict__:
-            register_scheme(cls)
+            register_scheme(cls, replace=replace)
+
+    def __init_subclass__(cls, replace: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
 
     @classmethod
     def column(cls) -> str:
@@ -105,19 +122,66 @@ SCHEMES: dict[str, type[Scheme]] = {}
 """The registry: config key of each scheme → its class, in the order defined."""
 
 
-def register_scheme(cls: type[Scheme]) -> None:
-    """Add a scheme to the registry and to every phase's keys (done on class definition)."""
-    for attribute in ("label", "color"):
-        if not isinstance(getattr(cls, attribute, None), str):
-            raise TypeError(f"scheme {cls.__name__} must set {attribute!r} (a string)")
-    if not cls.key.isidentifier():
-        raise TypeError(f"scheme {cls.__name__}: key {cls.key!r} must be an identifier")
-    SCHEMES[cls.key] = cls
-    summary = (cls.__doc__ or cls.key).strip().splitlines()[0]
-    Phase.model_fields[cls.key] = FieldInfo.from_annotated_attribute(
-        cls | None, Field(None, description=summary))
-    Phase.model_rebuild(force=True)
-    registry_changed()
+def scheme_problem(cls: type[Scheme]) -> str | None:
+    """What a scheme class lacks to be registered (None if nothing).
+
+    A scheme must set ``key`` (an identifier that is no other key of a phase, and not
+    ``total``: ``spend_total`` is the sum column), ``label`` and ``color`` (non-empty
+    strings) and a ``linestyle``, and write both ``owed`` and ``expected``.
+    """
+    key = cls.__dict__.get("key")
+    taken = [k for k in Phase.model_fields if k not in SCHEMES]
+    if key in taken or (key not in SCHEMES and hasattr(Phase, key)):
+        return (f"key {key!r} is already a key of a phase ({', '.join(taken)}) or one of "
+                "its methods; choose another key")
+    if key == "total":
+        return "key 'total' would make the column spend_total, the sum of every scheme's"
+    for part in ("label", "color"):
+        value = getattr(cls, part, None)
+        if not isinstance(value, str) or not value.strip():
+            return f"it must set {part!r}, a non-empty string (given: {value!r})"
+    if not isinstance(getattr(cls, "linestyle", None), str | tuple):
+        return f"its 'linestyle' must be a matplotlib line style (given: {cls.linestyle!r})"
+    unknown = [f for f in getattr(cls, "levers", {}).values() if f not in cls.model_fields]
+    if unknown:
+        return f"its levers name fields it does not have: {unknown}"
+    for method in ("owed", "expected"):
+        if getattr(cls, method) is getattr(Scheme, method):
+            return (f"it must write {method}() (see simulation.model.payouts.Scheme): "
+                    "what it pays")
+    return None
+
+
+def register_scheme(cls: type[Scheme], replace: bool = False) -> None:
+    """Add a scheme to the registry and to every phase's keys (done on class definition).
+
+    Checked first, all or nothing (:func:`~simulation.model.sections.register`): a
+    refused scheme is a RegistryError and leaves the registry and :class:`Phase`
+    as they were. ``replace=True`` (``class MyCommission(Scheme, replace=True)``)
+    replaces the scheme registered under the same key.
+    """
+    what = f"scheme {cls.__name__}"
+    check_key(cls.__dict__.get("key"), what)
+    problem = scheme_problem(cls)
+    if problem:
+        raise RegistryError(f"{what}: {problem}")
+    key = cls.key
+    old_field = Phase.model_fields.get(key)
+    summary = (cls.__doc__ or key).strip().splitlines()[0]
+
+    def add_field() -> None:
+        Phase.model_fields[key] = FieldInfo.from_annotated_attribute(
+            cls | None, Field(None, description=summary))
+        Phase.model_rebuild(force=True)
+
+    def remove_field() -> None:
+        if old_field is None:
+            Phase.model_fields.pop(key, None)
+        else:
+            Phase.model_fields[key] = old_field
+        Phase.model_rebuild(force=True)
+
+    register(SCHEMES, key, cls, what, replace=replace, before=add_field, undo=remove_field)
 
 
 def spend_columns() -> tuple[str, ...]:
@@ -181,6 +245,7 @@ class FlatFee(Scheme):
     label: ClassVar[str] = "flat fee"
     color: ClassVar[str] = "#4C72B0"
     linestyle: ClassVar[str | tuple] = "--"
+    levers: ClassVar[dict[str, str]] = {"fee": "fee", "quota": "posts_per_day"}
     fee: float = Field(
         40.0, ge=0, le=MAX_PRICE,
         description="$/day to an enrolled influencer at or above quota: above the "
@@ -229,6 +294,7 @@ class Commission(Scheme):
     label: ClassVar[str] = "commission"
     color: ClassVar[str] = "#DD8452"
     linestyle: ClassVar[str | tuple] = ":"
+    levers: ClassVar[dict[str, str]] = {"commission": "rate"}
     rate: float = Field(
         0.04, ge=0, le=1, description="share of attributed GMV: Amazon Associates paid 1–10% by "
         "category from March 2017, 4% for all other categories"
@@ -248,6 +314,7 @@ class PerView(Scheme):
     label: ClassVar[str] = "per view"
     color: ClassVar[str] = "#55A868"
     linestyle: ClassVar[str | tuple] = "-."
+    levers: ClassVar[dict[str, str]] = {"per_view": "rate_per_1000"}
     rate_per_1000: float = Field(
         0.03, ge=0, le=1_000,
         description="$ per 1 000 real views: TikTok's Creator Fund paid $0.02–0.04 "
@@ -269,6 +336,7 @@ class PerAdopter(Scheme):
     label: ClassVar[str] = "per adopter"
     color: ClassVar[str] = "#C44E52"
     linestyle: ClassVar[str | tuple] = (0, (5, 1, 1, 1, 1, 1))
+    levers: ClassVar[dict[str, str]] = {"bounty": "bounty"}
     bounty: float = Field(
         3.0, ge=0, le=MAX_PRICE,
         description="$ per new user credited to the influencer (attribution.rule): "

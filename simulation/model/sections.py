@@ -16,6 +16,7 @@ a user reads: the dotted key, the value given and what is allowed
 
 from __future__ import annotations
 
+import keyword
 import types
 import typing
 from collections.abc import Callable
@@ -126,8 +127,18 @@ def misread(annotation: Any, value: Any) -> str | None:
 _REGISTRY_HOOKS: list[Callable[[], None]] = []
 
 
+class RegistryError(TypeError):
+    """A registry entry refused where it is defined: a programming error, not a config one.
+
+    A TypeError (as Python raises for a bad class definition), so it is not mistaken
+    for a user's bad config (:class:`~simulation.errors.ConfigError`). The message
+    names the entry, the rule it breaks and how to fix it; a refused entry leaves
+    every registry and every config section as it was.
+    """
+
+
 def on_registry_change(hook: Callable[[], None]) -> Callable[[], None]:
-    """Run ``hook`` whenever a registry (schemes, network kinds) gains an entry.
+    """Run ``hook`` whenever a registry (schemes, network kinds, designs) gains an entry.
 
     The sections that embed registry-built sections use it to rebuild their
     validators, so a scheme defined in a user's module is a config key at once.
@@ -142,23 +153,85 @@ def registry_changed() -> None:
         hook()
 
 
+def check_key(key: Any, what: str) -> None:
+    """A RegistryError unless ``key`` can be a config key: a Python identifier, not private."""
+    if (not isinstance(key, str) or not key.isidentifier() or key.startswith("_")
+            or keyword.iskeyword(key)):
+        raise RegistryError(f"{what}: key {key!r} must be a Python identifier not starting "
+                            "with '_' (it is a config key), e.g. 'tip_jar'")
+
+
+def register(registry: dict[str, Any], key: str, entry: Any, what: str, *,
+             replace: bool = False, before: Callable[[], None] | None = None,
+             undo: Callable[[], None] | None = None) -> None:
+    """Add ``entry`` to ``registry`` under ``key``, all or nothing.
+
+    A key already taken is refused unless ``replace`` (then the entry keeps its
+    place). ``before`` runs once the entry is in (e.g. to add a field), then the
+    sections rebuild; if either fails, ``undo`` and the old entry are put back,
+    the sections rebuild as they were, and the failure is a RegistryError.
+    """
+    missing = object()
+    previous = registry.get(key, missing)
+    if previous is not missing and not replace:
+        owner = getattr(previous, "__qualname__", None) or type(previous).__name__
+        module = getattr(previous, "__module__", "")
+        raise RegistryError(
+            f"{what}: key {key!r} is already registered (by {module}.{owner}); choose "
+            "another key, or pass replace=True to replace it on purpose")
+    registry[key] = entry
+    try:
+        if before is not None:
+            before()
+        registry_changed()
+    except Exception as err:
+        if previous is missing:
+            del registry[key]
+        else:
+            registry[key] = previous
+        if undo is not None:
+            undo()
+        registry_changed()
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise RegistryError(f"{what}: key {key!r} could not be added, nothing changed: "
+                            f"{reason}") from err
+
+
 class Kind(Section):
     """A section that is one kind of several (a registry entry).
 
-    Defining a subclass with a ``kind`` literal adds it to the base's ``registry``,
-    and so to the kinds a config may choose.
+    Defining a subclass that declares its own ``kind`` literal adds it to the
+    base's ``registry``, and so to the kinds a config may choose; a kind already
+    taken is an error unless the class is defined with ``replace=True``
+    (``class MyGraph(SocialKind, replace=True)``). :meth:`entry_problem` says
+    what a registry's entries must have.
     """
 
     kind: str
     registry: ClassVar[dict[str, type[Kind]]]
 
+    def __init_subclass__(cls, replace: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+
     @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+    def __pydantic_init_subclass__(cls, replace: bool = False, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         values = typing.get_args(cls.model_fields["kind"].annotation)
-        if len(values) == 1 and isinstance(values[0], str):
-            cls.registry[values[0]] = cls
-            registry_changed()
+        if len(values) != 1 or not isinstance(values[0], str):
+            return  # a base of several kinds (Generated, Sampled): not an entry itself
+        if "kind" not in cls.__dict__.get("__annotations__", {}):
+            return  # inherits its parent's kind: a variant, not a new entry
+        what = f"{cls.__name__} (kind = {values[0]!r})"
+        check_key(values[0], what)
+        problem = cls.entry_problem()
+        if problem:
+            raise RegistryError(f"{what}: {problem}")
+        register(cls.registry, values[0], cls, what, replace=replace)
+
+    @classmethod
+    def entry_problem(cls) -> str | None:
+        """What this entry lacks to be registered (None if nothing): each registry's rule."""
+        return None
 
 
 def describe_error(err: ValidationError, root: type[BaseModel], what: str = "config") -> str:

@@ -57,7 +57,6 @@ from .payouts import Activity, spend_columns
 from .platforms import PlatformState
 from .population import ACTIVE, People, Transitions
 from .streams import Streams
-from .tiers import TierCounts  # noqa: F401 (registers the "tiers" observer)
 
 
 class Day:

@@ -66,6 +66,19 @@ class DesignKind(Kind):
         """Sensitivity indices of ``y`` (one per design point), by column name."""
         raise NotImplementedError(f"design {self.kind!r} has no sensitivity analysis")
 
+    @classmethod
+    def entry_problem(cls) -> str | None:
+        """A design must count its points, and list them (a grid) or sample them."""
+        if cls.n_points is DesignKind.n_points:
+            return "it must write n_points(parameters) (see simulation.runs.designs)"
+        if cls.grid and not callable(getattr(cls, "points", None)):
+            return "a grid design (grid = True) must write points(parameters)"
+        if not cls.grid and cls.sample is DesignKind.sample:
+            return "it must write sample(problem, seed), or set grid = True and write points"
+        if cls.analyse is not DesignKind.analyse and not cls.bars:
+            return "a design that writes analyse() must set bars, the columns a figure draws"
+        return None
+
 
 KIND = "how points are chosen"
 SAMPLES = "random/lhs: points; sobol: base N (N·(D+2) points); morris: trajectories"
