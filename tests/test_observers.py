@@ -153,3 +153,71 @@ def test_a_model_without_influencers_never_runs_their_stages(monkeypatch):
     assert result.timeseries["adopters"].iloc[-1] > 0
     with pytest.raises(AssertionError, match="an influencer stage ran"):
         simulation.run(CONFIGS / "baseline.toml", overrides=SMALL)
+
+
+# --- per-agent results and metrics that read them ---------------------------------------
+
+
+def test_the_per_influencer_totals_add_up_to_the_daily_table(baseline):
+    """Money and posts are conserved: each influencer's pay sums to the platform's spend."""
+    result = simulation.run(baseline, seed=2)
+    agents, daily = result.agents, result.timeseries
+    assert len(agents) == SMALL["population.influencers"] * len(baseline.platforms)
+    assert agents["paid"].sum() > 0  # the flat fee paid someone: the check can fail
+    assert agents["paid"].sum() == pytest.approx(daily["spend_total"].sum(), rel=1e-9)
+    assert agents["posts"].sum() == daily["posts"].sum()
+    assert agents["views"].sum() == pytest.approx(daily["views"].sum(), rel=1e-9)
+    assert (agents.loc[agents["posts"] > 0, "joined"]).all()  # posting is joining
+    assert set(agents["tier"]) <= {"nano", "micro", "mid", "macro", "mega"}
+
+
+USER_METRICS = '''
+    import numpy as np
+    from simulation.model.metrics import metric
+
+    @metric("payout_gini", "Gini coefficient of the pay among influencers paid", "share",
+            better="lower", none="when nobody was paid")
+    def payout_gini(run):
+        paid = np.sort(run.influencers["paid"].to_numpy())
+        paid = paid[paid > 0]
+        if len(paid) == 0:
+            return None
+        n = len(paid)
+        return float((2 * np.arange(1, n + 1) - n - 1) @ paid / (n * paid.sum()))
+
+    @metric("peak_feed_max", "most posts in one feed on any day", "posts/day",
+            none="without the peak_feed observer")
+    def peak_feed_max(run):
+        table = run.observed.get("peak_feed")
+        return None if table is None else int(table["peak_posts"].max())
+'''
+
+
+def test_a_per_influencer_metric_and_an_observers_output_reach_the_summary(
+        baseline, tmp_path, monkeypatch):
+    """A payout Gini is one function of the per-agent totals; an observer's table feeds another."""
+    from simulation.model.metrics import METRICS
+
+    (tmp_path / "my_metrics.py").write_text(textwrap.dedent(USER_METRICS))
+    (tmp_path / "my_observer.py").write_text(textwrap.dedent(USER_OBSERVER))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        importlib.import_module("my_metrics")
+        importlib.import_module("my_observer")
+        plain = simulation.run(baseline, seed=2).summary["spark"]
+        watched = simulation.run(baseline, seed=2, observers=["peak_feed"]).summary["spark"]
+        assert 0 < plain["payout_gini"] < 1  # audiences differ: pay is unequal, not all equal
+        assert plain["peak_feed_max"] is None and watched["peak_feed_max"] > 0
+        flat_pay = simulation.load_config(CONFIGS / "baseline.toml", {
+            **SMALL, "platforms.0.phases.0.flat_fee.tier_fees": {
+                tier: 1.0 for tier in ("micro", "mid", "macro", "mega")}})
+        equal = simulation.run(flat_pay, seed=2).summary["spark"]["payout_gini"]
+        assert equal < plain["payout_gini"]  # one fee for every tier: pay more equal
+        nobody = simulation.run(CONFIGS / "schemes" / "none.toml", overrides=SMALL)
+        assert nobody.summary["spark"]["payout_gini"] is None
+    finally:
+        for key in ("payout_gini", "peak_feed_max"):
+            METRICS.pop(key, None)
+        OBSERVERS.pop("peak_feed", None)
+        for name in ("my_metrics", "my_observer"):
+            sys.modules.pop(name, None)

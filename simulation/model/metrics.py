@@ -87,6 +87,13 @@ class PlatformRun:
     switch_day: int | None
     influencers_joined: int
     retention_window: int
+    influencers: pd.DataFrame | None = None
+    """Per influencer on this platform over the run (a row each): ``influencer, tier,
+    audience, joined, quit, posts, days_posted, views, gmv, paid`` (views and $ in market
+    units), for metrics of the creators themselves (a payout Gini, say)."""
+    observed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """The tables of the observers the run was given, by key (this platform's rows where
+    a table has a ``platform`` column): a metric may read them, and say it may be None."""
 
     @property
     def active(self) -> pd.Series:
@@ -298,11 +305,12 @@ def _net_total(run: PlatformRun) -> float:
 def summarise(
     table: pd.DataFrame, market_size: float, people_per_agent: float,
     switch_days: dict[str, int | None], influencers_joined: dict[str, int],
-    retention_window: int,
+    retention_window: int, influencers: pd.DataFrame | None = None,
+    observed: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Per-platform summary (every registered metric); events that never happen are None."""
     runs = platform_runs(table, market_size, people_per_agent, switch_days,
-                         influencers_joined, retention_window)
+                         influencers_joined, retention_window, influencers, observed)
     return {name: {key: entry.compute(run) for key, entry in METRICS.items()}
             for name, run in runs.items()}
 
@@ -310,12 +318,20 @@ def summarise(
 def platform_runs(
     table: pd.DataFrame, market_size: float, people_per_agent: float,
     switch_days: dict[str, int | None], influencers_joined: dict[str, int],
-    retention_window: int,
+    retention_window: int, influencers: pd.DataFrame | None = None,
+    observed: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, PlatformRun]:
-    """What metrics are computed from, per platform of a daily table."""
+    """What metrics are computed from, per platform of a daily table (and the run's others)."""
+
+    def of(frame: pd.DataFrame | None, name: str) -> pd.DataFrame | None:
+        if frame is None or "platform" not in frame.columns:
+            return frame
+        return frame[frame["platform"] == name].reset_index(drop=True)
+
     return {name: PlatformRun(rows.set_index("day"), market_size, people_per_agent,
                               switch_days.get(name), influencers_joined.get(name, 0),
-                              retention_window)
+                              retention_window, of(influencers, name),
+                              {key: of(frame, name) for key, frame in (observed or {}).items()})
             for name, rows in table.groupby("platform", sort=False)}
 
 

@@ -19,16 +19,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
 from .metrics import Recorder
+from .payouts import TIERS
 from .sections import RegistryError, check_key, register
 
 if TYPE_CHECKING:
     from .spark_model import SparkModel
 
-RESERVED = frozenset({"timeseries", "summary", "runs", "config"})
+RESERVED = frozenset({"timeseries", "agents", "summary", "runs", "config"})
 """Output names a run already has: an observer's key may not take them."""
 
 
@@ -142,7 +144,54 @@ class DailyTable(Observer):
         return self.recorder.to_frame(model.day)
 
 
+class InfluencerTotals(Observer):
+    """The second default observer: each influencer's totals on each platform over the run.
+
+    The per-agent results (``RunResult.agents``) and what metrics of the creators
+    read (``PlatformRun.influencers``): a few array additions a day.
+    """
+
+    key = "agents"
+    words = "per influencer and platform: posts, days posted, views, sales and pay over the run"
+
+    def start(self, model: SparkModel) -> None:
+        """Zero totals, influencers × platforms."""
+        shape = (len(model.influencers.audience), len(model.platforms))
+        self.totals = {name: np.zeros(shape) for name in ("posts", "days_posted", "views",
+                                                           "gmv", "paid")}
+
+    def observe(self, model: SparkModel) -> None:
+        """Add the day's posts, views, sales ($) and pay ($) of each influencer."""
+        today, posts, totals = model.today, model.influencers.posts, self.totals
+        totals["posts"] += posts
+        totals["days_posted"] += posts > 0
+        totals["views"] += today.views
+        totals["gmv"] += today.gmv
+        totals["paid"] += today.paid
+
+    def result(self, model: SparkModel) -> pd.DataFrame:
+        """One row per influencer and platform (influencer ids 0..I−1, platforms in order)."""
+        table = model.influencers
+        n, names = len(table.audience), list(model.platform_names)
+        k = len(names)
+        return pd.DataFrame({
+            "influencer": np.repeat(np.arange(n), k),
+            "platform": np.tile(np.array(names, dtype=object), n),
+            "tier": np.repeat(np.asarray(TIERS, dtype=object)[table.tier.astype(np.intp)], k),
+            "audience": np.repeat(table.audience, k),
+            "joined": (table.joined | table.quit).ravel(),
+            "quit": table.quit.ravel(),
+            "posts": self.totals["posts"].ravel().astype(np.int64),
+            "days_posted": self.totals["days_posted"].ravel().astype(np.int64),
+            **{name: self.totals[name].ravel() for name in ("views", "gmv", "paid")},
+        })
+
+
+DEFAULTS = (DailyTable, InfluencerTotals)
+"""The observers every model has (the daily table and the per-agent totals)."""
+
+
 def observed_tables(model: SparkModel, **labels: Any) -> dict[str, pd.DataFrame]:
-    """Each added observer's table (not the daily table), with ``labels`` as columns."""
+    """Each added observer's table (not the defaults'), with ``labels`` as columns."""
     return {observer.key: observer.result(model).assign(**labels)
-            for observer in model.observers if not isinstance(observer, DailyTable)}
+            for observer in model.observers if not isinstance(observer, DEFAULTS)}

@@ -52,7 +52,7 @@ from .config import Config, check_seed, revalidated
 from .influencers import Influencer, InfluencerTable
 from .metrics import summarise
 from .networks import FriendCounts, Friends, add_rows, follow_graph, gather_rows
-from .observers import DailyTable, Observer, make_observers
+from .observers import DailyTable, InfluencerTotals, Observer, make_observers, observed_tables
 from .payouts import Activity, spend_columns
 from .platforms import PlatformState
 from .population import ACTIVE, People, Transitions
@@ -213,7 +213,9 @@ class SparkModel(mesa.Model):
         self.last_promo_day = np.full(shape, -window - 1, dtype=np.int32)
         self.daily = DailyTable(config.horizon_days, self.platform_names)
         self.recorder = self.daily.recorder
-        self.observers: list[Observer] = [self.daily, *make_observers(observers)]
+        self.agent_totals = InfluencerTotals()
+        self.observers: list[Observer] = [self.daily, self.agent_totals,
+                                          *make_observers(observers)]
         self.payments: list[dict[str, np.ndarray]] = []
         self.with_influencers = n_influencers > 0
         self.stages = [(name, getattr(self, name)) for name in self.STAGES  # bound, in order
@@ -515,7 +517,13 @@ class SparkModel(mesa.Model):
                 self.influencers.joined | self.influencers.quit).sum(axis=0).tolist(),
                 strict=True)),
             retention_window=self.config.metrics.retention_window_days,
+            influencers=self.agents, observed=observed_tables(self),
         )
+
+    @property
+    def agents(self) -> pd.DataFrame:
+        """Per influencer and platform, over the run so far (:class:`InfluencerTotals`)."""
+        return self.agent_totals.result(self)
 
     def release(self) -> None:
         """Drop Mesa's class-level references to this model (Mesa < 3.4.2 keeps them)."""

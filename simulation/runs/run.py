@@ -40,6 +40,8 @@ class RunResult:
     seed: int
     observed: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Each added observer's table, by its key (``run(..., observers=["tiers"])``)."""
+    agents: pd.DataFrame | None = None
+    """Per influencer and platform over the run: posts, days posted, views, sales, pay."""
 
     def write(self, out_dir: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
         """Write the four output files into ``out_dir`` atomically; returns the folder.
@@ -74,7 +76,7 @@ def run(
         model.run()
         table = model.timeseries
         return RunResult(table, model.summarise(table), model.config, model.seed,
-                         observed_tables(model))
+                         observed_tables(model), model.agents)
     finally:
         model.release()
 
