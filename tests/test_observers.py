@@ -221,3 +221,47 @@ def test_a_per_influencer_metric_and_an_observers_output_reach_the_summary(
         OBSERVERS.pop("peak_feed", None)
         for name in ("my_metrics", "my_observer"):
             sys.modules.pop(name, None)
+
+
+def test_an_observer_inside_a_durable_sweep_is_stored_resumed_and_read_back(tmp_path):
+    """The sweep file's observers: one table per run, kept like the daily tables."""
+    sweep_file = tmp_path / "tiers.toml"
+    sweep_file.write_text(textwrap.dedent(f"""
+        name = "tiers"
+        base = "{CONFIGS / 'baseline.toml'}"
+        replicates = 2
+        seed = 3
+        observers = ["tiers"]
+        [set]
+        "population.followers" = 2000
+        "population.influencers" = 60
+        "horizon_days" = 20
+        [parameters]
+        "platforms.0.phases.0.flat_fee.fee" = [20.0, 80.0]
+    """))
+    out = tmp_path / "out"
+    result = simulation.sweep(sweep_file, out, workers=1, progress=False)
+    tiers = result.observed("tiers")
+    assert sorted(tiers["run_id"].unique()) == [0, 1, 2, 3]
+    assert len(list((out / "observed" / "tiers").glob("run-*.parquet"))) == 4
+    one = tiers[tiers["run_id"] == 3].drop(columns=LABELS).reset_index(drop=True)
+    config = simulation.load_config(CONFIGS / "baseline.toml", {
+        "population.followers": 2000, "population.influencers": 60, "horizon_days": 20,
+        "platforms.0.phases.0.flat_fee.fee": 80.0})
+    seed = int(result.runs.set_index("run_id").loc[3, "seed"])
+    pd.testing.assert_frame_equal(one, tier_timeseries(config, seed=seed))
+    (out / "observed" / "tiers" / "run-000002.parquet").write_text("junk")  # damaged
+    again = simulation.sweep(sweep_file, out, workers=1, progress=False)  # resumes
+    pd.testing.assert_frame_equal(again.observed("tiers"), tiers)  # run 2 was run again
+    with pytest.raises(simulation.ConfigError, match="did not run it; allowed: tiers"):
+        again.observed("peak_feed")
+
+
+def test_a_sweep_file_with_an_unknown_observer_is_refused(tmp_path):
+    from simulation.runs.sweep_file import load_sweep_spec
+
+    path = tmp_path / "bad.toml"
+    path.write_text(f'base = "{CONFIGS / "bass.toml"}"\nobservers = ["nope"]\n'
+                    '[parameters]\n"adoption.imitation" = [0.1, 0.2]\n')
+    with pytest.raises(simulation.ConfigError, match="observers.*'nope' is not an observer"):
+        load_sweep_spec(path)

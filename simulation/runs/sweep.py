@@ -76,7 +76,8 @@ from .sweep_file import SweepSpec, load_sweep_spec
 
 FIXED_COLUMNS = ("run_id", "point", "replicate", "seed")
 STATUS_COLUMNS = ("status", "error")
-SWEEP_FILES = ("manifest.json", "journal.jsonl", "runs.parquet", "timeseries", "report")
+SWEEP_FILES = ("manifest.json", "journal.jsonl", "runs.parquet", "timeseries", "observed",
+               "report")
 """What a sweep folder holds (besides its marker and lock); ``--force`` clears these only."""
 REFRESH_SECONDS = 30.0  # how often runs.parquet is rebuilt while a sweep runs
 PLAN_KEY = "plan"
@@ -274,11 +275,24 @@ class SweepResult:
         """The runs that failed, with their errors."""
         return self.runs[self.runs["status"] != "ok"]
 
+    def observed(self, key: str, run_ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """An observer's tables of the given runs (default: all), with the run's labels.
+
+        The observers are the sweep file's ``observers``; ``run_id, point, replicate``
+        are columns of each table.
+        """
+        if key not in self.spec.observers:
+            allowed = (", ".join(self.spec.observers) if self.spec.observers
+                       else "none (add observers = [...] to the sweep file)")
+            raise ConfigError(f"observer {key!r}: this sweep did not run it; allowed: {allowed}")
+        return self.timeseries(run_ids, folder=self.path / "observed" / key)
+
     def timeseries(
-        self, run_ids: Sequence[int] | None = None, columns: Sequence[str] | None = None
+        self, run_ids: Sequence[int] | None = None, columns: Sequence[str] | None = None,
+        folder: Path | None = None,
     ) -> pd.DataFrame:
         """Daily tables of the given runs (default: all) with ``run_id, point, replicate``."""
-        folder = self.path / "timeseries"
+        folder = self.path / "timeseries" if folder is None else folder
         ids = self.runs.loc[self.runs["status"] == "ok", "run_id"] if run_ids is None else run_ids
         files = [folder / _timeseries_name(int(i)) for i in ids]
         files = [f for f in files if f.exists()]
@@ -340,8 +354,9 @@ def sweep(
     base = None if function is not None else spec.base_config()
     raw_base = None if base is None else plain(base)
     points = spec.points()
+    observers = tuple(spec.observers) if function is None else ()
     tasks = [Task(p * spec.replicates + r, p, r, spec.seed_of(p, r), point, raw_base, function,
-                  keep_timeseries=function is None)
+                  keep_timeseries=function is None, observers=observers)
              for p, point in enumerate(points) for r in range(spec.replicates)]
     plan = _fingerprint(spec, raw_base, tasks)
     folder = out_option(out, Path("results") / "sweeps" / spec.name)
@@ -396,6 +411,20 @@ def load_sweep(path: str | Path) -> SweepResult:
     return result
 
 
+def _write_table(table: pd.DataFrame, target: Path) -> None:
+    """Write a table as Parquet under a temporary name, then rename it durably into place."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    staging = temporary_name(target)
+    try:
+        pq.write_table(pa.Table.from_pandas(table, preserve_index=False), staging)
+        replace_durably(staging, target)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+
+
 def _timeseries_name(run_id: int) -> str:
     return f"run-{run_id:06d}.parquet"
 
@@ -404,6 +433,8 @@ def _fingerprint(spec: SweepSpec, raw_base: Any, tasks: Sequence[Task]) -> str:
     """A hash of everything that fixes the results: base config, parameters, seeds."""
     plan = {"base": raw_base, "function": _function_name(tasks),
             "runs": [[t.run_id, t.seed, t.overrides] for t in tasks]}
+    if spec.observers:  # what is stored; absent when none, so older plans keep their hash
+        plan["observers"] = list(spec.observers)
     text = json.dumps(plan, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -425,6 +456,7 @@ class SweepStore:
         self.folder = folder
         self.journal = folder / "journal.jsonl"
         self.series = folder / "timeseries"
+        self.observed = folder / "observed"
         self.plan = plan
         self.planned = planned
         self._parameters: list[str] = []
@@ -527,6 +559,10 @@ class SweepStore:
                     continue
             if keep and not _readable_table(self.series / _timeseries_name(i)):
                 continue
+            if by_id is not None and not all(
+                    _readable_table(self.observed / key / _timeseries_name(i))
+                    for key in by_id[i].observers):
+                continue
             done.add(i)
         return done
 
@@ -576,7 +612,9 @@ class SweepStore:
                 shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
         write_marker(self.folder, "sweep", SWEEP_FILES)
         self.series.mkdir(parents=True, exist_ok=True)
-        for folder in (self.folder, self.series):  # left by a writer that was killed
+        observed = ([f for f in self.observed.iterdir() if f.is_dir()]
+                    if self.observed.is_dir() else [])
+        for folder in (self.folder, self.series, *observed):  # left by a writer that was killed
             remove_stale_temporaries(folder, locked=True)
         complete, torn = self._journal_lines()
         if torn:
@@ -618,19 +656,15 @@ class SweepStore:
         The table is on disk (file and folder entry) before the line is
         written, and the line before the next run is stored.
         """
+        name = _timeseries_name(outcome.task.run_id)
+        for key, table in outcome.observed.items():
+            folder = self.observed / key
+            if not folder.is_dir():
+                folder.mkdir(parents=True, exist_ok=True)
+                fsync_path(folder.parent)
+            _write_table(table, folder / name)
         if outcome.timeseries is not None:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            target = self.series / _timeseries_name(outcome.task.run_id)
-            staging = temporary_name(target)
-            try:
-                pq.write_table(pa.Table.from_pandas(outcome.timeseries, preserve_index=False),
-                               staging)
-                replace_durably(staging, target)
-            except BaseException:
-                staging.unlink(missing_ok=True)
-                raise
+            _write_table(outcome.timeseries, self.series / name)
         row = outcome.row()
         if self.plan is not None:
             row[PLAN_KEY] = self.plan[:PLAN_DIGITS]

@@ -37,6 +37,7 @@ from pydantic import (
     PrivateAttr,
     Tag,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic.fields import FieldInfo
@@ -113,10 +114,24 @@ class SweepSpec(Section):
     design: design_type() = design_field()
     parameters: dict[str, list[Any] | Range] = Field(..., min_length=1)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    observers: list[str] = Field(default_factory=list, max_length=20, description=(
+        "observers run beside the daily table (keys of simulation.model.observers.OBSERVERS, "
+        "e.g. \"tiers\"): each run's table is stored as observed/<key>/run-NNNNNN.parquet"))
 
     _folder: Path = PrivateAttr(default_factory=Path.cwd)
     _text: str = PrivateAttr("")
     _path: Path | None = PrivateAttr(None)
+
+    @field_validator("observers")
+    @classmethod
+    def _observers_are_registered(cls, keys: list[str]) -> list[str]:
+        from ..model.observers import make_observers
+
+        try:
+            make_observers(keys)
+        except ConfigError as err:
+            raise ValueError(str(err).removeprefix("observers: ")) from None
+        return keys
 
     @model_validator(mode="after")
     def _parameters_fit_the_design(self) -> SweepSpec:
