@@ -175,10 +175,10 @@ def test_cumulative_input_gives_the_same_fit(vcr):
 
 
 def test_input_forms_agree(vcr):
-    """Series, 1-D array, list and one-column DataFrame are the same data."""
+    """Series, 1-D array, list, one-column DataFrame and the CSV itself are the same data."""
     reference = fit_bass(vcr)
     for form in (vcr.to_numpy(), vcr.tolist(), vcr.to_frame(),
-                 pd.read_csv(VCR, index_col=0)):
+                 pd.read_csv(VCR, index_col=0), VCR, str(VCR)):
         fit = fit_bass(form)
         assert (fit.p, fit.q, fit.m) == pytest.approx((reference.p, reference.q, reference.m),
                                                       rel=1e-9)
@@ -213,15 +213,15 @@ def test_summary_is_readable(vcr):
 
 @pytest.mark.parametrize(("series", "kwargs", "message"), [
     (list(range(1, MIN_PERIODS)), {},
-     rf"at least {MIN_PERIODS} periods .* \(given: {MIN_PERIODS - 1} values\)"),
-    ([5, 9, np.nan, 12, 7], {}, r"finite numbers; NaN or infinite at position\(s\) 2"),
-    ([5, 9, np.inf, 12, 7], {}, r"NaN or infinite at position\(s\) 2 \(given: \[inf\]\)"),
-    ([5, 9, -3, 12, 7], {}, r"must be >= 0; negative at position\(s\) 2 \(given: \[-3.0\]\)"),
-    ([5, 9, 8, 12], {"cumulative": True}, r"never decrease; .* position\(s\) 2 \(from 9 to 8\)"),
-    ([0, 0, 0, 0], {}, r"no adoptions \(all 4 counts per period are 0\)"),
+     rf"{MIN_PERIODS - 1} periods for 3 fitted quantities \(p, q, m\); .* at least {MIN_PERIODS}"),
+    ([5, 9, np.nan, 12, 7], {}, r"must be finite, >= 0 .*; row 3 is nan \(missing: fill or drop"),
+    ([5, 9, np.inf, 12, 7], {}, r"must be finite, >= 0 .*; row 3 is inf$"),
+    ([5, 9, -3, 12, 7], {}, r"must be finite, >= 0 .*; row 3 is -3.0$"),
+    ([5, 9, 8, 12], {"cumulative": True}, r"never fall; row 3 is 8 after 9"),
+    ([0, 0, 0, 0], {}, r"no signal to fit: every value is 0"),
     (np.ones((5, 2)), {}, r"must be 1-D \(given: shape \(5, 2\)\)"),
     (["a", "b", "c", "d"], {}, r"could not read numbers from list \['a', 'b'"),
-    (pd.Series(["a", "b", "c", "d"]), {}, r"must be numeric \(given dtype"),
+    (pd.Series(["a", "b", "c", "d"]), {}, r"is not numeric \(given dtype"),
     (pd.DataFrame({"year": [1, 2, 3, 4], "sales": [1, 2, 3, 2]}), {},
      r"exactly one numeric column \(given: numeric columns \['year', 'sales'\]\)"),
     (pd.Series([1, 3, 4, 2], index=[1, 2, 4, 5]), {}, r"equal, increasing steps"),

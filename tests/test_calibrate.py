@@ -694,6 +694,63 @@ def test_api_limits_are_one_config_error_before_any_run(case, monkeypatch):
         assert word in message, (word, message)
 
 
+DAYS_6 = pd.date_range("2024-01-01", periods=6, freq="D")
+SAME_BAD_SERIES = {  # one reader (simulation.analysis.series): each defect, one message
+    "nan": ([5.0, 9, np.nan, 12, 7, 3], {}),
+    "infinite": (pd.Series([5.0, 9, np.inf, 12, 7, 3], name="sales"), {}),
+    "negative": ([5.0, 9, -3, 12, 7, 3], {}),
+    "too_large": ([5.0, 9, 1e308, 12, 7, 3], {}),
+    "too_many_rows": (np.ones(MAX_OBSERVATIONS + 1), {}),
+    "not_numbers": (["a", "b", "c", "d", "e", "f"], {}),
+    "text_column": (pd.Series(list("abcdef"), name="sales"), {}),
+    "two_dimensional": (np.ones((6, 2)), {}),
+    "two_numeric_columns": (pd.DataFrame({"year": range(1, 7), "sales": [1.0, 2, 3, 4, 3, 2]}),
+                            {}),
+    "gap_in_periods": (pd.Series([1.0, 3, 4, 2, 1, 1], index=pd.Index([1, 2, 4, 5, 6, 7],
+                                                                       name="year")), {}),
+    "periods_out_of_order": (pd.Series([1.0, 3, 4, 2, 1, 1], index=[2, 1, 3, 4, 5, 6]), {}),
+    "date_twice": (pd.Series([1.0, 3, 4, 2, 1, 1], index=DAYS_6[[0, 1, 1, 2, 3, 4]]), {}),
+    "dates_out_of_order": (pd.Series([1.0, 3, 4, 2, 1, 1], index=DAYS_6[[0, 2, 1, 3, 4, 5]]),
+                           {}),
+    "falling_cumulative": (pd.Series([1.0, 5, 4, 6, 8, 9], name="accounts"),
+                           {"cumulative": True}),
+    "all_zero": ([0.0] * 6, {}),
+    "all_zero_named": (pd.Series([0.0] * 6, name="sales"), {}),
+}
+
+
+@pytest.mark.parametrize("case", list(SAME_BAD_SERIES))
+def test_fit_bass_and_calibrate_refuse_a_bad_series_with_the_same_message(case, monkeypatch):
+    """Before one reader, NaN was "finite numbers; NaN or infinite at position(s) 2" from
+    fit_bass and "values must be finite ... row 3" from calibrate; gaps and disorder in the
+    periods passed calibrate silently."""
+    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
+                        lambda *a, **k: pytest.fail("ran"))
+    series, settings = SAME_BAD_SERIES[case]
+    with pytest.raises(ConfigError) as from_bass:
+        simulation.fit_bass(series, **settings)
+    with pytest.raises(ConfigError) as from_calibrate:
+        calibrate(series, simulation.load_config(BASS, SMALL), BOUNDS, days_per_period=2,
+                  **settings)
+    message = str(from_bass.value)
+    assert message == str(from_calibrate.value)
+    assert message.startswith("observed series") and "\n" not in message
+    print(case, "→", message)
+
+
+def test_fit_bass_reads_a_data_file_as_calibrate_does(tmp_path):
+    """The same CSV: read alike, and refused alike (naming the file)."""
+    path = tmp_path / "sales.csv"
+    path.write_text("year,sales\n1,10\n2,30\n3,-2\n4,80\n5,70\n6,50\n")
+    with pytest.raises(ConfigError) as from_bass:
+        simulation.fit_bass(path)
+    with pytest.raises(ConfigError) as from_calibrate:
+        calibrate(path, simulation.load_config(BASS, SMALL), BOUNDS, days_per_period=2)
+    assert str(from_bass.value) == str(from_calibrate.value)
+    assert str(from_bass.value).startswith(f"data file {str(path)!r}: ")
+    assert "row 3 of 'sales' is -2.0" in str(from_bass.value)
+
+
 def test_monthly_dates_are_read_as_months_iso_or_with_a_date_format(tmp_path):
     """ISO dates and day-first dates with --date-format are one month apart, not one day."""
     (tmp_path / "iso.csv").write_text(MONTHS_ISO)

@@ -182,3 +182,129 @@ def test_dollar_signs_are_text_not_mathtext(result):
         assert figure.axes[0].get_title() == r"\$2 and \$3"
     finally:
         del plots.LABELS["per_k"]
+
+
+# --- figures of the analyses' results: drawn here, read by their attributes -------------
+
+
+def test_bass_fit_figure_draws_data_fit_and_keeps_dates_as_dates():
+    """Daily counts with a date index: the panels show the counts and their sums, the ticks
+    stay dates (the thousands formatter used to turn a date axis into day numbers)."""
+    from matplotlib.dates import ConciseDateFormatter
+
+    counts = pd.Series([3.0, 8, 15, 22, 20, 14, 8, 4, 2, 1], name="new users",
+                       index=pd.date_range("2025-03-01", periods=10, freq="D"))
+    fit = simulation.fit_bass(counts)
+    figure = plots.bass_fit_figure(fit)
+    check_labelled(figure)
+    per_period, cumulative = figure.axes
+    np.testing.assert_allclose(per_period.get_lines()[0].get_ydata(), counts.to_numpy())
+    np.testing.assert_allclose(cumulative.get_lines()[0].get_ydata(), counts.cumsum())
+    assert cumulative.get_lines()[2].get_ydata()[0] == pytest.approx(fit.m)  # m's line
+    for ax in figure.axes:
+        assert ax.get_xlabel() == "date"
+        assert isinstance(ax.xaxis.get_major_formatter(), ConciseDateFormatter)
+    assert f"m = {plots.number(fit.m, 4)}" in figure.get_suptitle()
+    assert plots.bass_fit_figure(fit, "mine").get_suptitle() == "mine"
+
+
+def calibration_like(cumulative: bool) -> object:
+    """What calibration_figure reads, by hand: 3 fitted observations on days 2, 4, 10 and one
+    held out on day 12 (new adopters 2, 2, 12, then 4), as a Calibration holds them."""
+    from types import SimpleNamespace
+
+    observed = pd.Series([2.0, 2, 12], index=pd.Index([2, 4, 10], name="day"), name="accounts")
+    band = pd.DataFrame({"period": [1, 2, 3], "label": [2, 4, 10], "day": [2.0, 4, 10],
+                         "observed": observed.to_numpy(), "fitted": [2.0, 3, 11],
+                         "median": [2.0, 3, 11], "low": [1.0, 2, 9], "high": [3.0, 4, 13],
+                         "cum_median": [2.0, 5, 16], "cum_low": [1.0, 3, 12],
+                         "cum_high": [3.0, 7, 20]})
+    held = 20.0 if cumulative else 4.0  # the data's own form: a cumulative count, or new ones
+    forecast = pd.DataFrame({"period": [4], "label": [12], "day": [12.0], "observed": [held],
+                             "forecast": [held + 1], "low": [held - 1], "high": [held + 3],
+                             "error": [-1.0]})
+    return SimpleNamespace(band=band, forecast=forecast, observed=observed, target="adopters",
+                           cumulative=cumulative, baseline=0.0, days_per_period=None,
+                           replicates=2, forecast_level=0.9, best={"adoption.imitation": 0.2},
+                           scale=1e-3, r2=0.95, config=SimpleNamespace(name="bass"))
+
+
+@pytest.mark.parametrize("cumulative", [False, True])
+def test_calibration_figure_draws_per_day_rates_sums_and_held_out_points(cumulative):
+    figure = plots.calibration_figure(calibration_like(cumulative))
+    check_labelled(figure)
+    per_day, summed = figure.axes
+    observed = [line for line in per_day.get_lines() if line.get_label() == "observed"][0]
+    np.testing.assert_allclose(observed.get_ydata(), [1, 1, 2])  # 2/2, 2/2, 12/6 per day
+    total = [line for line in summed.get_lines() if line.get_label() == "observed"][0]
+    np.testing.assert_allclose(total.get_ydata(), [2, 4, 16])
+    # held out: on the panel of the data's own form, divided by its interval (2 days)
+    panel = summed if cumulative else per_day
+    held = [line for line in panel.get_lines() if line.get_label() == "held out (observed)"]
+    np.testing.assert_allclose(held[0].get_ydata(), [20] if cumulative else [2])
+    assert "forecast, 90% interval" in panel.get_legend_handles_labels()[1]
+    assert per_day.get_xlabel() == "day since launch"
+    assert "bass: adoption.imitation = 0.2" in figure.get_suptitle()
+
+
+def test_decomposition_and_search_figures_read_their_tables():
+    """Stand-ins with the attributes the figures read: the bars are the tables' numbers."""
+    from types import SimpleNamespace
+
+    days = np.arange(4)
+    rows = [{"platform": "spark", "world": world, "replicate": r, "day": d, "adopters": a}
+            for world, curve in (("plan", [0, 4, 8, 10]), ("counterfactual", [0, 1, 3, 6]))
+            for r in (0, 1) for d, a in zip(days, curve, strict=True)]
+    parts = {"expansion": 4.0, "acceleration": 8.0, "adopter_days_gained": 12.0,
+             "extra_adopters": 4.0, "cost_per_incremental_adopter": 25.0}
+    table = pd.DataFrame([{"platform": "spark", "metric": m, "mean": v, "low": v - 1,
+                           "high": v + 1} for m, v in parts.items()])
+    found = SimpleNamespace(timeseries=pd.DataFrame(rows), table=table, plan="paid",
+                            counterfactual="no payouts")
+    figure = plots.decomposition_figure(found, title="what it bought")
+    left, right = figure.axes
+    assert [p.get_width() for p in right.patches] == [4.0, 8.0, 12.0]
+    assert left.get_lines()[2].get_ydata()[0] == 6  # the level both curves reach
+    assert right.get_title() == "4 extra adopters, $25 each"
+    with pytest.raises(simulation.ConfigError, match="myspace"):
+        plots.decomposition_figure(found, platform="myspace")
+
+    history = pd.DataFrame({"trial": [0, 1, 2], "state": "complete",
+                            "feasible": [True, False, True], "objective": [5.0, 9.0, 7.0],
+                            "best_so_far": [5.0, 5.0, 7.0]})
+    fresh = pd.DataFrame([{"platform": "spark", "scenario": s, "metric": m, "n": 4,
+                           "mean": v, "low": v - 1, "high": v + 1, "diff": 2.0,
+                           "diff_low": 1.0, "diff_high": 3.0}
+                          for m, values in (("objective", (5.0, 7.0)),
+                                            ("active_users_end", (500.0, 650.0)))
+                          for s, v in zip(("start", "best"), values, strict=True)])
+    optimum = SimpleNamespace(history=history, fresh=fresh, platform="spark",
+                              objective="total_spend", search_runs=pd.DataFrame(
+                                  {"replicate": [0, 1, 0, 1]}),
+                              target=SimpleNamespace(metric="active_users_end", value=600.0))
+    figure = plots.search_figure(optimum)
+    search, objective, target = figure.axes
+    assert search.get_title() == "Search: 3 trials × 2 replicates"
+    assert [p.get_height() for p in target.patches] == [500.0, 650.0]
+    assert target.get_lines()[-1].get_ydata()[0] == 600.0
+    assert objective.get_title().startswith("Fresh seeds (n=4), best − start:\n2 [1, 3]")
+
+
+def test_the_results_figure_methods_delegate_to_plots(monkeypatch):
+    from simulation.analysis.calibrate import Calibration
+    from simulation.analysis.decompose import Decomposition
+    from simulation.analysis.optimise import Optimum
+
+    calls = []
+    for name in ("bass_fit_figure", "calibration_figure", "decomposition_figure",
+                 "search_figure"):
+        monkeypatch.setattr(plots, name, lambda *args, name=name: calls.append((name, args)))
+    fit = simulation.fit_bass([1, 3, 8, 15, 22, 20, 14, 8])
+    fit.figure("t")
+    stand_in = object()
+    Calibration.figure(stand_in, "t")
+    Decomposition.figure(stand_in, "spark", "t")
+    Optimum.figure(stand_in, "t")
+    assert calls == [("bass_fit_figure", (fit, "t")), ("calibration_figure", (stand_in, "t")),
+                     ("decomposition_figure", (stand_in, "spark", "t")),
+                     ("search_figure", (stand_in, "t"))]

@@ -29,6 +29,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
+from .series import check_enough, check_not_all_zero, preview, read_series
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -237,38 +240,10 @@ class BassFit:
     __str__ = summary
 
     def figure(self, title: str | None = None) -> Figure:
-        """Data against fit: per-period counts and cumulative counts, side by side."""
-        import matplotlib.pyplot as plt
+        """Data against fit, per period and cumulative: :func:`simulation.plots.bass_fit_figure`."""
+        from ..plots import bass_fit_figure
 
-        labels = self.labels
-        if isinstance(labels, pd.PeriodIndex):
-            x, xlabel = labels.to_timestamp(), "date"
-        elif isinstance(labels, pd.DatetimeIndex):
-            x, xlabel = labels, "date"
-        elif pd.api.types.is_numeric_dtype(labels) and labels.name:
-            x, xlabel = labels.to_numpy(), f"{labels.name} (one point per {self.unit})"
-        else:
-            x, xlabel = self.periods, f"{self.unit}s since launch (period number)"
-        figure, (per_period, cumulative) = plt.subplots(
-            1, 2, figsize=(11, 4.2), layout="constrained")
-        size = 5 if self.n <= 40 else 3
-        per_period.plot(x, self.observed, "o", ms=size, color="k", label="observed")
-        per_period.plot(x, self.fitted, "-", color="C0", label="Bass fit")
-        per_period.set(title=f"Adoptions per {self.unit}", xlabel=xlabel,
-                       ylabel=f"{self.name} per {self.unit}")
-        cumulative.plot(x, np.cumsum(self.observed), "o", ms=size, color="k", label="observed")
-        cumulative.plot(x, self.cumulative(self.periods), "-", color="C0", label="Bass fit m F(t)")
-        cumulative.axhline(self.m, color="C0", ls=":", lw=1,
-                           label=f"market potential m = {_num(self.m)}")
-        cumulative.set(title="Cumulative adoptions", xlabel=xlabel,
-                       ylabel=f"cumulative {self.name}")
-        for ax in (per_period, cumulative):
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=8, loc="best")
-        figure.suptitle(title or (
-            f"Bass fit of {self.name}: p = {self.p:.3g}, q = {self.q:.3g} per {self.unit}, "
-            f"m = {_num(self.m)}, R² = {self.r2:.3f}"))
-        return figure
+        return bass_fit_figure(self, title)
 
 
 def _num(x: float, digits: int = 4) -> str:
@@ -302,7 +277,9 @@ def fit_bass(
     Args:
         series: counts per period (or cumulative counts with ``cumulative=True``)
             as a pandas Series (its index, period numbers or dates, labels the
-            periods), a DataFrame with one numeric column, or a 1-D array.
+            periods), a DataFrame with one numeric column, a 1-D array, or a CSV
+            path (a time column and a value column), read and checked as
+            :func:`simulation.calibrate` reads its data (:mod:`.series`).
         cumulative: the values are cumulative counts (non-decreasing), not
             counts per period.
         start: starting values (p, q, m) for the optimiser, as R's ``nls``
@@ -319,16 +296,17 @@ def fit_bass(
         A :class:`BassFit` (print it for a summary; ``.figure()`` plots it).
 
     Raises:
-        ValueError: the series is not 1-D numeric, has fewer than
-            ``MIN_PERIODS`` values, NaN, infinities, negative counts, a
-            decreasing cumulative count, no adoptions, or unequal periods; or
-            ``start``, ``unit`` or ``method`` are not valid.
+        ConfigError: (a ValueError) the series is not 1-D numeric, has fewer than
+            ``MIN_PERIODS`` values, NaN, infinities, negative or too large counts, a
+            falling cumulative count, no adoptions, time labels out of order, or
+            unequal periods (the same message :func:`simulation.calibrate` gives for
+            the same series); or ``start``, ``unit`` or ``method`` are not valid.
     """
     if method not in METHODS:
-        raise ValueError(f"fit_bass: method must be one of {METHODS} (given: {method!r})")
+        raise ConfigError(f"fit_bass: method must be one of {METHODS} (given: {method!r})")
     if unit is not None and (not isinstance(unit, str) or not unit.strip()):
-        raise ValueError(f"fit_bass: unit must be a non-empty string such as 'year' "
-                         f"(given: {unit!r})")
+        raise ConfigError(f"fit_bass: unit must be a non-empty string such as 'year' "
+                          f"(given: {unit!r})")
     counts, labels, name, inferred_unit = _read_series(series, cumulative)
     unit = unit or inferred_unit
     t = np.arange(1, len(counts) + 1, dtype=float)
@@ -392,8 +370,8 @@ def _check_start(start: Any) -> np.ndarray:
     except (TypeError, ValueError):
         x0 = np.array([])
     if x0.size != 3 or not np.all(np.isfinite(x0)) or np.any(x0 <= 0):
-        raise ValueError(f"fit_bass: start must be three positive numbers (p, q, m) "
-                         f"(given: {start!r})")
+        raise ConfigError(f"fit_bass: start must be three positive numbers (p, q, m) "
+                          f"(given: {start!r})")
     return x0
 
 
@@ -440,73 +418,34 @@ def _grid_start(counts: np.ndarray, t: np.ndarray, method: str) -> tuple[float, 
 
 
 def _read_series(series: Any, cumulative: bool) -> tuple[np.ndarray, pd.Index, str, str]:
-    """Per-period counts, the period labels, a name and a unit from the input; or ValueError."""
-    allowed = ("a pandas Series, a DataFrame with one numeric column, or a 1-D array of "
-               "counts")
-    if isinstance(series, pd.DataFrame):
-        numeric = series.select_dtypes("number").columns
-        if len(numeric) != 1:
-            raise ValueError(
-                f"fit_bass: a DataFrame must have exactly one numeric column (given: numeric "
-                f"columns {list(numeric)}); pass the counts as one column (df['sales']) or "
-                f"make the period column the index (read_csv(..., index_col=0))")
-        series = series[numeric[0]]
-    if isinstance(series, pd.Series):
-        if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-            raise ValueError(f"fit_bass: the series must be numeric (given dtype "
-                             f"{series.dtype}); allowed: {allowed}")
-        values = series.to_numpy(dtype=float, na_value=np.nan)
-        labels, name = series.index, str(series.name) if series.name is not None else "adoptions"
-        if labels.equals(pd.RangeIndex(len(labels))) and labels.name is None:
-            labels = pd.RangeIndex(1, len(labels) + 1)  # pandas' default 0..n-1: number 1..n
-    else:
-        try:
-            values = np.asarray(series, dtype=float)
-        except (TypeError, ValueError):
-            raise ValueError(f"fit_bass: could not read numbers from {type(series).__name__} "
-                             f"{_preview(series)}; allowed: {allowed}") from None
-        if values.ndim != 1:
-            raise ValueError(f"fit_bass: the counts must be 1-D (given: shape {values.shape}); "
-                             f"allowed: {allowed}")
-        labels, name = pd.RangeIndex(1, len(values) + 1), "adoptions"
-    kind = "cumulative counts" if cumulative else "counts per period"
-    if len(values) < MIN_PERIODS:
-        raise ValueError(f"fit_bass: need at least {MIN_PERIODS} periods to estimate p, q, m "
-                         f"with standard errors (given: {len(values)} values)")
-    bad = np.flatnonzero(~np.isfinite(values))
-    if bad.size:
-        raise ValueError(f"fit_bass: {kind} must be finite numbers; NaN or infinite at "
-                         f"position(s) {_positions(bad)} (given: {values[bad][:5].tolist()}); "
-                         f"fill or drop missing periods first")
-    negative = np.flatnonzero(values < 0)
-    if negative.size:
-        raise ValueError(f"fit_bass: {kind} must be >= 0; negative at position(s) "
-                         f"{_positions(negative)} (given: {values[negative][:5].tolist()})")
+    """Per-period counts, the period labels, a name and a unit; or a ConfigError.
+
+    Read and checked by :func:`.series.read_series`, as :func:`calibrate` reads its data.
+    """
+    observed, where = read_series(series, cumulative=cumulative)
+    values, labels = observed.to_numpy(), observed.index
+    name = observed.name if observed.name is not None else "adoptions"
+    if labels.equals(pd.RangeIndex(len(labels))) and labels.name is None:
+        labels = pd.RangeIndex(1, len(labels) + 1)  # pandas' default 0..n-1: number 1..n
     if cumulative:
-        falls = np.flatnonzero(np.diff(values) < 0) + 1
-        if falls.size:
-            raise ValueError(
-                f"fit_bass: cumulative counts must never decrease; they fall at position(s) "
-                f"{_positions(falls)} (from {values[falls[0] - 1]:g} to {values[falls[0]]:g}); "
-                f"for counts per period use cumulative=False")
         values = np.diff(values, prepend=0.0)
-    if not values.sum() > 0:
-        raise ValueError(f"fit_bass: the series has no adoptions (all {len(values)} "
-                         f"{kind} are 0)")
-    return values, labels, name, _unit_of(labels)
+    check_not_all_zero(values, where, observed.name, cumulative=cumulative)
+    check_enough(len(values), ("p", "q", "m"), where)
+    return values, labels, name, _unit_of(labels, where)
 
 
-def _unit_of(labels: pd.Index) -> str:
+def _unit_of(labels: pd.Index, where: str) -> str:
     """The period's name from a date index ('year', 'day', ...); 'period' otherwise.
 
-    Raises ValueError if the index shows periods of unequal length.
+    A ConfigError if the index shows periods of unequal length (the labels increase,
+    each once: :func:`.series.check_labels`).
     """
     if isinstance(labels, pd.PeriodIndex):
         steps = np.diff(labels.asi8)
         if np.any(steps != 1):
-            raise ValueError(f"fit_bass: the periods must be consecutive (given a "
-                             f"{labels.freqstr} PeriodIndex with gaps or disorder: "
-                             f"{_preview(labels)}); reindex and fill missing periods with 0")
+            raise ConfigError(f"{where}: the periods must be consecutive (given a "
+                              f"{labels.freqstr} PeriodIndex with gaps: {preview(labels)}); "
+                              "reindex and fill missing periods with 0")
         return _freq_unit(labels.freqstr)
     if isinstance(labels, pd.DatetimeIndex):
         with warnings.catch_warnings():  # pandas 3 warns that a future version returns an offset
@@ -514,16 +453,16 @@ def _unit_of(labels: pd.Index) -> str:
             freq = pd.infer_freq(labels)
         freq = getattr(freq, "freqstr", freq)
         if freq is None:
-            raise ValueError(f"fit_bass: dates must be equally spaced, one per period (given: "
-                             f"{_preview(labels)}, no regular frequency); resample the counts "
-                             f"per day, month or year and fill missing periods with 0")
+            raise ConfigError(f"{where}: dates must be equally spaced, one per period "
+                              f"(given: {preview(labels)}, no regular frequency); resample the "
+                              "counts per day, month or year and fill missing periods with 0")
         return _freq_unit(freq)
     if pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels):
         steps = np.diff(labels.to_numpy(dtype=float))
         if np.any(steps <= 0) or not np.allclose(steps, steps[0]):
-            raise ValueError(f"fit_bass: a numeric index must be period numbers in equal, "
-                             f"increasing steps (given: {_preview(labels)}); reindex and fill "
-                             f"missing periods with 0")
+            raise ConfigError(f"{where}: a numeric index must be period numbers in equal, "
+                              f"increasing steps (given: {preview(labels)}); reindex and fill "
+                              "missing periods with 0")
     return "period"
 
 
@@ -534,16 +473,3 @@ def _freq_unit(freq: str) -> str:
     multiple, code = match.group(1), match.group(2)
     unit = _FREQ_UNITS.get(code, code)
     return f"{multiple}-{unit} period" if multiple and multiple != "1" else unit
-
-
-def _positions(index: np.ndarray) -> str:
-    shown = ", ".join(str(int(i)) for i in index[:5])
-    return shown + (f" (and {index.size - 5} more)" if index.size > 5 else "")
-
-
-def _preview(values: Any) -> str:
-    try:
-        text = repr(list(values[:6])) + (" ..." if len(values) > 6 else "")
-    except (TypeError, KeyError, IndexError):
-        text = repr(values)
-    return text if len(text) <= 120 else text[:117] + "..."

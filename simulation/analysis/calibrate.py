@@ -119,8 +119,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
-import textwrap
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -131,12 +129,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import first_line
 from ..model.config import (
     MAX_HORIZON_DAYS,
     Config,
     ConfigError,
-    check_input_file,
     check_seed,
     get_dotted,
     load_config,
@@ -145,9 +141,21 @@ from ..runs.executors import check_workers_option
 from ..runs.folders import check_output_folder, staged_folder
 from ..runs.sweep import run_many
 from .bass import closing
+from .series import (  # MAX_DATA_BYTES and check_data_file: the CLI's, from here
+    ISO_DATES,
+    MAX_DATA_BYTES,  # noqa: F401
+    MAX_OBSERVATIONS,
+    MAX_VALUE,
+    check_data_file,  # noqa: F401
+    check_date_format,
+    check_enough,
+    check_increasing,
+    check_not_all_zero,
+    is_day_index,
+    read_series,
+)
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 TARGETS = ("adopters", "active_users")
@@ -160,8 +168,6 @@ SET_BY_CALIBRATE = {
     "seed": "calibrate seeds every run itself (its seed argument, --seed)",
 }
 """Config keys calibrate sets itself, and why they cannot be fitted."""
-DAY_INDEX = "day"
-"""The name of an index (or CSV time column) of whole days since launch."""
 FORECAST_LEVEL = 0.9
 """Coverage of a held-out point's forecast interval (its 5% and 95% quantiles)."""
 FORECAST_COLUMNS = ("period", "label", "day", "observed", "forecast", "low", "high", "error")
@@ -178,17 +184,6 @@ MIN_DAYS_PER_PERIOD = 1.0
 """Fewest simulated days per observed period: the model steps in days and its table is only
 interpolated within one, so shorter periods would compare data with the interpolation (and
 at 1e-300 days the simulated increments underflow to 0)."""
-MAX_OBSERVATIONS = MAX_HORIZON_DAYS + 1
-"""Most observations (data rows) a calibration reads: one a simulated day over the longest
-horizon, launch day included. The model steps in days, so a longer series cannot be placed on
-its days; refusing it before parsing keeps a 10^6-row file from tying up time and memory."""
-MAX_DATA_BYTES = 16_000_000
-"""Largest data file read, bytes (16 MB): MAX_OBSERVATIONS rows of a timestamp and a
-17-digit value take under 2 MB, so a larger file is not an observed series of this kind."""
-MAX_VALUE = 1e15
-"""Largest observed value, data units: 10^5 x the world's population, so any count of people
-or units sold fits, and every weighted sum of squares (at most MAX_OBSERVATIONS^2 x value^2)
-stays far inside float64's range (1.8e308)."""
 MAX_REPLICATES = 1_000
 """Most runs per candidate: the replicate mean's noise falls as 1 / sqrt(R), 30-fold at 1 000,
 and each candidate costs R runs (a search of 200 candidates, 200 000 runs)."""
@@ -205,9 +200,6 @@ MAX_FITTED_KEYS = 8
 """Most keys fitted at once: the bootstrap's quadratic emulator of k keys has (k + 1)(k + 2) / 2
 coefficients (45 at 8), each sampling round 32 k candidates and the search 8 k per generation;
 a series of adoption counts seldom pins down more than a handful of parameters."""
-ISO_DATES = "ISO8601"
-"""The date format read without ``date_format``: ISO 8601 (YYYY-MM-DD, optionally a time),
-the one written form of a date that cannot be misread."""
 _FREQ_DAYS = {"D": 1.0, "B": 1.0, "W": 7.0, "M": 365.25 / 12, "ME": 365.25 / 12,
               "MS": 365.25 / 12, "Q": 365.25 / 4, "QE": 365.25 / 4, "QS": 365.25 / 4,
               "Y": 365.25, "YE": 365.25, "YS": 365.25, "A": 365.25, "AS": 365.25}
@@ -412,83 +404,16 @@ class Calibration:
             return f"period {int(period)}"
         return f"{self.observed.index.name or 'period'} {_label_text(label)}"
 
+    @property
+    def forecast_level(self) -> float:
+        """Coverage of each held-out point's forecast interval (``FORECAST_LEVEL``)."""
+        return FORECAST_LEVEL
+
     def figure(self, title: str | None = None) -> Figure:
-        """Data against the simulated band (median, 5-95%) at the best parameters.
+        """Data against the simulated band: :func:`simulation.plots.calibration_figure`."""
+        from ..plots import calibration_figure
 
-        Held-out points are open red circles with their forecast's 90% interval.
-        """
-        import matplotlib.dates as mdates
-        import matplotlib.pyplot as plt
-
-        band, forecast = self.band, self.forecast
-        x, x_held, xlabel = self._axis()
-        series = self.observed.name or self.target
-        by_day = self.days_per_period is None
-        # per interval: new adopters per day when intervals differ in length
-        days = np.concatenate([band["day"].to_numpy(float), forecast["day"].to_numpy(float)])
-        lengths = np.diff(days, prepend=0.0) if by_day else np.ones(len(days))
-        lengths = np.where(lengths > 0, lengths, 1.0)
-        fit_len, held_len = lengths[:len(band)], lengths[len(band):]
-        first = band[["observed", "fitted", "median", "low", "high"]].copy()
-        if self.target == "adopters":
-            first = first.div(fit_len, axis=0)
-        panels = [("per day (interval mean)" if by_day else "per period", first,
-                   self.target != "adopters" or not self.cumulative)]
-        if self.target == "adopters":
-            cumulative = pd.DataFrame({
-                "observed": self.baseline + band["observed"].cumsum(),
-                "fitted": self.baseline + band["fitted"].cumsum(),
-                "median": self.baseline + band["cum_median"],
-                "low": self.baseline + band["cum_low"],
-                "high": self.baseline + band["cum_high"]})
-            panels.append(("cumulative", cumulative, self.cumulative))
-        figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2),
-                                    layout="constrained", squeeze=False)
-        what = ("new adopters" if self.target == "adopters"
-                else "active users (on the day)" if by_day else "active users (end of period)")
-        for ax, (panel, frame, holds) in zip(axes[0], panels, strict=True):
-            ax.fill_between(x, frame["low"], frame["high"], color="C0", alpha=0.25,
-                            label="simulated 5-95%")
-            ax.plot(x, frame["median"], "-", color="C0", label="simulated median")
-            ax.plot(x, frame["fitted"], "--", color="C1", lw=1,
-                    label=f"replicate mean (fitted, {self.replicates} runs)")
-            ax.plot(x, frame["observed"], "o", color="k", ms=4, label="observed")
-            if len(forecast):
-                ax.axvline(x_held[0], color="0.5", lw=0.8, ls=":")
-                if holds:
-                    divisor = (held_len if self.target == "adopters" and not self.cumulative
-                               else 1.0)
-                    _held_out(ax, x_held, forecast, divisor)
-            ax.set(title=f"{what}, {panel}" if self.target == "adopters" else what,
-                   xlabel=xlabel, ylabel=f"{series} (data units)")
-            if isinstance(x, pd.DatetimeIndex):
-                locator = mdates.AutoDateLocator()
-                ax.xaxis.set_major_locator(locator)
-                ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=8, loc="best")
-        fitted = ", ".join(f"{k} = {v:.3g}" for k, v in self.best.items())
-        text = f"{self.config.name}: {fitted}, scale = {self.scale:.3g}, R² = {self.r2:.3f}"
-        width = 75 if len(panels) == 1 else 150  # characters a line holds at this size
-        figure.suptitle(title or textwrap.fill(text, width), fontsize=10)
-        return figure
-
-    def _axis(self) -> tuple[Any, Any, str]:
-        """The x of the fitted points, of the held-out ones, and the axis label."""
-        labels = self.observed.index
-        held = pd.Index(self.forecast["label"])
-        if self.days_per_period is None and not isinstance(labels, pd.DatetimeIndex):
-            return (self.band["day"].to_numpy(), self.forecast["day"].to_numpy(),
-                    "day since launch")
-        if isinstance(labels, pd.DatetimeIndex):
-            return labels, pd.DatetimeIndex(held), (
-                "date" if self.days_per_period is None
-                else f"{labels.name or 'date'} ({self.days_per_period:g} simulated days each)")
-        numeric = pd.api.types.is_numeric_dtype(labels) and not isinstance(labels, pd.RangeIndex)
-        name = labels.name if numeric else "period"
-        x = labels.to_numpy() if numeric else np.arange(1, self.n + 1)
-        x_held = held.to_numpy() if numeric else self.forecast["period"].to_numpy()
-        return x, x_held, f"{name or 'period'} ({self.days_per_period:g} simulated days each)"
+        return calibration_figure(self, title)
 
     def write(self, out_dir: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
         """Write calibration.json, history.csv and fit.png atomically; returns the folder.
@@ -507,17 +432,6 @@ class Calibration:
             figure.savefig(staging / "fit.png", dpi=110)
             plt.close(figure)
         return out
-
-
-def _held_out(ax: Axes, x: Any, forecast: pd.DataFrame, divisor: Any) -> None:
-    """Held-out points (open red circles) and their forecasts with 90% intervals."""
-    centre = forecast["forecast"] / divisor
-    low, high = forecast["low"] / divisor, forecast["high"] / divisor
-    ax.errorbar(x, centre, yerr=[np.maximum(centre - low, 0), np.maximum(high - centre, 0)],
-                fmt="_", color="C3", ms=10, capsize=3, lw=1,
-                label=f"forecast, {FORECAST_LEVEL:.0%} interval")
-    ax.plot(x, forecast["observed"] / divisor, "o", mfc="none", mec="C3", ms=6, mew=1.5,
-            label="held out (observed)")
 
 
 def _label_text(label: Any) -> str:
@@ -542,7 +456,7 @@ def _json_default(value: Any) -> Any:
 
 def read_observed(source: Any, *, cumulative: bool = False, target: str = "adopters",
                   date_format: str | None = None) -> pd.Series:
-    """The observed series from a CSV path, a Series or a one-column DataFrame.
+    """The observed series, read and checked (:func:`.series.read_series`); cumulative differenced.
 
     A CSV has a time column (period numbers, dates, or whole days since launch
     in a column named ``day``; one row per observation, in order) and one value
@@ -554,203 +468,20 @@ def read_observed(source: Any, *, cumulative: bool = False, target: str = "adopt
             MAX_OBSERVATIONS rows, dates not in the format (or ambiguous), non-numeric,
             missing, negative or too large values, a falling cumulative count.
     """
-    series, where = _read_series(source, date_format)
     if cumulative:
-        _check_cumulative(series, target, where)
+        _check_cumulative_target(target)
+    series, _ = read_series(source, cumulative=cumulative, date_format=date_format)
+    if cumulative:
         series = pd.Series(np.diff(series.to_numpy(dtype=float), prepend=0.0),
                            index=series.index, name=series.name)
     return series.rename(series.name if series.name is not None else target)
 
 
-def check_data_file(path: str | Path) -> Path:
-    """The data file's path if it is a readable regular file of at most MAX_DATA_BYTES.
-
-    Else a ConfigError with the reason (``errors.check_input_file``): not found, a
-    folder, a symlink loop, unreadable, too large, or a special file. A named pipe, a
-    terminal or a piped ``/dev/stdin`` is refused rather than read: opening a pipe with
-    no writer, or reading a terminal, waits forever; a stream cannot be size-checked
-    before it is read; and a calibration rerun with the same command must find the same
-    data (``/dev/stdin`` redirected from a file, ``< data.csv``, is that file: it is read).
-    """
-    path = Path(path)
-    check_input_file(path, "data file", "a CSV with a time column and one value column",
-                     max_bytes=MAX_DATA_BYTES)
-    return path
-
-
-def _read_series(source: Any, date_format: str | None = None) -> tuple[pd.Series, str]:
-    """The values as given (checked finite, >= 0 and <= MAX_VALUE), named, and where from."""
-    where = "observed series"
-    _check_date_format(date_format)
-    if isinstance(source, (str, Path)):
-        path = check_data_file(source)
-        where = f"data file {str(path)!r}"
-        try:
-            # one row past the bound, to tell a longer file; with a format, dates as text
-            frame = pd.read_csv(path, nrows=MAX_OBSERVATIONS + 1,
-                                **({} if date_format is None else {"dtype": {0: str}}))
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-            reason = str(err).strip().splitlines()[0] if str(err).strip() else "empty"
-            raise ConfigError(f"{where} is not a readable CSV ({reason}); allowed: a time "
-                              "column and one value column, with a header row") from None
-        except OSError as err:  # e.g. no permission to read
-            raise ConfigError(f"{where} cannot be read ({err.strerror or err}); allowed: a "
-                              "CSV with a time column and one value column") from None
-        if frame.shape[1] != 2:
-            raise ConfigError(f"{where} has {frame.shape[1]} columns "
-                              f"({', '.join(map(str, frame.columns[:6]))}); allowed: "
-                              "exactly two, time and value")
-        _check_length(len(frame), where)
-        series = frame.set_index(frame.columns[0])[frame.columns[1]]
-        if date_format is not None or (not pd.api.types.is_numeric_dtype(series.index)
-                                       and not _is_day_index(series.index)):
-            series.index = _parse_dates(series.index, where, date_format)
-    elif isinstance(source, pd.DataFrame):
-        if source.shape[1] != 1:
-            raise ConfigError(f"{where}: a DataFrame must have one value column (given "
-                              f"{source.shape[1]}: {list(source.columns[:6])})")
-        series = source.iloc[:, 0]
-    elif isinstance(source, pd.Series):
-        series = source
-    else:
-        try:
-            series = pd.Series(np.asarray(source, dtype=float))
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: {type(source).__name__} is not a sequence of numbers; "
-                              "allowed: a CSV path, a pandas Series or a one-column "
-                              "DataFrame") from None
-    if not isinstance(source, (str, Path)):
-        _check_length(len(series), where)
-        if date_format is not None:
-            series = series.set_axis(_parse_dates(series.index, where, date_format))
-    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        raise ConfigError(f"{where}: column {series.name!r} is not numeric (given: "
-                          f"{list(series.head(3))}); allowed: numbers, one per observation")
-    values = series.to_numpy(dtype=float, na_value=np.nan)
-    bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (values > MAX_VALUE))
-    if bad.size:
-        raise ConfigError(f"{where}: values must be finite, >= 0 and <= {MAX_VALUE:g} (data "
-                          f"units: counts of people or units); row {int(bad[0]) + 1} of "
-                          f"{series.name!r} is {float(values[bad[0]])!r}")
-    name = str(series.name) if series.name is not None else None
-    return pd.Series(values, index=series.index, name=name), where
-
-
-def _check_length(rows: int, where: str) -> None:
-    """A ConfigError if there are more than MAX_OBSERVATIONS rows."""
-    if rows > MAX_OBSERVATIONS:
-        raise ConfigError(f"{where} has more than {MAX_OBSERVATIONS:,} rows; allowed: at most "
-                          f"{MAX_OBSERVATIONS:,} observations, one a simulated day over the "
-                          f"longest horizon ({MAX_HORIZON_DAYS:,} days)")
-
-
-def _check_date_format(date_format: Any) -> None:
-    """A ConfigError unless ``date_format`` is None or strptime codes (a ``%`` directive)."""
-    if date_format is None:
-        return
-    if not isinstance(date_format, str) or "%" not in date_format:
-        raise ConfigError(f"--date-format {date_format!r}: not a strptime format; allowed: "
-                          "codes such as %d/%m/%Y (day/month/year) or %m/%d/%Y")
-    try:
-        pd.to_datetime(pd.Index(["2000-01-01"]), format=date_format, errors="coerce")
-    except ValueError as err:
-        raise ConfigError(f"--date-format {date_format!r}: {first_line(err)}; allowed: "
-                          "strptime codes such as %d/%m/%Y") from None
-
-
-_SLASHED = re.compile(r"\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})\s*")
-"""A date written day-month-year or month-day-year (01/02/2020, 1.2.20, 01-02-2020)."""
-
-
-def _parse_dates(index: pd.Index, where: str, date_format: str | None) -> pd.DatetimeIndex:
-    """The time column as dates: ISO 8601, or ``date_format``; else a ConfigError naming the row.
-
-    Without ``date_format`` a date in another form is refused, not guessed: 01/02/2020
-    is 1 February in most of the world and 2 January in the US.
-    """
-    column = index.name
-    if isinstance(index, pd.DatetimeIndex):  # already dates (a Series from Python)
-        return index
-    if _is_day_index(index) and date_format is not None:
-        raise ConfigError(f"--date-format {date_format!r}: the time column {column!r} holds "
-                          "whole days since launch, not dates; allowed: --date-format only "
-                          "with dated rows")
-    texts = pd.Index(["" if pd.isna(v) else str(v) for v in index], dtype=object)
-    fmt = ISO_DATES if date_format is None else date_format
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            dates = pd.to_datetime(texts, format=fmt, errors="coerce")
-    except ValueError as err:  # pandas: "Mixed timezones detected. Pass utc=True ..."
-        if "timezone" not in str(err).lower():
-            raise ConfigError(f"{where}: time column {column!r} cannot be read as dates "
-                              f"({first_line(err)}); allowed: ISO dates (YYYY-MM-DD) or "
-                              "--date-format") from None
-        raise ConfigError(f"{where}: time column {column!r} holds dates with different "
-                          "time-zone offsets; allowed: one offset for every row, or none"
-                          ) from None
-    missing = np.flatnonzero(pd.isna(dates))
-    if not missing.size:
-        return pd.DatetimeIndex(dates, name=column)
-    i = int(missing[0])
-    value = texts[i][:40]
-    shown = f"{where}: time column {column!r} holds {value!r} (row {i + 1})"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        alone = pd.to_datetime(pd.Index([value]), format=fmt, errors="coerce")
-    if not pd.isna(alone[0]):
-        raise ConfigError(f"{shown}, whose time-zone offset differs from other rows'; "
-                          "allowed: one offset for every row, or none")
-    if date_format is not None:
-        raise ConfigError(f"{shown}, which is not a date in --date-format {date_format!r}; "
-                          "allowed: every row in that format")
-    if not _is_date(value):
-        raise ConfigError(f"{shown}: neither numbers nor dates; allowed: period numbers, "
-                          "ISO dates (YYYY-MM-DD), or whole days since launch in a column "
-                          "named 'day'")
-    slashed = _SLASHED.fullmatch(value)
-    if slashed:
-        first, sep, second, year = slashed.groups()
-        y = "%Y" if len(year) == 4 else "%y"
-        day_first, month_first = f"%d{sep}%m{sep}{y}", f"%m{sep}%d{sep}{y}"
-        if int(first) <= 12 and int(second) <= 12:
-            raise ConfigError(f"{shown}, an ambiguous date: day/month or month/day; allowed: "
-                              f"ISO dates (YYYY-MM-DD), or say which: --date-format "
-                              f"{day_first} (day first) or {month_first} (month first)")
-        fix = day_first if int(first) > 12 else month_first
-        raise ConfigError(f"{shown}, not an ISO date (YYYY-MM-DD); allowed: ISO dates, or "
-                          f"--date-format {fix}")
-    raise ConfigError(f"{shown}, not an ISO date (YYYY-MM-DD); allowed: ISO dates, or "
-                      "--date-format with strptime codes, e.g. %d %B %Y")
-
-
-def _is_date(text: str) -> bool:
-    """Whether pandas can read ``text`` as a date in some format (to name the fix)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return not pd.isna(pd.to_datetime(pd.Index([text]), format="mixed")[0])
-    except (ValueError, TypeError, OverflowError):
-        return False
-
-
-def _check_cumulative(series: pd.Series, target: str, where: str) -> None:
-    """Cumulative input: target adopters, and counts that never fall."""
+def _check_cumulative_target(target: str) -> None:
+    """Cumulative input is counts of adopters (active users are a stock)."""
     if target != "adopters":
         raise ConfigError(f"cumulative = true with target = {target!r}: cumulative input "
                           "applies to target 'adopters' only (active users are a stock)")
-    values = series.to_numpy(dtype=float)
-    falls = np.flatnonzero(np.diff(values) < 0)
-    if falls.size:
-        k = int(falls[0]) + 1
-        raise ConfigError(f"{where}: cumulative counts must never fall; row {k + 1} of "
-                          f"{series.name!r} is {values[k]:g} after {values[k - 1]:g}")
-
-
-def _is_day_index(index: pd.Index) -> bool:
-    """An index (or time column) named ``day``: whole days since launch."""
-    return (not isinstance(index, pd.DatetimeIndex) and index.name is not None
-            and str(index.name).strip().lower() == DAY_INDEX)
 
 
 def _check_launch(launch: Any, date_format: str | None = None) -> pd.Timestamp | None:
@@ -782,11 +513,12 @@ def _observation_days(index: pd.Index, launch: pd.Timestamp | None) -> np.ndarra
     """Each observation's simulated day since launch, or None for numbered periods.
 
     Days come from a day index (whole, >= 0) or from dates and ``launch``; either
-    must increase, one observation per day.
+    increases, one observation per day (dates and numbers are checked as they are
+    read, :func:`.series.check_labels`; a day index of text here).
     """
     if launch is not None:
         if not isinstance(index, pd.DatetimeIndex):
-            held = "whole days" if _is_day_index(index) else "period numbers"
+            held = "whole days" if is_day_index(index) else "period numbers"
             raise ConfigError(f"launch = {launch.date()}: the time column {index.name!r} holds "
                               f"{held}, not dates; allowed: --launch only with dated rows")
         if index.tz is not None:
@@ -798,30 +530,18 @@ def _observation_days(index: pd.Index, launch: pd.Timestamp | None) -> np.ndarra
             raise ConfigError(f"observed series: date {index[i].date()} (row {i + 1}) is before "
                               f"the launch on {launch.date()}; allowed: dates on or after "
                               "--launch")
-        texts, what = [str(d.date()) if d == d.normalize() else str(d) for d in index], "date"
-    elif _is_day_index(index):
-        values = pd.to_numeric(pd.Series(index), errors="coerce").to_numpy(dtype=float)
-        bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (values != np.round(values)))
-        if bad.size:
-            i = int(bad[0])
-            raise ConfigError(f"observed series: time column {index.name!r} holds {index[i]!r} "
-                              f"(row {i + 1}); allowed: whole numbers of days since launch, "
-                              ">= 0 (for dates, name the column 'date' and give --launch)")
-        days, texts, what = values, [f"{v:g}" for v in values], "day"
-    else:
+        return days
+    if not is_day_index(index):
         return None
-    steps = np.diff(days)
-    allowed = f"allowed: one observation per {what}, in increasing order"
-    twice, back = np.flatnonzero(steps == 0), np.flatnonzero(steps < 0)
-    if twice.size:
-        i = int(twice[0]) + 1
-        raise ConfigError(f"observed series: {what} {texts[i]} appears twice (rows {i} and "
-                          f"{i + 1}); {allowed}")
-    if back.size:
-        i = int(back[0]) + 1
-        raise ConfigError(f"observed series: {what} {texts[i]} (row {i + 1}) comes after "
-                          f"{what} {texts[i - 1]} (row {i}); {allowed}")
-    return days
+    values = pd.to_numeric(pd.Series(index), errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (values != np.round(values)))
+    if bad.size:
+        i = int(bad[0])
+        raise ConfigError(f"observed series: time column {index.name!r} holds {index[i]!r} "
+                          f"(row {i + 1}); allowed: whole numbers of days since launch, "
+                          ">= 0 (for dates, name the column 'date' and give --launch)")
+    check_increasing(values, [f"{v:g}" for v in values], "day", "observed series")
+    return values
 
 
 def _days_of_index(index: pd.Index) -> float | None:
@@ -1158,7 +878,7 @@ def _validate(
     _check_settings(target, replicates=replicates, trials=trials, bootstrap=bootstrap,
                     level=level, seed=seed, workers=workers, scale=scale, holdout=holdout,
                     profile_points=profile_points)
-    _check_date_format(date_format)
+    check_date_format(date_format)
     launch = _check_launch(launch, date_format)
     data = _observations(observed, target, cumulative, launch, holdout, date_format)
     base = load_config(config)
@@ -1166,14 +886,10 @@ def _validate(
     keys, bounds, integer = _check_parameters(parameters, base)
     dpp_index, days_per_period = _time_mapping(keys, days_per_period, data)
     n_total, n = len(data.index), len(data.fitted)
-    fitted_count = len(keys) + (scale is None)
-    if n <= fitted_count:
-        unit = "periods" if data.days is None else "observations"
-        held = f" ({n_total} given, {holdout} held out)" if holdout else ""
-        raise ConfigError(f"observed series: {n} {unit}{held} for {fitted_count} fitted "
-                          f"quantities ({', '.join(keys)}{', scale' if scale is None else ''}); "
-                          f"allowed: more {unit} fitted than fitted quantities"
-                          f"{' (hold out fewer)' if holdout else ''}")
+    check_enough(n, [*keys, *(["scale"] if scale is None else [])], "observed series",
+                 unit="periods" if data.days is None else "observations",
+                 held=f" ({n_total} given, {holdout} held out)" if holdout else "",
+                 hint=" (hold out fewer)" if holdout else "")
     if data.days is not None:
         last = float(data.days[-1])
     else:
@@ -1199,9 +915,9 @@ def _observations(observed: Any, target: str, cumulative: bool, launch: pd.Times
     Cumulative counts are differenced; the held-out ones are kept in the data's
     form, for the forecast table only. Fitted values with no signal are refused.
     """
-    raw, where = _read_series(observed, date_format)
     if cumulative:
-        _check_cumulative(raw, target, where)
+        _check_cumulative_target(target)
+    raw, where = read_series(observed, cumulative=cumulative, date_format=date_format)
     days = _observation_days(raw.index, launch)
     baseline = 0.0
     if days is not None and len(days) and days[0] == 0 and target == "adopters":
@@ -1220,7 +936,7 @@ def _observations(observed: Any, target: str, cumulative: bool, launch: pd.Times
                           "fewer held out than observations, leaving enough to fit")
     name = raw.name or target
     _check_signal(increments[:n], None if days is None else days[:n], target, cumulative,
-                  where, name)
+                  where, raw.name)
     fitted = pd.Series(increments[:n], index=raw.index[:n], name=name)
     held = pd.Series(values[n:], index=raw.index[n:], name=name)
     return _Data(fitted=fitted, held=held, index=raw.index, days=days, launch=launch,
@@ -1299,7 +1015,7 @@ def _check_horizon(last: float, data: _Data, n_total: int, days_per_period: floa
 
 
 def _check_signal(values: np.ndarray, days: np.ndarray | None, target: str, cumulative: bool,
-                  where: str, name: str) -> None:
+                  where: str, name: str | None) -> None:
     """A ConfigError if the fitted values carry no signal: all 0, or one flat rate.
 
     All 0 would fit with scale 0, every candidate equally well; a flat series (the
@@ -1307,17 +1023,14 @@ def _check_signal(values: np.ndarray, days: np.ndarray | None, target: str, cumu
     per day) has no shape for the parameters to match, and R² is undefined.
     """
     what = "new adopters" if target == "adopters" else "active users"
-    if not np.any(values):
-        how = "the cumulative count never rises" if cumulative else "every value is 0"
-        raise ConfigError(f"{where}: no signal to fit in {name!r}: {how} (0 {what} in every "
-                          "fitted observation), so every candidate fits equally, at scale 0; "
-                          "allowed: a series that is not all 0")
+    check_not_all_zero(values, where, name, cumulative=cumulative, what=what)
     by_day = days is not None and target == "adopters"
     rates = values / np.diff(days, prepend=0.0) if by_day else values
     if len(rates) > 1 and np.ptp(rates) <= 1e-12 * np.max(np.abs(rates)):
         per = "per day" if by_day else "in every fitted observation"
         how = "rises by" if cumulative else "is"
-        raise ConfigError(f"{where}: no signal to fit in {name!r}: it {how} {rates[0]:g} "
+        named = f" in {name!r}" if name is not None else ""
+        raise ConfigError(f"{where}: no signal to fit{named}: it {how} {rates[0]:g} "
                           f"{what} {per}, a flat series with no shape for the parameters to "
                           "match; allowed: values that vary")
 

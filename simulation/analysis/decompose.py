@@ -117,61 +117,13 @@ class Decomposition:
         return float(rows[column].iloc[0])
 
     def figure(self, platform: str | None = None, title: str = "") -> Figure:
-        """Median adopter curves of both worlds with the two areas between them shaded.
+        """Both worlds' adopter curves, the areas between them and the parts with intervals.
 
-        Left: the median over replicates (per day) of the plan's and the
-        counterfactual's adopters; below the level ``L`` both median curves
-        reach, the shaded gap is acceleration, above it expansion. (Medians of
-        curves: the areas illustrate, the numbers are in the right panel.)
-        Right: mean expansion, acceleration and their sum per replicate
-        (adopter-days) with 95% intervals.
+        See :func:`simulation.plots.decomposition_figure`.
         """
-        import matplotlib.pyplot as plt
+        from ..plots import decomposition_figure
 
-        from ..plots import number
-        from ..plots.style import finish
-
-        platforms = list(dict.fromkeys(self.parts["platform"]))
-        platform = platforms[0] if platform is None else platform
-        if platform not in platforms:
-            raise ConfigError(f"platform = {platform!r}: not in the decomposition; allowed: "
-                              f"{', '.join(platforms)}")
-        rows = self.timeseries[self.timeseries["platform"] == platform]
-        curves = {world: rows[rows["world"] == world].pivot_table(
-            index="day", columns="replicate", values="adopters", aggfunc="first").median(axis=1)
-            for world in (PLAN, COUNTERFACTUAL)}
-        days = curves[PLAN].index.to_numpy()
-        plan, base = curves[PLAN].to_numpy(), curves[COUNTERFACTUAL].to_numpy()
-        level = min(plan[-1], base[-1])
-        figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained",
-                                             gridspec_kw={"width_ratios": [1.6, 1]})
-        left.fill_between(days, np.minimum(base, level), np.minimum(plan, level),
-                          color="#DD8452", alpha=0.45, lw=0, label="acceleration")
-        left.fill_between(days, np.maximum(base, level), np.maximum(plan, level),
-                          color="#55A868", alpha=0.45, lw=0, label="expansion")
-        left.plot(days, plan, color="#4C72B0", lw=1.8, label=self.plan)
-        left.plot(days, base, color="0.3", lw=1.5, ls="--", label=self.counterfactual)
-        left.axhline(level, color="0.5", lw=0.8, ls=":")
-        n_reps = rows["replicate"].nunique()
-        finish(left, f"{platform}: adopters, median of {n_reps} replicates", "day",
-                "adopters (ever) (people)")
-        names = ["expansion", "acceleration", "adopter_days_gained"]
-        means = [self.value(m, platform=platform) for m in names]
-        lows = [self.value(m, "low", platform=platform) for m in names]
-        highs = [self.value(m, "high", platform=platform) for m in names]
-        errors = np.array([[m - lo for m, lo in zip(means, lows, strict=True)],
-                           [hi - m for m, hi in zip(means, highs, strict=True)]])
-        right.barh(["expansion", "acceleration", "total gained"], means,
-                   xerr=np.nan_to_num(errors), color=["#55A868", "#DD8452", "#4C72B0"],
-                   alpha=0.8, capsize=4)
-        right.invert_yaxis()
-        cost = self.value("cost_per_incremental_adopter", platform=platform)
-        extra = self.value("extra_adopters", platform=platform)
-        finish(right, f"{number(extra)} extra adopters, ${number(cost)} each", "adopter-days",
-                "", legend=False)
-        if title:
-            figure.suptitle(title, fontsize=13)
-        return figure
+        return decomposition_figure(self, platform, title)
 
     def _repr_html_(self) -> str:
         return self.table._repr_html_()

@@ -200,44 +200,10 @@ class Optimum:
         return float(rows[column].iloc[0])
 
     def figure(self, title: str = "") -> Figure:
-        """The search (objective per trial, best so far) and the winner vs start on fresh seeds."""
-        import matplotlib.pyplot as plt
+        """The search and the fresh-seed check: :func:`simulation.plots.search_figure`."""
+        from ..plots import search_figure
 
-        from ..plots import label, number
-        from ..plots.style import finish
-
-        panels = 3 if self.target is not None else 2
-        figure, axes = plt.subplots(1, panels, figsize=(4.6 * panels + 1, 4),
-                                    layout="constrained",
-                                    gridspec_kw={"width_ratios": [1.6] + [1] * (panels - 1)})
-        trials = self.history
-        done = trials[trials["state"] == "complete"]
-        ok, bad = done[done["feasible"]], done[~done["feasible"]]
-        search = axes[0]
-        search.scatter(ok["trial"], ok["objective"], s=22, color="#4C72B0", label="feasible")
-        search.scatter(bad["trial"], bad["objective"], s=22, marker="x", color="#C44E52",
-                       label="infeasible")
-        search.step(trials["trial"], trials["best_so_far"], where="post", color="0.2", lw=1.2,
-                    label="best so far")
-        finish(search, f"Search: {len(trials)} trials × {self._search_replicates} replicates",
-                "trial", f"{label(self.objective)}, mean")
-        for ax, metric in zip(axes[1:], ["objective", *(
-                [self.target.metric] if self.target is not None else [])], strict=True):
-            means = [self.value(metric, "mean", s) for s in ("start", "best")]
-            lows = [self.value(metric, "low", s) for s in ("start", "best")]
-            highs = [self.value(metric, "high", s) for s in ("start", "best")]
-            errors = np.nan_to_num(np.array([np.subtract(means, lows), np.subtract(highs, means)]))
-            ax.bar(["start", "best"], means, yerr=errors, capsize=5, color=["0.6", "#4C72B0"])
-            diff = [self.value(metric, c) for c in ("diff", "diff_low", "diff_high")]
-            if metric == self.target_metric_name and self.target is not None:
-                ax.axhline(self.target.value, color="#C44E52", ls="--", lw=1, label="target")
-            name = self.objective if metric == "objective" else metric
-            n = int(self.value(metric, "n"))
-            finish(ax, f"Fresh seeds (n={n}), best − start:\n{number(diff[0])} "
-                    f"[{number(diff[1])}, {number(diff[2])}]", "", label(name))
-        if title:
-            figure.suptitle(title, fontsize=13)
-        return figure
+        return search_figure(self, title)
 
     @property
     def target_metric_name(self) -> str | None:

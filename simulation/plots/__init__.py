@@ -9,7 +9,11 @@ Every function returns a :class:`matplotlib.figure.Figure` (the one holding
 - runs tables (one row per run, metrics as ``<platform>.<summary key>``);
 - the tidy table of :func:`simulation.compare` (``scenario, platform,
   metric, mean, low, high, diff, diff_low, diff_high, reference``);
-- the per-tier table of ``simulation.model.tiers.tier_timeseries``.
+- the per-tier table of ``simulation.model.tiers.tier_timeseries``;
+- the results of the analyses, read by their attributes (never imported here):
+  :class:`simulation.BassFit` and :class:`simulation.Calibration` (:mod:`.fits`),
+  :class:`simulation.Decomposition` and :class:`simulation.Optimum` (:mod:`.decisions`).
+  Their ``.figure()`` methods call these functions.
 
 Axis labels come from :func:`label`: daily columns and summary metrics from
 their declarations, config leaves from ``LABELS`` (add your own metrics there).
@@ -17,6 +21,8 @@ Scheme colours and line styles come from the scheme registry.
 """
 
 from .comparisons import comparison_figure, frontier_figure, pareto_front
+from .decisions import decomposition_figure, search_figure
+from .fits import bass_fit_figure, calibration_figure
 from .labels import LABELS, label, label_text, label_words, number, unit_of
 from .style import PLATFORM_STYLES, TIER_COLORS
 from .sweeps import heatmap_figure, sensitivity_figure
@@ -24,7 +30,8 @@ from .timeseries import adoption_figure, band_figure, band_quantiles, spend_figu
 
 __all__ = [
     "LABELS", "PLATFORM_STYLES", "TIER_COLORS", "adoption_figure", "band_figure",
-    "band_quantiles", "comparison_figure", "frontier_figure", "heatmap_figure", "label",
-    "label_text", "label_words", "number", "pareto_front", "sensitivity_figure",
+    "band_quantiles", "bass_fit_figure", "calibration_figure", "comparison_figure",
+    "decomposition_figure", "frontier_figure", "heatmap_figure", "label", "label_text",
+    "label_words", "number", "pareto_front", "search_figure", "sensitivity_figure",
     "spend_figure", "tier_figure", "unit_of",
 ]

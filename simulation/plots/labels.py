@@ -162,13 +162,16 @@ def label_text(key: str) -> str:
     return f"{text} ({units or 'value'})"
 
 
-def number(value: float) -> str:
-    """A number as people read it: 12,345 · 123 · 12.3 · 0.123."""
+def number(value: float, digits: int = 3) -> str:
+    """A number as people read it: 12,345 · 123 · 12.3 · 0.123 (``digits`` significant).
+
+    Whole from ``10**(digits - 1)`` up, with thousands separators from 1 000.
+    """
     if not np.isfinite(value):
         return "–"
     magnitude = abs(value)
     if magnitude >= 1000:
         return f"{value:,.0f}"
-    if magnitude >= 100:
+    if magnitude >= 10 ** (digits - 1):
         return f"{value:.0f}"
-    return f"{value:.3g}"
+    return f"{value:.{digits}g}"

@@ -27,7 +27,8 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, legend: bool = True) 
     ax.set_ylabel(safe(ylabel))
     ax.grid(alpha=0.3)
     for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
-        if axis.get_scale() == "linear" and max(abs(v) for v in limits) >= 10_000:
+        if (axis.get_scale() == "linear" and max(abs(v) for v in limits) >= 10_000
+                and type(axis.get_major_formatter()) is ticker.ScalarFormatter):  # not dates
             axis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
     if legend and ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, frameon=False, loc="best")
@@ -64,10 +65,10 @@ def safe(text: str) -> str:
     return text.replace("\\$", "$").replace("$", "\\$")
 
 
-def suptitle(figure: Figure, title: str) -> None:
-    """The figure's title, if any."""
+def suptitle(figure: Figure, title: str, fontsize: float = 13) -> None:
+    """The figure's title, if any (smaller for a long title wrapped over lines)."""
     if title:
-        figure.suptitle(safe(title), fontsize=13)
+        figure.suptitle(safe(title), fontsize=fontsize)
 
 
 def groups(frame: pd.DataFrame, by: str | None) -> list[tuple[object, pd.DataFrame]]:
