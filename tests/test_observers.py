@@ -265,3 +265,12 @@ def test_a_sweep_file_with_an_unknown_observer_is_refused(tmp_path):
                     '[parameters]\n"adoption.imitation" = [0.1, 0.2]\n')
     with pytest.raises(simulation.ConfigError, match="observers.*'nope' is not an observer"):
         load_sweep_spec(path)
+
+
+def test_the_model_keeps_mesas_agent_set(baseline):
+    """Per-agent results have their own name: ``model.agents`` is still Mesa's AgentSet."""
+    model = SparkModel(baseline)
+    model.step()
+    megas = model.agents.select(lambda agent: agent.tier == "mega")
+    assert len(megas) == (model.influencers.tier == 4).sum()
+    assert len(model.influencer_totals) == SMALL["population.influencers"]

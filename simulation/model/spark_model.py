@@ -517,12 +517,15 @@ class SparkModel(mesa.Model):
                 self.influencers.joined | self.influencers.quit).sum(axis=0).tolist(),
                 strict=True)),
             retention_window=self.config.metrics.retention_window_days,
-            influencers=self.agents, observed=observed_tables(self),
+            influencers=self.influencer_totals, observed=observed_tables(self),
         )
 
     @property
-    def agents(self) -> pd.DataFrame:
-        """Per influencer and platform, over the run so far (:class:`InfluencerTotals`)."""
+    def influencer_totals(self) -> pd.DataFrame:
+        """Per influencer and platform, over the run so far (:class:`InfluencerTotals`).
+
+        (``model.agents`` stays Mesa's AgentSet of the influencer agents.)
+        """
         return self.agent_totals.result(self)
 
     def release(self) -> None:

@@ -76,7 +76,7 @@ def run(
         model.run()
         table = model.timeseries
         return RunResult(table, model.summarise(table), model.config, model.seed,
-                         observed_tables(model), model.agents)
+                         observed_tables(model), model.influencer_totals)
     finally:
         model.release()
 
