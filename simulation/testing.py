@@ -112,20 +112,22 @@ def _activity(n: int, rng: np.random.Generator | None) -> Activity:
         zeros = np.zeros(n)
         return Activity(posts=zeros.astype(int), views=zeros, gmv=zeros,
                         new_adopters=zeros, enrolled=np.zeros(n, bool),
-                        tier=np.zeros(n, int))
+                        tier=np.zeros(n, int), active_followers=zeros)
     return Activity(posts=rng.integers(0, 6, n), views=rng.gamma(1.0, 200.0, n),
                     gmv=rng.gamma(1.0, 50.0, n), new_adopters=rng.poisson(1.0, n).astype(float),
-                    enrolled=rng.random(n) < 0.5, tier=rng.integers(0, 5, n))
+                    enrolled=rng.random(n) < 0.5, tier=rng.integers(0, 5, n),
+                    active_followers=rng.gamma(1.0, 2000.0, n))
 
 
 def _outlook(n: int, rng: np.random.Generator | None) -> Outlook:
     if rng is None:
         zeros = np.zeros(n)
         return Outlook(views_per_post=zeros, gmv_per_post=zeros, adopters_per_post=zeros,
-                       fee_available=np.zeros(n, bool), tier=np.zeros(n, int))
+                       fee_available=np.zeros(n, bool), tier=np.zeros(n, int),
+                       active_followers=zeros)
     return Outlook(views_per_post=rng.gamma(1.0, 100.0, n), gmv_per_post=rng.gamma(1.0, 20.0, n),
                    adopters_per_post=rng.gamma(1.0, 0.2, n), fee_available=rng.random(n) < 0.5,
-                   tier=rng.integers(0, 5, n))
+                   tier=rng.integers(0, 5, n), active_followers=rng.gamma(1.0, 2000.0, n))
 
 
 def _amounts(values: Any, shape: tuple[int, ...], what: str) -> np.ndarray:

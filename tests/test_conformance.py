@@ -40,7 +40,7 @@ from simulation.model.networks import Generated
 from simulation.model.payouts import Scheme
 
 
-class PerActiveFollower(Scheme):
+class UserPerView(Scheme):
     """A rate per thousand views: a good scheme of the user's own."""
 
     key: ClassVar[str] = "user_per_view"
@@ -53,6 +53,22 @@ class PerActiveFollower(Scheme):
 
     def expected(self, n_posts, outlook):
         return n_posts * (self.rate_per_1000 * outlook.views_per_post / 1000.0)[:, None]
+
+
+class PerActiveFollower(Scheme):
+    """A rate per thousand active followers, for each day the influencer posts."""
+
+    key: ClassVar[str] = "user_per_active_follower"
+    label: ClassVar[str] = "per active follower"
+    color: ClassVar[str] = "#DA8BC3"
+    rate_per_1000: float = Field(
+        2.0, ge=0, description="$ per 1 000 active followers a day posted")
+
+    def owed(self, activity):
+        return (activity.posts > 0) * self.rate_per_1000 * activity.active_followers / 1000.0
+
+    def expected(self, n_posts, outlook):
+        return (n_posts > 0) * (self.rate_per_1000 * outlook.active_followers / 1000.0)[:, None]
 
 
 class DayBill(Scheme):
@@ -284,7 +300,7 @@ def test_a_users_scheme_shows_in_the_apps_plan_with_its_label_and_key(user):
     config = plan.plan_config(base, levers)
     launch = config.platforms[0].phases[0]
     assert launch.name == "flat fee + user per view"
-    assert type(launch.user_per_view) is user.PerActiveFollower
+    assert type(launch.user_per_view) is user.UserPerView
     read = plan.levers_from(config, plan.Levers())
     assert read.launch == ["flat_fee", "user_per_view"]
     assert read.settings["user_per_view"] == {"rate_per_1000": 0.5}  # its default
@@ -309,3 +325,30 @@ def test_a_users_scheme_has_its_own_levers_on_the_page(user):
     with pytest.raises(simulation.ConfigError) as err:
         plan.plan_config(scenarios.load("baseline"), widgets.levers())
     assert plan.fields_named(str(err.value)) == ["User per view: $ per 1 000 views"]
+
+
+def test_a_per_active_follower_scheme_is_one_class(user):
+    """It reads the audience from the day (Activity, Outlook): it passes the suite, pays into
+    its own column, and a higher rate gets more influencers posting than a rate of 0. (At
+    launch nobody's followers are there yet, so it pays nothing: people arrive here by
+    themselves, at a high innovation rate.)"""
+    check_scheme(user.PerActiveFollower)
+
+    def run(rate):
+        config = simulation.load_config(CONFIGS / "schemes" / "none.toml", {
+            "population.followers": 3000, "population.influencers": 80, "horizon_days": 40,
+            "platforms.0.invitation": {"policy": "open"},
+            "adoption.innovation": 0.01,  # people arrive by themselves: an audience to pay for
+            "platforms.0.phases": [{"user_per_active_follower": {"rate_per_1000": rate}}]})
+        return simulation.run(config, seed=5)
+
+    paid, unpaid = run(40.0), run(0.0)
+    spend = paid.timeseries["spend_user_per_active_follower"]
+    assert spend.sum() > 0 and spend.sum() == pytest.approx(
+        paid.timeseries["spend_total"].sum())  # all of it in its own column
+    assert paid.timeseries["posts"].sum() > unpaid.timeseries["posts"].sum()
+    assert unpaid.timeseries["spend_total"].sum() == 0
+    posters = paid.agents[paid.agents["days_posted"] > 0]
+    big = posters["audience"] > posters["audience"].median()
+    per_day = posters["paid"] / posters["days_posted"]
+    assert per_day[big].mean() > per_day[~big].mean()  # pay follows the audience

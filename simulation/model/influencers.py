@@ -27,6 +27,7 @@ population. The rule itself is the per-agent rule, applied to every row at once:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,7 @@ class InfluencerTable:
         upcoming: list[tuple[list[Scheme], int] | None],
         fee_available: np.ndarray,
         rng: np.random.Generator,
+        active_followers: np.ndarray | None = None,
     ) -> np.ndarray:
         """Choose today's posts on every platform; returns who joined today (I × K bool).
 
@@ -139,6 +141,8 @@ class InfluencerTable:
             upcoming: per platform, the schemes of an announced phase and the
                 days until it takes effect (None: nothing announced).
             fee_available: holds a flat-fee slot or an offer of one (I × K).
+            active_followers: real followers active on each platform, as last seen
+                (I × K), for schemes that pay by audience.
             rng: the decision stream.
         """
         p = self.params
@@ -154,8 +158,11 @@ class InfluencerTable:
             may_post |= eligible & self.quit
         for k, platform_schemes in enumerate(schemes):
             n_posts = np.broadcast_to(self.options[:, k], utility.shape)
-            outlook = Outlook(views[:, k], gmv[:, k], adopters[:, k], fee_available[:, k],
-                              self.tier)
+            outlook = Outlook(
+                views_per_post=views[:, k], gmv_per_post=gmv[:, k],
+                adopters_per_post=adopters[:, k], fee_available=fee_available[:, k],
+                tier=self.tier,
+                active_followers=None if active_followers is None else active_followers[:, k])
             paid = sum((scheme.expected(n_posts, outlook) for scheme in platform_schemes),
                        start=np.zeros(utility.shape))
             newcomer = ~self.joined[:, k]
@@ -194,9 +201,8 @@ class InfluencerTable:
         if upcoming is None:
             return paid_now
         later_schemes, days_left = upcoming
-        later_outlook = Outlook(outlook.views_per_post, outlook.gmv_per_post,
-                                outlook.adopters_per_post,
-                                np.ones_like(outlook.fee_available), outlook.tier)
+        later_outlook = dataclasses.replace(  # a flat fee announced counts as on offer
+            outlook, fee_available=np.ones_like(outlook.fee_available))
         paid_later = sum((scheme.expected(n_posts, later_outlook) for scheme in later_schemes),
                          start=np.zeros(paid_now.shape))
         now_share = min(1.0, days_left / p.planning_days)

@@ -63,6 +63,8 @@ class Activity:
     new_adopters: np.ndarray  # new users attributed to the influencer's promotion
     enrolled: np.ndarray  # bool: holds a flat-fee slot today
     tier: np.ndarray  # tier index into TIERS
+    active_followers: np.ndarray | None = None
+    """real followers active on the platform today: the audience a post reaches"""
 
 
 @dataclass
@@ -74,6 +76,8 @@ class Outlook:
     adopters_per_post: np.ndarray
     fee_available: np.ndarray  # bool: enrolled, or a flat-fee slot is free
     tier: np.ndarray
+    active_followers: np.ndarray | None = None
+    """real followers active on the platform, as last seen"""
 
 
 class Scheme(Section):

@@ -205,7 +205,8 @@ class SparkModel(mesa.Model):
 
         shape = (n_influencers, n_platforms)
         self.active_followers = np.zeros(shape)  # per influencer, on each platform
-        self.outlook = self._public_outlook()  # per-post views, GMV, adopters in public view
+        self.audience = self.influencers.active_audience(self.active_followers)  # real, I × K
+        self.outlook = self._public_outlook(self.audience)  # per-post views, GMV, adopters
         self.posted = np.zeros(shape, dtype=np.int32)  # the posts feed_posts counts
         self.feed_posts = np.zeros((n_platforms, n_people), dtype=np.int32)  # posts/day seen
         window = config.attribution.window_days
@@ -286,6 +287,7 @@ class SparkModel(mesa.Model):
             upcoming=[p.upcoming(self.day) for p in self.platforms],
             fee_available=np.column_stack([p.fee_available(self.day) for p in self.platforms]),
             rng=self.draws("influencers.decisions"),
+            active_followers=self.audience,
         )
         self.today.joined_today = joined_today
 
@@ -382,7 +384,7 @@ class SparkModel(mesa.Model):
             payments = platform.pay(Activity(
                 posts=table.posts[:, k], views=today.views[:, k], gmv=today.gmv[:, k],
                 new_adopters=today.attributed[:, k], enrolled=platform.enrolled,
-                tier=table.tier,
+                tier=table.tier, active_followers=today.active_audience[:, k],
             ))
             self.payments.append(payments)
             today.paid[:, k] = sum(payments.values())
@@ -393,7 +395,8 @@ class SparkModel(mesa.Model):
         today = self.today
         today.joined_during_day = self.influencers.joined.sum(axis=0)  # before quits
         # also tomorrow's: nothing moves in between (active followers moved before sell)
-        self.outlook = self._public_outlook(today.active_audience)
+        self.audience = today.active_audience
+        self.outlook = self._public_outlook(self.audience)
         self.influencers.learn(today.views, today.gmv, today.attributed, today.paid,
                                self.outlook)
 
