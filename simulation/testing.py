@@ -94,16 +94,21 @@ def _run_all(checks: list[Check], entry: Any) -> None:
 # --- payout schemes ------------------------------------------------------------------
 
 
+def _instance(entry: Any, registry: dict[str, type], base: type, what: str) -> Any:
+    """An entry instance from its registry key, its class (at its defaults) or an instance."""
+    if isinstance(entry, str):
+        assert entry in registry, f"no {what} {entry!r}; registered: {', '.join(registry)}"
+        entry = registry[entry]
+    if isinstance(entry, type):
+        assert issubclass(entry, base), f"{entry!r} is not a {base.__name__} subclass"
+        return entry()
+    assert isinstance(entry, base), f"{entry!r} is not a {what}"
+    return entry
+
+
 def as_scheme(scheme: str | type[Scheme] | Scheme) -> Scheme:
     """A scheme instance from its key, class (at its defaults) or an instance."""
-    if isinstance(scheme, str):
-        assert scheme in SCHEMES, f"no scheme {scheme!r}; registered: {', '.join(SCHEMES)}"
-        scheme = SCHEMES[scheme]
-    if isinstance(scheme, type):
-        assert issubclass(scheme, Scheme), f"{scheme!r} is not a Scheme subclass"
-        return scheme()
-    assert isinstance(scheme, Scheme), f"{scheme!r} is not a payout scheme"
-    return scheme
+    return _instance(scheme, SCHEMES, Scheme, "payout scheme")
 
 
 def _activity(n: int, rng: np.random.Generator | None) -> Activity:
@@ -253,14 +258,7 @@ def check_scheme(scheme: str | type[Scheme] | Scheme) -> None:
 
 def as_social_kind(kind: str | type[SocialKind] | SocialKind) -> SocialKind:
     """A graph-kind instance from its kind, class (at its defaults) or an instance."""
-    if isinstance(kind, str):
-        assert kind in SOCIAL_KINDS, f"no kind {kind!r}; registered: {', '.join(SOCIAL_KINDS)}"
-        kind = SOCIAL_KINDS[kind]
-    if isinstance(kind, type):
-        assert issubclass(kind, SocialKind), f"{kind!r} is not a SocialKind subclass"
-        return kind()
-    assert isinstance(kind, SocialKind), f"{kind!r} is not a social-graph kind"
-    return kind
+    return _instance(kind, SOCIAL_KINDS, SocialKind, "social-graph kind")
 
 
 def _edges(kind: SocialKind, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
@@ -407,14 +405,7 @@ GRID = {"adoption.imitation": [0.01, 0.02, 0.04], "platforms.0.budget": [1e5, 1e
 
 def as_design(design: str | type[DesignKind] | DesignKind) -> DesignKind:
     """A design instance from its kind, class (at its defaults) or an instance."""
-    if isinstance(design, str):
-        assert design in DESIGNS, f"no design {design!r}; registered: {', '.join(DESIGNS)}"
-        design = DESIGNS[design]
-    if isinstance(design, type):
-        assert issubclass(design, DesignKind), f"{design!r} is not a DesignKind subclass"
-        return design()
-    assert isinstance(design, DesignKind), f"{design!r} is not a design"
-    return design
+    return _instance(design, DESIGNS, DesignKind, "design")
 
 
 def _ranges() -> dict[str, Any]:
