@@ -16,8 +16,11 @@ and the command line start fast, and Ctrl-C during start-up is caught by the CLI
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib  # already loaded by the interpreter: importing the package loads nothing
+
+TYPE_CHECKING = False
+"""True for type checkers only (``typing`` is not imported here, so ``python -m simulation``
+reaches the command line's Ctrl-C handler before any slow import: see ``__main__``)."""
 
 _PUBLIC: dict[str, str] = {
     "Config": "model.config", "load_config": "model.config",
@@ -45,7 +48,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _PUBLIC:
         value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
         if name not in _LIVE:
