@@ -158,20 +158,23 @@ BAD_API = {
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_API))
-def test_bad_input_is_one_config_error_before_any_run(case, monkeypatch):
+def refused_before_any_run(monkeypatch, changes: dict, words: list[str]) -> None:
+    """calibrate with ``changes``: one one-line ConfigError holding ``words``; nothing run."""
     monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
                         lambda *a, **k: pytest.fail("ran"))
-    changes, words = BAD_API[case]
-    arguments = {"observed": pd.Series(np.arange(1.0, 11.0)), "parameters": BOUNDS,
-                 "days_per_period": 2, **changes}
-    observed, parameters = arguments.pop("observed"), arguments.pop("parameters")
+    arguments = {"observed": pd.Series(np.arange(1.0, 11.0)), "days_per_period": 2, **changes}
+    observed, parameters = arguments.pop("observed"), arguments.pop("parameters", BOUNDS)
     with pytest.raises(ConfigError) as caught:
         calibrate(observed, simulation.load_config(BASS, SMALL), parameters, **arguments)
     message = str(caught.value)
     assert "\n" not in message
     for word in words:
         assert word in message, (word, message)
+
+
+@pytest.mark.parametrize("case", list(BAD_API))
+def test_bad_input_is_one_config_error_before_any_run(case, monkeypatch):
+    refused_before_any_run(monkeypatch, *BAD_API[case])
 
 
 @pytest.mark.parametrize("text", ["adoption.imitation", "adoption.imitation=0.1",
@@ -681,17 +684,7 @@ BAD_API_LIMITS = {
 
 @pytest.mark.parametrize("case", list(BAD_API_LIMITS))
 def test_api_limits_are_one_config_error_before_any_run(case, monkeypatch):
-    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
-                        lambda *a, **k: pytest.fail("ran"))
-    changes, words = BAD_API_LIMITS[case]
-    arguments = {"observed": pd.Series(np.arange(1.0, 11.0)), "days_per_period": 2, **changes}
-    observed, parameters = arguments.pop("observed"), arguments.pop("parameters", BOUNDS)
-    with pytest.raises(ConfigError) as caught:
-        calibrate(observed, simulation.load_config(BASS, SMALL), parameters, **arguments)
-    message = str(caught.value)
-    assert "\n" not in message
-    for word in words:
-        assert word in message, (word, message)
+    refused_before_any_run(monkeypatch, *BAD_API_LIMITS[case])
 
 
 DAYS_6 = pd.date_range("2024-01-01", periods=6, freq="D")
