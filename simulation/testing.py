@@ -111,28 +111,33 @@ def as_scheme(scheme: str | type[Scheme] | Scheme) -> Scheme:
     return _instance(scheme, SCHEMES, Scheme, "payout scheme")
 
 
+def _contracts(n: int, rng: np.random.Generator | None) -> dict[str, np.ndarray]:
+    """Who holds (or is offered) each registered scheme's contract: half at random, or none."""
+    return {key: (np.zeros(n, bool) if rng is None else rng.random(n) < 0.5) for key in SCHEMES}
+
+
 def _activity(n: int, rng: np.random.Generator | None) -> Activity:
     """Zero activity (rng None) or a random day's activity of ``n`` influencers."""
     if rng is None:
         zeros = np.zeros(n)
         return Activity(posts=zeros.astype(int), views=zeros, gmv=zeros,
-                        new_adopters=zeros, enrolled=np.zeros(n, bool),
-                        tier=np.zeros(n, int), active_followers=zeros)
+                        new_adopters=zeros, tier=np.zeros(n, int), active_followers=zeros,
+                        contracts=_contracts(n, rng))
     return Activity(posts=rng.integers(0, 6, n), views=rng.gamma(1.0, 200.0, n),
                     gmv=rng.gamma(1.0, 50.0, n), new_adopters=rng.poisson(1.0, n).astype(float),
-                    enrolled=rng.random(n) < 0.5, tier=rng.integers(0, 5, n),
-                    active_followers=rng.gamma(1.0, 2000.0, n))
+                    tier=rng.integers(0, 5, n), active_followers=rng.gamma(1.0, 2000.0, n),
+                    contracts=_contracts(n, rng))
 
 
 def _outlook(n: int, rng: np.random.Generator | None) -> Outlook:
     if rng is None:
         zeros = np.zeros(n)
         return Outlook(views_per_post=zeros, gmv_per_post=zeros, adopters_per_post=zeros,
-                       fee_available=np.zeros(n, bool), tier=np.zeros(n, int),
-                       active_followers=zeros)
+                       tier=np.zeros(n, int), active_followers=zeros,
+                       contracts=_contracts(n, rng))
     return Outlook(views_per_post=rng.gamma(1.0, 100.0, n), gmv_per_post=rng.gamma(1.0, 20.0, n),
-                   adopters_per_post=rng.gamma(1.0, 0.2, n), fee_available=rng.random(n) < 0.5,
-                   tier=rng.integers(0, 5, n), active_followers=rng.gamma(1.0, 2000.0, n))
+                   adopters_per_post=rng.gamma(1.0, 0.2, n), tier=rng.integers(0, 5, n),
+                   active_followers=rng.gamma(1.0, 2000.0, n), contracts=_contracts(n, rng))
 
 
 def _amounts(values: Any, shape: tuple[int, ...], what: str) -> np.ndarray:

@@ -22,13 +22,15 @@ def run_checked(config):
     model = simulation.SparkModel(config)
     while model.running:
         model.step()
-        for k, platform in enumerate(model.platforms if model.payments else []):
-            paid_fee = model.payments[k]["spend_flat_fee"] > 0
+        slots = model.modules.get("flat_fee_slots")
+        for k, payments in enumerate(model.today.payments):
+            paid_fee = payments.get("spend_flat_fee", np.zeros(0)) > 0
             if paid_fee.any():
-                quota = platform.flat_fee.posts_per_day
+                book = slots.books[k]
+                quota = book.flat_fee.posts_per_day
                 assert (model.influencers.posts[paid_fee, k] >= quota).all(), "fee below quota"
-                assert platform.enrolled[paid_fee].all(), "fee without a slot"
-            for amounts in model.payments[k].values():
+                assert book.enrolled[paid_fee].all(), "fee without a slot"
+            for amounts in payments.values():
                 assert (amounts >= 0).all()
     return model
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import simulation
+from simulation.model.modules import MODULES
 from simulation.model.observers import OBSERVERS, Observer, register_observer
 from simulation.model.spark_model import SparkModel
 from simulation.model.tiers import tier_timeseries
@@ -71,8 +72,9 @@ USER_OBSERVER = '''
             self.rows = []
 
         def observe(self, model):
+            feeds = model.today.feed_posts  # None: nobody posted today
             for k, name in enumerate(model.platform_names):
-                self.rows.append((model.day, name, int(model.feed_posts[k].max())))
+                self.rows.append((model.day, name, 0 if feeds is None else int(feeds[k].max())))
 
         def result(self, model):
             return pd.DataFrame(self.rows, columns=["day", "platform", "peak_posts"])
@@ -133,8 +135,12 @@ def test_an_unknown_observer_is_one_message_before_any_run(baseline):
 
 def test_the_plan_lists_the_stages_a_config_assembles(baseline):
     plan = SparkModel(baseline).plan()
-    assert plan.names == ["schedule", "decide", "enrol", "expose", "move_people", "sell",
-                          "pay", "learn"]
+    assert plan.names == ["schedule", "offer_slots", "decide", "enrol", "expose",
+                          "move_people", "attribute", "follow_audiences", "sell", "pay", "learn"]
+    owners = [owner for _, owner, _ in plan.stages]
+    assert owners == ["platforms", "flat_fee_slots", "influencers", "flat_fee_slots",
+                      "influencers", "people", "attribution", "influencers", "commerce",
+                      "payouts", "influencers"]
     text = str(plan)
     assert text.splitlines()[0] == "the day of 'baseline':"
     assert "then observe: timeseries" in text
@@ -144,11 +150,12 @@ def test_the_plan_lists_the_stages_a_config_assembles(baseline):
 
 def test_a_model_without_influencers_never_runs_their_stages(monkeypatch):
     """The stages are left out, not skipped inside: calling one would fail here."""
-    def refuse(self):
+    def refuse(self, today):
         raise AssertionError("an influencer stage ran in a model with no influencers")
 
-    for name in SparkModel.INFLUENCER_STAGES:
-        monkeypatch.setattr(SparkModel, name, refuse)
+    for key in ("influencers", "flat_fee_slots", "attribution", "payouts"):
+        for name in MODULES[key].stages:
+            monkeypatch.setattr(MODULES[key], name, refuse)
     result = simulation.run(CONFIGS / "bass.toml")
     assert result.timeseries["adopters"].iloc[-1] > 0
     with pytest.raises(AssertionError, match="an influencer stage ran"):

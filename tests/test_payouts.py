@@ -27,8 +27,8 @@ RNG = np.random.default_rng(7)
 def random_outlook(fee_available=True) -> Outlook:
     return Outlook(
         views_per_post=RNG.uniform(0, 100, N), gmv_per_post=RNG.uniform(0, 50, N),
-        adopters_per_post=RNG.uniform(0, 2, N), fee_available=np.full(N, fee_available),
-        tier=RNG.integers(0, len(TIERS), N),
+        adopters_per_post=RNG.uniform(0, 2, N), tier=RNG.integers(0, len(TIERS), N),
+        contracts={"flat_fee": np.full(N, fee_available)},
     )
 
 
@@ -36,7 +36,7 @@ def activity_from(outlook: Outlook, posts: np.ndarray) -> Activity:
     return Activity(posts=posts, views=posts * outlook.views_per_post,
                     gmv=posts * outlook.gmv_per_post,
                     new_adopters=posts * outlook.adopters_per_post,
-                    enrolled=outlook.fee_available, tier=outlook.tier)
+                    tier=outlook.tier, contracts=outlook.contracts)
 
 
 @pytest.fixture(params=list(SCHEMES), ids=str)
@@ -109,8 +109,7 @@ def test_hybrid_phase_pays_each_scheme_into_its_column():
     state = PlatformState(Platform(phases=[phase], budget=1e9), np.ones(N), np.zeros(N, int),
                           np.random.default_rng(0))
     state.update_schedule(0, 0.0)
-    state.enrolled[:] = True
-    outlook = random_outlook()
+    outlook = random_outlook()  # every influencer holds a flat-fee slot
     paid = state.pay(activity_from(outlook, np.full(N, 2)))
     assert all(paid[column].sum() > 0 for column in spend_columns())
 
@@ -176,11 +175,11 @@ def test_max_enrolled_and_contracts():
                       "platforms__0__phases__0__flat_fee__contract_days": 20})
     model = simulation.SparkModel(config)
     paid_days = np.zeros(config.population.influencers, dtype=int)
+    slots = model.modules["flat_fee_slots"].books[0]
     while model.running:
         model.step()
-        platform = model.platforms[0]
-        assert platform.enrolled.sum() <= 7
-        paid_days += model.payments[0]["spend_flat_fee"] > 0
+        assert slots.enrolled.sum() <= 7
+        paid_days += model.today.payments[0]["spend_flat_fee"] > 0
     assert paid_days.max() <= 20
     assert paid_days.sum() > 0
 
@@ -205,25 +204,29 @@ def slotted():
                       "platforms__0__phases__0__flat_fee__contract_days": 30})
     assert config.platforms[0].invitation.top_k == 200
     model = simulation.SparkModel(config, seed=2)
+    names = [name for name, _ in model.stages]
+    assert names[:2] == ["schedule", "offer_slots"]
+    slots = model.modules["flat_fee_slots"].books[0]
     days = []
     while model.day < config.horizon_days:
         model.day += 1
-        model.today = Day(model)
-        model.schedule()  # contracts end, quitters free slots, free slots are offered
+        today = model.today = Day(model.day, config.population.influencers, 1)
+        for _name, stage in model.stages[:2]:  # contracts end, quitters free slots, offers
+            stage(today)
         platform, table = model.platforms[0], model.influencers
-        holders = platform.enrolled | platform.offered(model.day)
-        takers = (platform.eligible(model.day) & ~holders & ~platform.contract_over
+        holders = slots.enrolled | slots.offered(model.day)
+        takers = (platform.eligible(model.day) & ~holders & ~slots.contract_over
                   & ~table.quit[:, 0])
-        fee_available = platform.fee_available(model.day).copy()
-        for _name, stage in model.stages[1:]:  # the rest of the day
-            stage()
+        fee_available = today.offers["flat_fee"][:, 0].copy()
+        for _name, stage in model.stages[2:]:  # the rest of the day
+            stage(today)
         days.append({"holders": int(holders.sum()), "takers": int(takers.sum()),
-                     "enrolled": int(platform.enrolled.sum()),
-                     "joined_without_offer": int((model.today.joined_today[:, 0]
+                     "enrolled": int(slots.enrolled.sum()),
+                     "joined_without_offer": int((today.joined_today[:, 0]
                                                   & ~fee_available).sum()),
-                     "paid_without_slot": int(((model.payments[0]["spend_flat_fee"] > 0)
-                                               & ~platform.enrolled).sum()),
-                     "contracts_over": int(platform.contract_over.sum())})
+                     "paid_without_slot": int(((today.payments[0]["spend_flat_fee"] > 0)
+                                               & ~slots.enrolled).sum()),
+                     "contracts_over": int(slots.contract_over.sum())})
     return days
 
 

@@ -31,11 +31,10 @@ def test_views_are_poisson_on_the_real_audience():
     model = simulation.SparkModel(config)
     z_views = []
     while model.running:
-        table = model.influencers
-        audience = table.active_audience(model.active_followers)[:, 0]  # before today's moves
+        table, followers = model.influencers, model.modules["influencers"].active_followers
         model.step()
-        # views are drawn after people move: recompute the day's mean from the same state
-        audience = table.active_audience(model.active_followers)[:, 0]
+        # views are drawn after people move: the day's mean from the state they left
+        audience = table.active_audience(followers)[:, 0]
         mean = float((table.posts[:, 0] * audience * table.engagement).sum())
         if mean > 100:
             z_views.append((model.recorder.data["views"][model.day, 0] - mean) / np.sqrt(mean))
@@ -60,7 +59,7 @@ def test_attribution_is_proportional_to_promotion():
         model.influencers.decide = _forced_posts(model, np.array([1, 4]))
         model.step()
         bounty = config.platforms[0].phases[0].per_adopter.bounty
-        credited += model.payments[0]["spend_per_adopter"] / bounty / model.scale
+        credited += model.today.payments[0]["spend_per_adopter"] / bounty / model.scale
         assert model.people.ever[0] > moves_before[0]
     # everyone follows both (each person follows each with probability 1 - 1e-12): 1 : 4
     test = stats.binomtest(int(credited[0]), int(credited.sum()), 0.2)

@@ -23,22 +23,31 @@ population. The rule itself is the per-agent rule, applied to every row at once:
    toward what the public numbers suggest), and an influencer who has gone
    ``patience`` days in a row without a positive payoff on a platform quits
    it for good.
+
+Owns: :class:`InfluencerTable` (their attributes and state as arrays),
+:class:`Influencer` (the mesa agent, a view of its row) and the module
+:class:`Influencers` (the ``decide``, ``expose``, ``follow_audiences`` and ``learn``
+stages, with the feeds and the audiences they keep).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 import numpy as np
 import scipy.sparse as sp
 
-from .config import InfluencerParams
+from .config import Config, InfluencerParams
+from .modules import Module
+from .networks import add_rows
 from .payouts import TIER_BOUNDS, TIERS, Outlook, Scheme
 
 if TYPE_CHECKING:
+    from .day import Day
     from .spark_model import SparkModel
 
 
@@ -126,7 +135,7 @@ class InfluencerTable:
         public: tuple[np.ndarray, np.ndarray, np.ndarray],
         schemes: list[list[Scheme]],
         upcoming: list[tuple[list[Scheme], int] | None],
-        fee_available: np.ndarray,
+        contracts: Mapping[str, np.ndarray],
         rng: np.random.Generator,
         active_followers: np.ndarray | None = None,
     ) -> np.ndarray:
@@ -140,7 +149,8 @@ class InfluencerTable:
                 budget is spent).
             upcoming: per platform, the schemes of an announced phase and the
                 days until it takes effect (None: nothing announced).
-            fee_available: holds a flat-fee slot or an offer of one (I × K).
+            contracts: scheme key → who holds or is offered that scheme's contract
+                (I × K bool; e.g. a flat-fee slot), for schemes with state.
             active_followers: real followers active on each platform, as last seen
                 (I × K), for schemes that pay by audience.
             rng: the decision stream.
@@ -160,9 +170,9 @@ class InfluencerTable:
             n_posts = np.broadcast_to(self.options[:, k], utility.shape)
             outlook = Outlook(
                 views_per_post=views[:, k], gmv_per_post=gmv[:, k],
-                adopters_per_post=adopters[:, k], fee_available=fee_available[:, k],
-                tier=self.tier,
-                active_followers=None if active_followers is None else active_followers[:, k])
+                adopters_per_post=adopters[:, k], tier=self.tier,
+                active_followers=None if active_followers is None else active_followers[:, k],
+                contracts={key: holders[:, k] for key, holders in contracts.items()})
             paid = sum((scheme.expected(n_posts, outlook) for scheme in platform_schemes),
                        start=np.zeros(utility.shape))
             newcomer = ~self.joined[:, k]
@@ -195,14 +205,16 @@ class InfluencerTable:
 
         With ``foresight`` f, the pay expected today is blended with the average
         over the next ``planning_days``: today's schemes until an announced phase
-        takes effect, then its schemes (a flat fee there counts as on offer).
+        takes effect, then its schemes (a contract there, a flat-fee slot say, counts as on
+        offer).
         """
         p = self.params
         if upcoming is None:
             return paid_now
         later_schemes, days_left = upcoming
-        later_outlook = dataclasses.replace(  # a flat fee announced counts as on offer
-            outlook, fee_available=np.ones_like(outlook.fee_available))
+        on_offer = np.ones(len(outlook.tier), dtype=bool)  # an announced contract is on offer
+        later_outlook = dataclasses.replace(
+            outlook, contracts={scheme.key: on_offer for scheme in later_schemes})
         paid_later = sum((scheme.expected(n_posts, later_outlook) for scheme in later_schemes),
                          start=np.zeros(paid_now.shape))
         now_share = min(1.0, days_left / p.planning_days)
@@ -243,6 +255,111 @@ class InfluencerTable:
         self.joined &= ~quits
         self.quit |= quits
         return quits
+
+
+class Influencers(Module):
+    """The influencers' day: decide, promote and fill feeds, follow their audiences, learn."""
+
+    key: ClassVar[str] = "influencers"
+    words: ClassVar[str] = ("who joined or quit where, today's posts, per-post expectations, "
+                            "each influencer's active followers, the posts in each feed")
+    reads: ClassVar[tuple[str, ...]] = ("influencers", "adoption", "commerce")
+    stages: ClassVar[dict[str, float]] = {"decide": 20, "expose": 40, "follow_audiences": 57,
+                                          "learn": 80}
+    columns: ClassVar[tuple[str, ...]] = ("joined_influencers", "active_influencers", "posts")
+    metrics: ClassVar[tuple[str, ...]] = ("influencers_joined", "influencers_active_end")
+    results: ClassVar[tuple[str, ...]] = ("agents",)
+
+    @classmethod
+    def present(cls, config: Config) -> bool:
+        """Only where there are influencers: a model with none has no influencer stages."""
+        return config.population.influencers > 0
+
+    def __init__(self, model: SparkModel):
+        super().__init__(model)
+        shape = (len(model.influencers.audience), len(model.platforms))
+        self.active_followers = np.zeros(shape)  # sampled, per influencer, on each platform
+        self.audience = model.influencers.active_audience(self.active_followers)  # real
+        self.outlook = self.public_outlook(self.audience)  # per-post views, GMV, adopters
+        self.posted = np.zeros(shape, dtype=np.int32)  # the posts feed_posts counts
+        self.feed_posts = np.zeros((len(model.platforms), model.people.n),
+                                   dtype=np.int32)  # posts/day in each person's feed
+
+    def decide(self, today: Day) -> None:
+        """Influencers choose today's posts per platform; posting first is joining."""
+        table = self.model.influencers
+        today.joined_today = table.decide(
+            eligible=today.eligible, public=self.outlook, schemes=today.schemes,
+            upcoming=today.upcoming, contracts=today.offers,
+            rng=self.model.draws("influencers.decisions"), active_followers=self.audience)
+        today.posts = table.posts
+
+    def expose(self, today: Day) -> None:
+        """Promotional cross-posts reach followers; feeds hold the posts of those followed."""
+        params, posts = self.model.config.influencers, today.posts
+        today.promo = posts * params.promo_share + today.joined_today * params.join_burst_posts
+        self.update_feeds(posts)
+        if not (posts.any() or today.joined_today.any()):
+            return  # nobody posted: no promotion, no feed posts
+        seen_promo = (params.incumbent_reach * params.promo_share) * self.feed_posts.astype(
+            np.float32)
+        burst = np.float32(params.incumbent_reach * params.join_burst_posts)
+        for k in range(posts.shape[1]):
+            add_rows(self.model.followed_by, np.flatnonzero(today.joined_today[:, k]), burst,
+                     seen_promo[k])
+        today.seen_promo, today.feed_posts = seen_promo, self.feed_posts
+
+    def follow_audiences(self, today: Day) -> None:
+        """Each influencer's active followers follow the day's moves; its active audience."""
+        follows = self.model.follows
+        for k, moves in enumerate(today.moves):
+            add_rows(follows, np.concatenate([moves.adopted, moves.returned]), 1.0,
+                     self.active_followers[:, k])
+            add_rows(follows, moves.lapsed, -1.0, self.active_followers[:, k])
+        today.active_audience = self.model.influencers.active_audience(self.active_followers)
+
+    def learn(self, today: Day) -> None:
+        """Expectations move toward what was earned; those out of patience quit."""
+        table = self.model.influencers
+        today.joined_during_day = table.joined.sum(axis=0)  # before quits
+        # also tomorrow's: nothing moves in between (active followers moved before sell)
+        self.audience = today.active_audience
+        self.outlook = self.public_outlook(self.audience)
+        table.learn(today.views, today.gmv, today.attributed, today.paid, self.outlook)
+
+    def update_feeds(self, posts: np.ndarray) -> None:
+        """Posts per day in each person's feed, changed only where an influencer's posts did."""
+        changed = np.flatnonzero((posts != self.posted).any(axis=1))
+        if len(changed) == 0:
+            return
+        delta = posts[changed] - self.posted[changed]
+        for k in range(delta.shape[1]):
+            add_rows(self.model.followed_by, changed, delta[:, k], self.feed_posts[k])
+        self.posted = posts.copy()
+
+    def public_outlook(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-post views, GMV and adopters an influencer can expect from what it sees.
+
+        On the market's scale. Views: its active audience there × its
+        engagement. GMV: views × conversion × product fit × basket. Adopters:
+        the marginal adopters one post's promotion brings among its in-market
+        followers not yet there.
+        """
+        cfg, table = self.model.config, self.model.influencers
+        views = active * table.engagement[:, None]
+        gmv = (views * cfg.commerce.conversion * cfg.commerce.basket_value
+               * table.product_fit[:, None])
+        waiting = np.maximum(table.market_audience[:, None] - active, 0.0)
+        per_promo = (cfg.influencers.incumbent_reach * cfg.adoption.influence
+                     / cfg.adoption.promo_saturation)
+        adopters = cfg.influencers.promo_share * per_promo * waiting
+        return views, gmv, adopters
+
+    def record(self, today: Day, k: int) -> dict[str, float]:
+        """Influencers joined (before the day's quits), posting, and their posts on ``k``."""
+        posts = today.posts[:, k]
+        return {"joined_influencers": int(today.joined_during_day[k]),
+                "active_influencers": int((posts > 0).sum()), "posts": int(posts.sum())}
 
 
 def allocations(n_platforms: int, max_posts: int) -> np.ndarray:

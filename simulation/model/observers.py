@@ -117,27 +117,17 @@ class DailyTable(Observer):
         self.recorder = Recorder(n_days, platforms)
 
     def observe(self, model: SparkModel) -> None:
-        """The day's row per platform, in market units."""
-        today, people, table = model.today, model.people, model.influencers
-        basket, scale = model.config.commerce.basket_value, model.scale
-        for k, platform in enumerate(model.platforms):
-            gmv = float(today.gmv[:, k].sum()) + today.organic_orders[k] * basket
-            self.recorder.record(
-                model.day, k,
-                adopters=people.ever[k] * scale,
-                new_adopters=len(today.moves[k].adopted) * scale,
-                active_users=people.n_active[k] * scale,
-                lapsed_users=people.n_lapsed[k] * scale,
-                attributed_adopters=float(today.attributed[:, k].sum()),
-                influenced_adopters=float(today.influenced[k]),
-                joined_influencers=int(today.joined_during_day[k]),
-                active_influencers=int((table.posts[:, k] > 0).sum()),
-                posts=int(table.posts[:, k].sum()),
-                views=float(today.views[:, k].sum()),
-                gmv=gmv,
-                revenue=platform.spec.take_rate * gmv,
-                **today.spend[k],
-            )
+        """The day's row per platform, in market units: each module's own columns.
+
+        The columns of a module the model does not have stay 0; ``spend_total`` and
+        ``net`` are derived (:class:`~simulation.model.metrics.Recorder`).
+        """
+        today, modules = model.today, model.modules.values()
+        for k in range(len(model.platforms)):
+            row: dict[str, float] = {}
+            for module in modules:
+                row.update(module.record(today, k))
+            self.recorder.record(model.day, k, **row)
 
     def result(self, model: SparkModel) -> pd.DataFrame:
         """Days 0..today."""

@@ -28,7 +28,8 @@ The budget cap is applied by the platform, not by the schemes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
@@ -55,16 +56,21 @@ Tier = Literal["nano", "micro", "mid", "macro", "mega"]
 
 @dataclass
 class Activity:
-    """What the influencers of one platform did today (arrays of length I)."""
+    """What the influencers of one platform did today (arrays of length I), read from the day."""
 
     posts: np.ndarray  # posts published on the platform today
     views: np.ndarray  # views of those posts by active users
     gmv: np.ndarray  # dollars of sales attributed to the influencer's posts
     new_adopters: np.ndarray  # new users attributed to the influencer's promotion
-    enrolled: np.ndarray  # bool: holds a flat-fee slot today
     tier: np.ndarray  # tier index into TIERS
     active_followers: np.ndarray | None = None
     """real followers active on the platform today: the audience a post reaches"""
+    contracts: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """scheme key → who holds that scheme's contract today (bool), for schemes with state"""
+
+    def holds(self, key: str) -> np.ndarray:
+        """Who holds the contract of scheme ``key`` today (all False when it has none)."""
+        return _holders(self.contracts, key, len(self.posts))
 
 
 @dataclass
@@ -74,10 +80,21 @@ class Outlook:
     views_per_post: np.ndarray
     gmv_per_post: np.ndarray
     adopters_per_post: np.ndarray
-    fee_available: np.ndarray  # bool: enrolled, or a flat-fee slot is free
     tier: np.ndarray
     active_followers: np.ndarray | None = None
     """real followers active on the platform, as last seen"""
+    contracts: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """scheme key → who holds or is offered that scheme's contract (bool), for schemes
+    with state"""
+
+    def holds(self, key: str) -> np.ndarray:
+        """Who holds or is offered the contract of scheme ``key`` (all False when none)."""
+        return _holders(self.contracts, key, len(self.views_per_post))
+
+
+def _holders(contracts: Mapping[str, np.ndarray], key: str, n: int) -> np.ndarray:
+    holders = contracts.get(key)
+    return np.zeros(n, dtype=bool) if holders is None else holders
 
 
 class Scheme(Section):
@@ -98,6 +115,10 @@ class Scheme(Section):
     levers: ClassVar[dict[str, str]] = {}
     """The web app's levers for this scheme: lever name → the field it sets (none: the
     scheme is paid at its scenario's or default settings)."""
+    state: ClassVar[str | None] = None
+    """Key of the module (:mod:`simulation.model.modules`) that keeps this scheme's
+    contracts, if it has any: a run whose phases use the scheme builds that module, which
+    fills ``Activity.contracts[key]`` and ``Outlook.contracts[key]``."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, replace: bool = False, **kwargs: Any) -> None:
@@ -250,6 +271,7 @@ class FlatFee(Scheme):
     color: ClassVar[str] = "#4C72B0"
     linestyle: ClassVar[str | tuple] = "--"
     levers: ClassVar[dict[str, str]] = {"fee": "fee", "quota": "posts_per_day"}
+    state: ClassVar[str | None] = "flat_fee_slots"  # its slots: simulation.model.slots
     fee: float = Field(
         40.0, ge=0, le=MAX_PRICE,
         description="$/day to an enrolled influencer at or above quota: above the "
@@ -283,11 +305,11 @@ class FlatFee(Scheme):
         return table[tier]
 
     def owed(self, activity: Activity) -> np.ndarray:  # noqa: D102 - see Scheme
-        return np.where(activity.enrolled & (activity.posts >= self.posts_per_day),
+        return np.where(activity.holds(self.key) & (activity.posts >= self.posts_per_day),
                         self.fee_by_tier(activity.tier), 0.0)
 
     def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:  # noqa: D102
-        fee = np.where(outlook.fee_available, self.fee_by_tier(outlook.tier), 0.0)
+        fee = np.where(outlook.holds(self.key), self.fee_by_tier(outlook.tier), 0.0)
         return np.where(n_posts >= self.posts_per_day, fee[:, None], 0.0)
 
 

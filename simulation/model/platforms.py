@@ -1,21 +1,14 @@
-"""Platforms: invitations, the payout schedule, flat-fee slots and the budget cap.
+"""Platforms: invitations, the payout schedule and the budget cap, and the modules that run them.
 
 A :class:`PlatformState` wraps one ``Platform`` config section with what
-changes during a run: which phase of the payout schedule is in force, who
-holds a flat-fee offer or slot, and how much of the budget is spent.
+changes during a run: which phase of the payout schedule is in force and how
+much of the budget is spent. Who is invited, and the line flat-fee offers go
+down, are drawn once (:func:`invited`); the flat fee's slots are the
+:mod:`~simulation.model.slots` module's.
 
-**Flat-fee slots** exist: ``max_enrolled`` of them. Each day, before the
-influencers decide, the slots that are neither held nor on offer are offered
-to the next in line: invitees in invitation order (by audience for ``top_k``
-and ``tiers``; a waiting list in random order, drawn once, for ``open`` and
-``random_share``), then, once the platform opens to all, everyone else in
-random order. The line is a circle: after its end the offers start again
-from its top, so invitees who declined before are asked again. An offer
-lasts ``offer_days``; an influencer takes the slot by publishing the quota
-while holding it. Only a holder of an offer or a slot expects the fee; an
-invitee without one may still join for the other schemes in force. Contracts
-that end (``contract_days``) and quitters free their slots for the next in
-line; an influencer whose contract ended is not asked again in that phase.
+Two modules: :class:`Platforms` fires the phases (``schedule``, always present)
+and :class:`Payouts` pays the schemes in force (``pay``, present when there are
+influencers).
 
 Payments are capped so that cumulative spend never exceeds the budget: when
 a day's bill is larger than what is left, every payment that day is scaled
@@ -24,10 +17,16 @@ down by the same factor (pro rata), and from then on nothing more is paid.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 import numpy as np
 
-from .config import Platform
-from .payouts import SCHEMES, TIERS, Activity, FlatFee, Phase, Scheme
+from .config import Config, Platform
+from .modules import Module
+from .payouts import SCHEMES, TIERS, Activity, Phase, Scheme
+
+if TYPE_CHECKING:
+    from .day import Day
 
 
 class PlatformState:
@@ -37,17 +36,11 @@ class PlatformState:
                  rng: np.random.Generator):
         self.spec = spec
         self.name = spec.name
-        n = len(audience)
         self.invited, self.line = invited(spec, audience, tier, rng)
         self.phase_index = -1  # the phase in force; -1 = none yet
         self.pending: tuple[int, int] | None = None  # (phase index, day it takes effect)
         self.switch_day: int | None = None  # first day a later phase replaced the first
         self.spent = 0.0
-        self.enrolled = np.zeros(n, dtype=bool)  # holds a flat-fee slot
-        self.ti_enrolled = np.full(n, -1, dtype=np.int32)
-        self.offered_until = np.full(n, -1, dtype=np.int32)  # last day an offer is open
-        self.contract_over = np.zeros(n, dtype=bool)
-        self.next_in_line = 0  # where the next offer starts, in ``line``
 
     # --- schedule -----------------------------------------------------------
 
@@ -70,10 +63,6 @@ class PlatformState:
                 self.switch_day = day
             self.phase_index = self.pending[0]
             self.pending = None
-            self.enrolled[:] = False  # slots and offers belong to a phase
-            self.offered_until[:] = -1
-            self.contract_over[:] = False
-            self.next_in_line = 0
             self.update_schedule(day, adoption_share)  # a later phase may fire the same day
 
     @property
@@ -94,69 +83,12 @@ class PlatformState:
         index, effective = self.pending
         return self.spec.phases[index].schemes(), effective - day
 
-    # --- flat-fee slots -----------------------------------------------------
-
-    @property
-    def flat_fee(self) -> FlatFee | None:
-        """The flat fee in force, if any."""
-        return self.phase.flat_fee if self.phase is not None else None
-
     def eligible(self, day: int) -> np.ndarray:
         """Who may join today: the invited, and everyone once the platform opens."""
         open_day = self.spec.invitation.open_day
         if open_day is not None and day >= open_day:
             return np.ones_like(self.invited)
         return self.invited
-
-    def offered(self, day: int) -> np.ndarray:
-        """Who holds an open flat-fee offer today."""
-        return self.offered_until >= day
-
-    def fee_available(self, day: int) -> np.ndarray:
-        """Holds a flat-fee slot or an offer of one: only these expect the fee."""
-        if self.flat_fee is None:
-            return np.zeros_like(self.enrolled)
-        return self.enrolled | self.offered(day)
-
-    def release_slots(self, day: int, joined: np.ndarray, quit: np.ndarray) -> None:
-        """Before the day's decisions: end contracts, free quitters' slots, offer the rest.
-
-        Slots neither held nor on offer go to the next in line (see the module).
-        """
-        fee = self.flat_fee
-        if fee is None:
-            return
-        if fee.contract_days is not None:
-            ended = self.enrolled & (day - self.ti_enrolled >= fee.contract_days)
-            self.enrolled &= ~ended
-            self.contract_over |= ended
-        self.enrolled &= joined
-        self.offered_until[quit] = -1
-        takers = self.eligible(day) & ~self.enrolled & ~self.contract_over & ~quit
-        if fee.max_enrolled is None:  # no scarcity: every eligible influencer holds an offer
-            self.offered_until[takers] = day
-            return
-        offered = self.offered(day)
-        free = fee.max_enrolled - int(self.enrolled.sum()) - int(offered.sum())
-        if free <= 0:
-            return
-        circle = np.roll(self.line, -self.next_in_line)
-        waiting = circle[(takers & ~offered)[circle]]
-        chosen = waiting[:free]
-        if len(chosen):
-            self.offered_until[chosen] = day + fee.offer_days - 1
-            position = np.flatnonzero(self.line == chosen[-1])[0]
-            self.next_in_line = (position + 1) % len(self.line)
-
-    def enrol(self, day: int, posts: np.ndarray) -> None:
-        """After the day's decisions: offer holders who published the quota take their slot."""
-        fee = self.flat_fee
-        if fee is None:
-            return
-        takes = self.offered(day) & ~self.enrolled & (posts >= fee.posts_per_day)
-        self.enrolled[takes] = True
-        self.ti_enrolled[takes] = day
-        self.offered_until[takes] = -1
 
     # --- payments -----------------------------------------------------------
 
@@ -173,6 +105,66 @@ class PlatformState:
         else:
             self.spent += bill
         return owed
+
+
+class Platforms(Module):
+    """The new platforms: invitations, the payout schedule and the budget spent."""
+
+    key: ClassVar[str] = "platforms"
+    words: ClassVar[str] = "each platform's phase in force, announced phase, switch day and spend"
+    reads: ClassVar[tuple[str, ...]] = ("platforms",)
+    stages: ClassVar[dict[str, float]] = {"schedule": 10}
+    metrics: ClassVar[tuple[str, ...]] = ("retention_after_switch",)
+
+    def schedule(self, today: Day) -> None:
+        """Phases fire and take effect; today's schemes, announced phases and invitees."""
+        model = self.model
+        people, day = model.people, today.day
+        for k, platform in enumerate(model.platforms):
+            platform.update_schedule(day, people.ever[k] / people.n)
+            today.schemes[k] = platform.schemes()
+            today.upcoming[k] = platform.upcoming(day)
+            today.eligible[:, k] = platform.eligible(day)
+
+
+class Payouts(Module):
+    """What the platforms pay: each scheme in force, within each platform's budget."""
+
+    key: ClassVar[str] = "payouts"
+    words: ClassVar[str] = "the payout schemes' bills, paid within each platform's budget"
+    reads: ClassVar[tuple[str, ...]] = ("platforms.N.budget", "platforms.N.phases")
+    stages: ClassVar[dict[str, float]] = {"pay": 70}
+
+    @classmethod
+    def present(cls, config: Config) -> bool:
+        """Only with influencers to pay."""
+        return config.population.influencers > 0
+
+    metrics: ClassVar[tuple[str, ...]] = ("total_spend", "cost_per_adopter",
+                                          "cost_per_active_user_end")
+
+    @classmethod
+    def column_names(cls) -> tuple[str, ...]:
+        """``spend_<key>`` of every registered scheme (the registry's, in its order)."""
+        return tuple(scheme.column() for scheme in SCHEMES.values())
+
+    def pay(self, today: Day) -> None:
+        """Each scheme in force says what it owes; each platform pays within its budget."""
+        tier = self.model.influencers.tier
+        for k, platform in enumerate(self.model.platforms):
+            payments = platform.pay(Activity(
+                posts=today.posts[:, k], views=today.views[:, k], gmv=today.gmv[:, k],
+                new_adopters=today.attributed[:, k], tier=tier,
+                active_followers=today.active_audience[:, k],
+                contracts={key: holders[:, k] for key, holders in today.contracts.items()},
+            ))
+            today.payments[k] = payments
+            today.paid[:, k] = sum(payments.values())
+            today.spend[k] = {c: float(v.sum()) for c, v in payments.items()}
+
+    def record(self, today: Day, k: int) -> dict[str, float]:
+        """The day's spend by scheme on platform ``k`` ($)."""
+        return today.spend[k]
 
 
 def invited(spec: Platform, audience: np.ndarray, tier: np.ndarray,

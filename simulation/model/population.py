@@ -27,15 +27,24 @@ whichever of these applies (a person is in exactly one state): the event
 happens when E < hazard, which has probability 1 - exp(-hazard). So the
 random numbers a person meets do not depend on the payout scheme (common
 random numbers), and no probability is ever computed with exp().
+
+Owns: :class:`People` (the states, as arrays) and the module :class:`PeopleMoves`,
+whose ``move_people`` stage draws and applies the day's moves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from .config import Adoption, Retention
+from .modules import Module
+from .networks import FriendCounts
+
+if TYPE_CHECKING:
+    from .day import Day
 
 NEVER, ACTIVE, LAPSED = np.uint8(0), np.uint8(1), np.uint8(2)
 
@@ -139,3 +148,81 @@ def gamma_multiplier(cv: float, n: int, rng: np.random.Generator) -> np.ndarray:
         return np.ones(n, dtype=np.float32)
     shape = 1.0 / cv**2
     return rng.gamma(shape, 1.0 / shape, size=n).astype(np.float32)
+
+
+class PeopleMoves(Module):
+    """The people: adoption, return and churn on every platform, each day."""
+
+    key: ClassVar[str] = "people"
+    words: ClassVar[str] = ("each person's state on each platform, promotion seen, and the "
+                            "share of friends active there")
+    reads: ClassVar[tuple[str, ...]] = ("population", "network.social", "adoption",
+                                        "retention", "events")
+    stages: ClassVar[dict[str, float]] = {"move_people": 50}
+    columns: ClassVar[tuple[str, ...]] = ("adopters", "new_adopters", "active_users",
+                                          "lapsed_users")
+    metrics: ClassVar[tuple[str, ...]] = (
+        "peak_active_users", "peak_day", "active_users_end", "adopters_end",
+        "adoption_share_end", "days_to_10pct", "days_to_50pct", "people_per_agent")
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.friend_counts = [FriendCounts(model.friends) for _ in model.platforms]
+
+    def move_people(self, today: Day) -> None:
+        """Adoption, return and churn from the start-of-day states of every platform; apply."""
+        model = self.model
+        cfg, people = model.config, model.people
+        n_platforms = len(model.platforms)
+        shared_attention = n_platforms > 1 and cfg.retention.attention_cost > 0
+        if shared_attention:
+            active_now = people.state == ACTIVE
+            others = active_now.sum(axis=0, dtype=np.int16)
+        for k, platform in enumerate(model.platforms):
+            exposure = model.draws(f"people.{platform.name}").standard_exponential(
+                people.n, dtype=np.float32)
+            influence, content = 0.0, 0.0
+            if today.seen_promo is not None:
+                influence = (cfg.adoption.influence
+                             * -np.expm1(-today.seen_promo[k] / cfg.adoption.promo_saturation))
+                content = today.feed_posts[k]
+            surge, staying = self.events(platform.name, today.day)
+            today.moves.append(people.transitions(
+                k,
+                attention=surge,
+                staying=staying,
+                innovation=cfg.adoption.innovation * platform.spec.rel_marketing,
+                friend_share=self.friend_counts[k].share(),
+                influence=influence,
+                content=content + platform.spec.feed_baseline,
+                others_active=others - active_now[k] if shared_attention else 0,
+                adoption=cfg.adoption,
+                retention=cfg.retention,
+                exposure=exposure,
+            ))
+        if today.seen_promo is not None and cfg.adoption.wear_out > 0:
+            for k in range(n_platforms):  # after today's moves: wear-out of what came before
+                people.see_promotion(k, today.seen_promo[k])
+        for k, moves in enumerate(today.moves):
+            people.apply(k, moves)
+            self.friend_counts[k].update(np.concatenate([moves.adopted, moves.returned]),
+                                         moves.lapsed)
+
+    def events(self, platform: str, day: int) -> tuple[float, float]:
+        """Today's outside-event multipliers on a platform: (attention, staying)."""
+        attention = staying = 1.0
+        for event in self.model.config.events:
+            if event.platform in (None, platform):
+                factor = event.multiplier(day)
+                attention *= factor
+                if event.kind == "exodus":
+                    staying *= factor
+        return attention, staying
+
+    def record(self, today: Day, k: int) -> dict[str, float]:
+        """Adopters (ever), new adopters, active and lapsed users on platform ``k``."""
+        people, scale = self.model.people, self.model.scale
+        return {"adopters": people.ever[k] * scale,
+                "new_adopters": len(today.moves[k].adopted) * scale,
+                "active_users": people.n_active[k] * scale,
+                "lapsed_users": people.n_lapsed[k] * scale}
