@@ -12,7 +12,7 @@ Cases (each in a fresh subprocess, so peak memory — ``ru_maxrss`` — belongs 
 - ``people_10k`` .. ``people_3m`` (1 000 influencers) and ``influencers_10k``, ``influencers_30k``
   (1 000 000 people): the baseline at growing sizes, for the scaling table. ``influencers_10k``
   is the headline target: a million people, ten thousand influencers, a year. At a million
-  people the table also gives each stage's share of the day (``SparkModel.STAGES``).
+  people the table also gives each stage's share of the day (``model.plan()``).
 
 Wall time covers the whole run (config loading, graph building, agent creation, every day) but
 not interpreter start-up or module imports; the per-agent and numpy cases also report the
@@ -304,7 +304,7 @@ def render(results: dict, repeat: int | None) -> str:
                             f"{per:>12.1f}")
     staged = [name for name in ("people_1m", "influencers_10k") if name in scaled]
     if staged:
-        text += ["", "the day's stages (SparkModel.STAGES): share of the daily loop's time, "
+        text += ["", "the day's stages (model.plan()): share of the daily loop's time, "
                  "at 1 000 000 people:", f"  {'stage':<13}" + "".join(
                      f"{name:>18}" for name in staged)]
         totals = {name: sum(scaled[name]["stages"].values()) for name in staged}

@@ -119,12 +119,14 @@ def register_module(cls: type[Module], *, replace: bool = False) -> None:
 
 
 def assemble(model: SparkModel) -> tuple[dict[str, Module], list[tuple[str, Module]]]:
-    """The modules a model's config needs, by key, and its day's stages in order.
+    """The modules a model's config needs, by key (in the order they first act), and its day.
 
     Two stages with the same order are a RegistryError: the day has one order.
     """
     import_built_in()
-    modules = {key: cls(model) for key, cls in MODULES.items() if cls.present(model.config)}
+    present = sorted((cls for cls in MODULES.values() if cls.present(model.config)),
+                     key=lambda cls: min(cls.stages.values(), default=float("inf")))
+    modules = {cls.key: cls(model) for cls in present}  # in the order they first act
     ordered = sorted((order, name, module) for module in modules.values()
                      for name, order in module.stages.items())
     for (order, name, module), (after, other_name, other) in itertools.pairwise(ordered):
