@@ -305,13 +305,15 @@ def render(results: dict, repeat: int | None) -> str:
     staged = [name for name in ("people_1m", "influencers_10k") if name in scaled]
     if staged:
         text += ["", "the day's stages (model.plan()): share of the daily loop's time, "
-                 "at 1 000 000 people:", f"  {'stage':<13}" + "".join(
+                 "at 1 000 000 people:", f"  {'stage':<17}" + "".join(
                      f"{name:>18}" for name in staged)]
         totals = {name: sum(scaled[name]["stages"].values()) for name in staged}
-        for stage in scaled[staged[0]]["stages"]:
-            text.append(f"  {stage:<13}" + "".join(
-                f"{scaled[name]['stages'][stage] / totals[name]:>17.1%} " for name in staged))
-        text.append(f"  {'(seconds)':<13}" + "".join(f"{totals[name]:>17.2f} " for name in staged))
+        stages = list(dict.fromkeys(stage for name in staged for stage in scaled[name]["stages"]))
+        for stage in stages:  # a stage a config does not assemble takes no time
+            text.append(f"  {stage:<17}" + "".join(
+                f"{scaled[name]['stages'].get(stage, 0.0) / totals[name]:>17.1%} "
+                for name in staged))
+        text.append(f"  {'(seconds)':<17}" + "".join(f"{totals[name]:>17.2f} " for name in staged))
     shares = {name: results[name].get("final_share")
               for name in ("network_bass_sparksim", "network_bass_mesa", "network_bass_numpy")
               if name in results and results[name].get("final_share") is not None}
