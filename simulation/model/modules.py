@@ -124,6 +124,7 @@ def assemble(model: SparkModel) -> tuple[dict[str, Module], list[tuple[str, Modu
     Two stages with the same order are a RegistryError: the day has one order.
     """
     import_built_in()
+    check_scheme_states(model.config)
     present = sorted((cls for cls in MODULES.values() if cls.present(model.config)),
                      key=lambda cls: min(cls.stages.values(), default=float("inf")))
     modules = {cls.key: cls(model) for cls in present}  # in the order they first act
@@ -135,6 +136,19 @@ def assemble(model: SparkModel) -> tuple[dict[str, Module], list[tuple[str, Modu
                 f"stages {module.key}.{name} and {other.key}.{other_name} both have order "
                 f"{order:g}: give one of them another order, so the day has one order")
     return modules, [(name, module) for _, name, module in ordered]
+
+
+def check_scheme_states(config: Config) -> None:
+    """A RegistryError if a scheme a phase pays keeps its contracts in a module not registered."""
+    from .payouts import SCHEMES, schemes_used
+
+    for key in sorted(schemes_used(config)):
+        state = SCHEMES[key].state
+        if state is not None and state not in MODULES:
+            raise RegistryError(
+                f"scheme {key!r} keeps its contracts in module {state!r}, which is not "
+                f"registered (registered: {', '.join(MODULES)}); define that Module subclass "
+                "before running a config that pays the scheme")
 
 
 BUILT_IN = ("population", "platforms", "slots", "influencers", "attribution", "commerce")

@@ -209,6 +209,12 @@ def register_scheme(cls: type[Scheme], replace: bool = False) -> None:
     register(SCHEMES, key, cls, what, replace=replace, before=add_field, undo=remove_field)
 
 
+def schemes_used(config: Any) -> set[str]:
+    """The keys of the schemes some phase of some platform of ``config`` pays."""
+    return {scheme.key for platform in config.platforms for phase in platform.phases
+            for scheme in phase.schemes()}
+
+
 def spend_columns() -> tuple[str, ...]:
     """The spend column of every registered scheme, in registry order."""
     return tuple(cls.column() for cls in SCHEMES.values())

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from .modules import Module
-from .payouts import FlatFee
+from .payouts import FlatFee, schemes_used
 
 if TYPE_CHECKING:
     from .config import Config
@@ -122,8 +122,7 @@ class FlatFeeSlots(Module):
     @classmethod
     def present(cls, config: Config) -> bool:
         """Only where some phase pays a flat fee (and there are influencers to pay)."""
-        return config.population.influencers > 0 and any(
-            phase.flat_fee is not None for p in config.platforms for phase in p.phases)
+        return config.population.influencers > 0 and FlatFee.key in schemes_used(config)
 
     def __init__(self, model):
         super().__init__(model)
