@@ -24,8 +24,9 @@ import pandas as pd
 
 from ..model.config import ConfigError
 from .folders import FolderLock, check_output_folder, out_option, staged_folder
+from .runner import FIXED_COLUMNS, STATUS_COLUMNS
 from .sensitivity import analyse, metric_column
-from .sweep import FIXED_COLUMNS, STATUS_COLUMNS, SweepResult, load_sweep
+from .sweep import SweepResult, load_sweep
 
 HEATMAP_BINS = 8  # bins per axis when a sampled parameter has too many distinct values
 
