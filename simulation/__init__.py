@@ -35,6 +35,7 @@ _PUBLIC: dict[str, str] = {
     "compare": "analysis.compare", "compare_runs": "analysis.compare",
     "decompose": "analysis.decompose", "decompose_runs": "analysis.decompose",
     "optimise": "analysis.optimise",
+    "write_report": "analysis.report",
 }
 """Public name → the module (in this package) that defines it."""
 _LIVE = {"COLUMNS", "SUMMARY_KEYS"}
@@ -44,7 +45,7 @@ __all__ = [
     "COLUMNS", "SUMMARY_KEYS", "BassFit", "Calibration", "Config", "ConfigError", "RunResult",
     "Runner", "SparkModel", "SweepResult", "bass_share", "calibrate", "compare", "compare_runs",
     "decompose", "decompose_runs", "fit_bass", "load_config", "load_sweep", "optimise", "run",
-    "run_many", "sweep",
+    "run_many", "sweep", "write_report",
 ]
 __version__ = "0.1.0"
 
@@ -68,6 +69,7 @@ if TYPE_CHECKING:  # for type checkers and editors
     from .analysis.compare import compare, compare_runs
     from .analysis.decompose import decompose, decompose_runs
     from .analysis.optimise import optimise
+    from .analysis.report import write_report
     from .errors import ConfigError
     from .model.config import Config, load_config
     from .model.metrics import COLUMNS, SUMMARY_KEYS

@@ -320,7 +320,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .runs.report import write_report
+    from .analysis.report import write_report
 
     report = write_report(args.sweep_dir, metric=args.metric, platform=args.platform,
                           heatmap=tuple(args.heatmap) if args.heatmap else None, out=args.out)
