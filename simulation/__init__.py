@@ -27,14 +27,15 @@ _PUBLIC: dict[str, str] = {
     "ConfigError": "errors",
     "COLUMNS": "model.metrics", "SUMMARY_KEYS": "model.metrics",
     "SparkModel": "model.spark_model",
-    "RunResult": "runs.run", "run": "runs.run",
+    "RunResult": "runs.run", "run": "runs.run", "Runner": "runs.runner",
     "SweepResult": "runs.sweep", "load_sweep": "runs.sweep", "run_many": "runs.sweep",
     "sweep": "runs.sweep",
     "BassFit": "analysis.bass", "bass_share": "analysis.bass", "fit_bass": "analysis.bass",
     "Calibration": "analysis.calibrate", "calibrate": "analysis.calibrate",
-    "compare": "analysis.compare",
-    "decompose": "analysis.decompose",
+    "compare": "analysis.compare", "compare_runs": "analysis.compare",
+    "decompose": "analysis.decompose", "decompose_runs": "analysis.decompose",
     "optimise": "analysis.optimise",
+    "write_report": "analysis.report",
 }
 """Public name → the module (in this package) that defines it."""
 _LIVE = {"COLUMNS", "SUMMARY_KEYS"}
@@ -42,8 +43,9 @@ _LIVE = {"COLUMNS", "SUMMARY_KEYS"}
 
 __all__ = [
     "COLUMNS", "SUMMARY_KEYS", "BassFit", "Calibration", "Config", "ConfigError", "RunResult",
-    "SparkModel", "SweepResult", "bass_share", "calibrate", "compare", "decompose", "fit_bass",
-    "load_config", "load_sweep", "optimise", "run", "run_many", "sweep",
+    "Runner", "SparkModel", "SweepResult", "bass_share", "calibrate", "compare", "compare_runs",
+    "decompose", "decompose_runs", "fit_bass", "load_config", "load_sweep", "optimise", "run",
+    "run_many", "sweep", "write_report",
 ]
 __version__ = "0.1.0"
 
@@ -64,12 +66,14 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and editors
     from .analysis.bass import BassFit, bass_share, fit_bass
     from .analysis.calibrate import Calibration, calibrate
-    from .analysis.compare import compare
-    from .analysis.decompose import decompose
+    from .analysis.compare import compare, compare_runs
+    from .analysis.decompose import decompose, decompose_runs
     from .analysis.optimise import optimise
+    from .analysis.report import write_report
     from .errors import ConfigError
     from .model.config import Config, load_config
     from .model.metrics import COLUMNS, SUMMARY_KEYS
     from .model.spark_model import SparkModel
     from .runs.run import RunResult, run
+    from .runs.runner import Runner
     from .runs.sweep import SweepResult, load_sweep, run_many, sweep

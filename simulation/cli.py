@@ -281,9 +281,11 @@ def _version() -> str:
 def _sweep(args: argparse.Namespace) -> int:
     import time
 
+    from .runs.executors import check_workers_option
     from .runs.sweep import sweep
     from .runs.sweep_file import load_sweep_spec
 
+    check_workers_option(args.workers)
     spec = load_sweep_spec(args.sweep_file)
     if args.worker_timeout is not None and args.scheduler is None:
         raise ConfigError("--worker-timeout: applies to a Dask cluster only; allowed with "
@@ -318,7 +320,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .runs.report import write_report
+    from .analysis.report import write_report
 
     report = write_report(args.sweep_dir, metric=args.metric, platform=args.platform,
                           heatmap=tuple(args.heatmap) if args.heatmap else None, out=args.out)

@@ -37,6 +37,7 @@ from simulation.analysis.calibrate import (
 )
 from simulation.model.config import ConfigError
 from simulation.runs.executors import MAX_LOCAL_WORKERS, run_seed
+from simulation.runs.runner import Runner
 from simulation.runs.sweep import run_many
 from tests.conftest import CONFIGS, ROOT
 from tests.test_cli import sparksim
@@ -160,8 +161,7 @@ BAD_API = {
 
 def refused_before_any_run(monkeypatch, changes: dict, words: list[str]) -> None:
     """calibrate with ``changes``: one one-line ConfigError holding ``words``; nothing run."""
-    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
-                        lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(Runner, "run", lambda *a, **k: pytest.fail("ran"))
     arguments = {"observed": pd.Series(np.arange(1.0, 11.0)), "days_per_period": 2, **changes}
     observed, parameters = arguments.pop("observed"), arguments.pop("parameters", BOUNDS)
     with pytest.raises(ConfigError) as caught:
@@ -222,8 +222,7 @@ def test_cli_calibrates_vcr_sales(tmp_path):
 def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(case, tmp_path, monkeypatch,
                                                                  capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
-                        lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(Runner, "run", lambda *a, **k: pytest.fail("ran"))
     (tmp_path / "three.csv").write_text("year,a,b\n1,2,3\n2,3,4\n")
     arguments, words = BAD_CLI[case]
     fits = [] if "--fit" in arguments else FITS
@@ -434,8 +433,7 @@ BAD_SPARSE = {
 def test_cli_bad_sparse_input_exits_2_with_one_line_and_writes_nothing(case, tmp_path,
                                                                         monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
-                        lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(Runner, "run", lambda *a, **k: pytest.fail("ran"))
     text, arguments, words = BAD_SPARSE[case]
     (tmp_path / "data.csv").write_text(text)
     code = cli.main(["calibrate", "data.csv", "--config", str(BASS), *DAY_FITS, *arguments,
@@ -467,8 +465,8 @@ def _validate_only(series: pd.Series | Path, **settings):
 
     arguments = {"target": "adopters", "cumulative": False, "days_per_period": None,
                  "launch": None, "holdout": 0, "scale": None, "platform": None,
-                 "replicates": 2, "trials": 8, "seed": 0, "workers": 1, "client": None,
-                 "bootstrap": 10, "level": 0.95, **settings}
+                 "runner": Runner(replicates=2), "trials": 8, "bootstrap": 10, "level": 0.95,
+                 **settings}
     target = arguments.pop("target")
     return _validate(series, simulation.load_config(BASS, SMALL),
                      {"adoption.imitation": (0.1, 0.5)}, target, **arguments)
@@ -643,8 +641,7 @@ def test_cli_limits_dates_signal_and_special_files_exit_2_with_one_line(case, tm
     and values of 1e308 gave tracebacks; monthly 01/MM/2020 dates were read as 12 days; all-0
     data was "fitted" at scale 0; a FIFO, /dev/stdin or a link loop was "not found"."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
-                        lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(Runner, "run", lambda *a, **k: pytest.fail("ran"))
     data, arguments, words = BAD_LIMITS[case]
     name = "data.csv"
     if isinstance(data, Path):
@@ -717,8 +714,7 @@ def test_fit_bass_and_calibrate_refuse_a_bad_series_with_the_same_message(case, 
     """Before one reader, NaN was "finite numbers; NaN or infinite at position(s) 2" from
     fit_bass and "values must be finite ... row 3" from calibrate; gaps and disorder in the
     periods passed calibrate silently."""
-    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many",
-                        lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(Runner, "run", lambda *a, **k: pytest.fail("ran"))
     series, settings = SAME_BAD_SERIES[case]
     with pytest.raises(ConfigError) as from_bass:
         simulation.fit_bass(series, **settings)
@@ -810,7 +806,7 @@ def test_failed_simulations_are_one_line_and_exit_1(tmp_path, monkeypatch, capsy
         raise RuntimeError("calibrate: 16 of 16 runs failed; first: replicate 0: MemoryError")
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys.modules["simulation.analysis.calibrate"], "run_many", failing)
+    monkeypatch.setattr(Runner, "run", failing)
     (tmp_path / "data.csv").write_text(PERIODS)
     code = cli.main(["calibrate", "data.csv", "--config", str(BASS), *LIMIT_FITS,
                      "--days-per-period", "6", "--out", "out"])

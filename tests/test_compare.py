@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +10,7 @@ from scipy import stats
 import simulation
 from simulation.analysis.compare import Comparison, paired_table
 from simulation.model.tiers import tier_timeseries
-from simulation.runs.sweep import Runs
+from simulation.runs.runner import Runner, Runs
 from simulation.stats import t_interval
 from tests.conftest import CONFIGS
 
@@ -120,13 +118,13 @@ def test_errors():
 
 
 def test_a_failed_run_is_an_error(monkeypatch):
-    def failing(scenarios, replicates=1, seed=0, **_):
+    def failing(runner, scenarios, **_):
         runs = pd.DataFrame({"run_id": [0, 1], "point": [0, 1], "replicate": [0, 0],
                              "seed": [1, 1], "spark.total_spend": [1.0, np.nan],
                              "status": ["ok", "failed"], "error": [None, "boom"]})
         return Runs(runs, None)
 
-    monkeypatch.setattr(sys.modules["simulation.analysis.compare"], "run_many", failing)
+    monkeypatch.setattr(Runner, "run", failing)
     none = tiny("none")
     with pytest.raises(RuntimeError, match="1 of 2 runs failed.*'b'.*boom"):
         simulation.compare({"a": none, "b": none}, replicates=1)

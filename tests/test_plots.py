@@ -13,8 +13,9 @@ import pytest  # noqa: E402
 
 import simulation  # noqa: E402
 from simulation import plots  # noqa: E402
+from simulation.analysis.sensitivity import indices_table  # noqa: E402
 from simulation.model.tiers import tier_timeseries  # noqa: E402
-from simulation.runs.designs import Morris, Sobol, indices_table  # noqa: E402
+from simulation.runs.designs import Morris, Sobol  # noqa: E402
 from tests.conftest import CONFIGS  # noqa: E402
 
 TINY = {"population.followers": 10_000, "population.influencers": 150, "horizon_days": 50}

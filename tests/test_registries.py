@@ -26,11 +26,11 @@ import pytest
 import simulation
 from simulation import plots
 from simulation.analysis.optimise import default_direction
+from simulation.analysis.report import write_report
 from simulation.model.metrics import METRICS, columns, daily_columns
 from simulation.model.networks import SOCIAL_KINDS
 from simulation.model.payouts import SCHEMES
 from simulation.runs.designs import DESIGNS
-from simulation.runs.report import write_report
 from simulation.testing import check_social_kind, parametrize_with_checks
 from tests.conftest import CONFIGS, ROOT
 

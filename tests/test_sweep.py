@@ -17,8 +17,8 @@ import psutil
 import pytest
 
 import simulation
+from simulation.analysis.sensitivity import analyse, ishigami, ishigami_indices
 from simulation.runs.executors import run_seed
-from simulation.runs.sensitivity import analyse, ishigami, ishigami_indices
 from simulation.runs.sweep_file import SweepSpec, load_sweep_spec
 from tests.conftest import CONFIGS, ROOT
 

@@ -63,7 +63,7 @@ model is linear in it. For adopters with everyone eventually adopting,
 
 **Objective.** SSE(theta) = sum_k w_k (y_k - s m_k(theta))^2 with m the mean
 over ``replicates`` runs. Replicate r runs with seed ``run_seed(seed, r)`` at
-every candidate (common random numbers, through :func:`simulation.sweep.run_many`),
+every candidate (common random numbers, through a :class:`~simulation.runs.runner.Runner`),
 so the objective is a fixed function of theta: comparisons between candidates
 are not blurred by fresh noise, and the optimiser sees a surface with small
 steps rather than a noisy cloud. The horizon is ceil(t_n) days, the last
@@ -72,7 +72,7 @@ a run's path to day t does not depend on the horizon.
 
 **Optimiser.** scipy's differential evolution (Storn & Price 1997): global,
 derivative-free, bounded, needs no new dependency, and evaluates a whole
-population per generation, which is one ``run_many`` batch (parallel over
+population per generation, which is one batch of the runner's (parallel over
 candidates x replicates, locally or on Dask). CRN makes the objective
 deterministic but piecewise constant at fine scale (a run's events move only
 when a hazard crosses a random threshold), so gradient polishing is off.
@@ -122,7 +122,7 @@ import math
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,13 +133,11 @@ from ..model.config import (
     MAX_HORIZON_DAYS,
     Config,
     ConfigError,
-    check_seed,
     get_dotted,
     load_config,
 )
-from ..runs.executors import check_workers_option
 from ..runs.folders import check_output_folder, staged_folder
-from ..runs.sweep import run_many
+from ..runs.runner import DEFAULT, Runner, runner_of
 from .bass import closing
 from .series import (  # MAX_DATA_BYTES and check_data_file: the CLI's, from here
     ISO_DATES,
@@ -187,6 +185,8 @@ at 1e-300 days the simulated increments underflow to 0)."""
 MAX_REPLICATES = 1_000
 """Most runs per candidate: the replicate mean's noise falls as 1 / sqrt(R), 30-fold at 1 000,
 and each candidate costs R runs (a search of 200 candidates, 200 000 runs)."""
+RUNNER = Runner(replicates=4)
+"""What :func:`calibrate` runs with when given no runner: 4 replicates, seed 0, this process."""
 MAX_TRIALS = 10_000
 """Most candidates the search evaluates: differential evolution over 1-4 keys settles within
 a few hundred (50 x the default of 200); each candidate costs ``replicates`` runs."""
@@ -602,14 +602,22 @@ class _Problem:
     platform: str
     horizon: int
     base: Config
-    replicates: int
-    seed: int
-    workers: int | None
-    client: Any
+    runner: Runner
+    """replicates, root seed (of the runs and of the search) and executor"""
     fixed_scale: float | None
     runs: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
     means: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def replicates(self) -> int:
+        """Runs per candidate."""
+        return self.runner.replicates
+
+    @property
+    def seed(self) -> int:
+        """The root seed of the runs and of the search."""
+        return self.runner.seed
 
     @property
     def lows(self) -> np.ndarray:
@@ -649,7 +657,8 @@ class _Problem:
         Column 0 is day 0 (the launch), then every observation's day (linear
         between days).
         """
-        replicates = replicates or self.replicates
+        runner = self.runner if replicates is None else replace(self.runner,
+                                                                replicates=replicates)
         scenarios: list[dict[str, Any]] = []
         slot = []
         for x in xs:
@@ -658,14 +667,14 @@ class _Problem:
                 scenarios.append(overrides)
             slot.append(scenarios.index(overrides))
 
-        result = run_many(scenarios, replicates, self.seed, base=self.base,
-                          workers=self.workers, client=self.client, keep_timeseries=True)
+        result = runner.run(scenarios, base=self.base, keep_timeseries=True)
         self.runs += len(result.runs)
         result.check("calibrate", [str(s) for s in scenarios])
         table = result.timeseries
         table = table[table["platform"] == self.platform]
         days = self.horizon + 1
-        daily = table[self.column].to_numpy(dtype=float).reshape(len(scenarios), replicates, days)
+        daily = table[self.column].to_numpy(dtype=float).reshape(len(scenarios),
+                                                                 runner.replicates, days)
         grid = np.arange(days)
         out = []
         for x, s in zip(xs, slot, strict=True):
@@ -738,14 +747,15 @@ def calibrate(
     holdout: int = 0,
     scale: float | None = None,
     platform: str | None = None,
-    replicates: int = 4,
+    replicates: int = DEFAULT,
     trials: int = 200,
-    seed: int = 0,
-    workers: int | None = 1,
-    client: Any = None,
+    seed: int = DEFAULT,
+    workers: int | None = DEFAULT,
+    client: Any = DEFAULT,
     bootstrap: int = 60,
     profile_points: int | None = None,
     level: float = 0.95,
+    runner: Runner | None = None,
 ) -> Calibration:
     """Fit config parameters (and the scale) to an observed series; forecast held-out points.
 
@@ -776,11 +786,12 @@ def calibrate(
             those (with 90% intervals, in :attr:`Calibration.forecast`).
         scale: fix the observed units per market person instead of fitting it.
         platform: the platform compared (default: the first).
-        replicates: runs per candidate (replicate r has seed ``run_seed(seed, r)``
-            at every candidate: common random numbers); the objective uses their mean.
+        replicates: runs per candidate (default 4; replicate r has seed
+            ``run_seed(seed, r)`` at every candidate: common random numbers); the
+            objective uses their mean.
         trials: candidates the differential-evolution search may evaluate.
-        seed: root seed of the simulations and of the search.
-        workers: 1 runs here; N > 1 uses N local processes per generation
+        seed: root seed of the simulations and of the search (default 0).
+        workers: 1 (the default) runs here; N > 1 uses N local processes per generation
             (worth it when one run takes about a second or more); None, every core.
         client: a ``dask.distributed.Client`` to run on instead.
         bootstrap: fresh runs at the best parameters, one per bootstrap refit
@@ -790,21 +801,28 @@ def calibrate(
             that the bootstrap's emulator is fitted to (two rounds; default 32
             per fitted parameter; rounded up to a power of 2 for Sobol points).
         level: confidence level of the parameters' intervals.
+        runner: a :class:`~simulation.runs.runner.Runner` holding replicates
+            (at most ``MAX_REPLICATES`` here), seed, workers and client (then
+            give none of those keywords).
 
     Returns:
         A :class:`Calibration`.
 
     Raises:
-        ConfigError: bad data, bounds, key, target or settings (before any run).
+        ConfigError: bad data, bounds, key, target or settings, or a runner
+            beside its keywords (before any run).
         RuntimeError: a simulation failed.
     """
     started = time.perf_counter()
+    if runner is None and replicates is not DEFAULT:  # calibrate's bound, tighter: said first
+        _check_whole("replicates", replicates)
+    runner = runner_of(runner, RUNNER, replicates=replicates, seed=seed, workers=workers,
+                       client=client)
     problem, data = _validate(
         observed, config, parameters, target, cumulative=cumulative,
         days_per_period=days_per_period, launch=launch, date_format=date_format,
-        holdout=holdout, scale=scale, platform=platform, replicates=replicates, trials=trials,
-        seed=seed, workers=workers, client=client, bootstrap=bootstrap,
-        profile_points=profile_points, level=level)
+        holdout=holdout, scale=scale, platform=platform, runner=runner, trials=trials,
+        bootstrap=bootstrap, profile_points=profile_points, level=level)
     search = _search(problem, trials)
     boot = _bootstrap(problem, bootstrap, profile_points, level)
     band, fitted, best_scale, best_levels = _band(problem, boot, data.fitted.index, bootstrap)
@@ -856,11 +874,8 @@ def _validate(
     holdout: int,
     scale: float | None,
     platform: str | None,
-    replicates: int,
+    runner: Runner,
     trials: int,
-    seed: int,
-    workers: int | None,
-    client: Any,
     bootstrap: int,
     level: float,
     date_format: str | None = None,
@@ -875,9 +890,8 @@ def _validate(
     Raises:
         ConfigError: bad data, bounds, key, target or settings.
     """
-    _check_settings(target, replicates=replicates, trials=trials, bootstrap=bootstrap,
-                    level=level, seed=seed, workers=workers, scale=scale, holdout=holdout,
-                    profile_points=profile_points)
+    _check_settings(target, replicates=runner.replicates, trials=trials, bootstrap=bootstrap,
+                    level=level, scale=scale, holdout=holdout, profile_points=profile_points)
     check_date_format(date_format)
     launch = _check_launch(launch, date_format)
     data = _observations(observed, target, cumulative, launch, holdout, date_format)
@@ -903,8 +917,7 @@ def _validate(
         y=data.fitted.to_numpy(dtype=float), weights=_weights(data.days, n, column),
         keys=keys, bounds=bounds, integer=integer, dpp_index=dpp_index,
         dpp_fixed=days_per_period, days=data.days, n_total=n_total, column=column,
-        platform=platform, horizon=horizon, base=base, replicates=int(replicates),
-        seed=int(seed), workers=workers, client=client, fixed_scale=scale)
+        platform=platform, horizon=horizon, base=base, runner=runner, fixed_scale=scale)
     return problem, data
 
 
@@ -963,9 +976,12 @@ _SETTINGS = {  # name: (least, most, why the most)
 
 
 def _check_settings(target: str, *, replicates: int, trials: int, bootstrap: int,
-                    level: float, seed: int, workers: int | None, scale: float | None,
-                    holdout: int, profile_points: int | None = None) -> None:
-    """Check the target and the numeric settings; a ConfigError for the first bad one."""
+                    level: float, scale: float | None, holdout: int,
+                    profile_points: int | None = None) -> None:
+    """Check the target and the numeric settings; a ConfigError for the first bad one.
+
+    The seed and the executor are the runner's, checked when it is made.
+    """
     if target not in TARGETS:
         raise ConfigError(f"target = {target!r}: unknown; allowed: {', '.join(TARGETS)}")
     given = {"replicates": replicates, "trials": trials, "bootstrap": bootstrap,
@@ -973,18 +989,21 @@ def _check_settings(target: str, *, replicates: int, trials: int, bootstrap: int
     for name, value in given.items():
         if value is None and name == "profile_points":
             continue
-        least, most, what = _SETTINGS[name]
-        if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                or not least <= value <= most):
-            raise ConfigError(f"{name} = {value!r}: must be an integer >= {least} and <= "
-                              f"{most:,} ({what})")
+        _check_whole(name, value)
     if not _is_number(level) or not 0 < level < 1:
         raise ConfigError(f"level = {level!r}: must be between 0 and 1")
-    check_seed(seed)
-    check_workers_option(workers, "workers")
     if scale is not None and not (_is_number(scale) and 0 < scale <= MAX_VALUE):
         raise ConfigError(f"scale = {scale!r}: must be a positive number up to {MAX_VALUE:g} "
                           "(data units per market person), or None to fit it")
+
+
+def _check_whole(name: str, value: Any) -> None:
+    """A ConfigError unless a whole-number setting is within its bounds (``_SETTINGS``)."""
+    least, most, what = _SETTINGS[name]
+    if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            or not least <= value <= most):
+        raise ConfigError(f"{name} = {value!r}: must be an integer >= {least} and <= "
+                          f"{most:,} ({what})")
 
 
 def _is_number(value: Any) -> bool:

@@ -1,9 +1,9 @@
 """Paired comparison of scenarios on common random numbers.
 
 ``compare(scenarios, replicates=10, seed=0)`` runs every scenario with the
-same ``replicates`` run seeds (through :func:`simulation.sweep.run_many`:
-replicate r of every scenario draws the same random streams) and returns a
-:class:`Comparison`:
+same ``replicates`` run seeds (through a :class:`~simulation.runs.runner.Runner`:
+replicate r of every scenario draws the same random streams), then analyses
+the runs with :func:`compare_runs`, which returns a :class:`Comparison`:
 
 - ``.table``: the tidy table, one row per (scenario, platform, metric):
   ``scenario, platform, metric, n, mean, low, high, diff, diff_low,
@@ -41,10 +41,11 @@ import pandas as pd
 
 from ..model.config import Config, ConfigError, load_config
 from ..model.metrics import summary_keys
-from ..runs.sweep import run_many
+from ..runs.runner import DEFAULT, Runner, Runs, Scenario, runner_of
 from ..stats import t_interval
 
-Scenario = Config | str | Path | Mapping[str, Any]
+RUNNER = Runner(replicates=10)
+"""What :func:`compare` runs with when given no runner: 10 replicates, seed 0, this process."""
 INCREMENTAL = "cost_per_incremental_adopter"
 """The derived metric of :func:`incremental_cost`: $ per adopter the plan added."""
 HEADLINE = ("adopters_end", "active_users_end", "total_spend", INCREMENTAL)
@@ -126,32 +127,36 @@ class Comparison:
 
 def compare(
     scenarios: Mapping[str, Scenario] | Sequence[Scenario],
-    replicates: int = 10,
-    seed: int = 0,
+    replicates: int = DEFAULT,
+    seed: int = DEFAULT,
     reference: str | None = None,
     *,
     base: Config | str | Path | Mapping[str, Any] | None = None,
-    workers: int | None = 1,
-    client: Any = None,
+    workers: int | None = DEFAULT,
+    client: Any = DEFAULT,
     metrics: Sequence[str] | None = None,
     platform: str | None = None,
     keep_timeseries: bool = True,
     progress: bool = False,
-    observers: Sequence[str] = (),
+    observers: Sequence[str] = DEFAULT,
+    runner: Runner | None = None,
 ) -> Comparison:
     """Run every scenario on the same random streams and compare each with a reference.
+
+    ``runner.run(scenarios)``, then :func:`compare_runs` of those runs (call
+    it yourself on runs you already have).
 
     Args:
         scenarios: name → scenario, or a list of scenarios (named by their
             config's ``name``, or ``key=value, ...`` for overrides). A scenario
             is a Config, a TOML path, or a mapping of dotted-key overrides
             applied to ``base``.
-        replicates: runs per scenario; replicate r uses the same seed in
-            every scenario, so differences are paired.
-        seed: the root seed.
+        replicates: runs per scenario (default 10); replicate r uses the same
+            seed in every scenario, so differences are paired.
+        seed: the root seed (default 0).
         reference: the scenario the others are compared with (default: the first).
         base: the config that override mappings apply to.
-        workers: 1 runs here; N > 1 uses N local processes; None, every core.
+        workers: 1 (the default) runs here; N > 1 uses N local processes; None, every core.
         client: a ``dask.distributed.Client`` to run on instead.
         metrics: summary keys to compare (default: every registered summary metric).
         platform: only this platform (default: every platform).
@@ -159,12 +164,66 @@ def compare(
         progress: show a progress bar.
         observers: observer keys run beside the daily table (e.g. ``"tiers"``):
             their tables, with ``scenario``, are ``.observed[key]``.
+        runner: a :class:`~simulation.runs.runner.Runner` holding replicates,
+            seed, workers, client and observers (then give none of those keywords).
 
     Raises:
-        ConfigError: a bad scenario, an unknown reference, metric, platform or observer.
+        ConfigError: a bad scenario, an unknown reference, metric, platform or
+            observer, a bad setting, or a runner beside its keywords.
         RuntimeError: a run failed (its error is in the message).
     """
     names, items = _named(scenarios)
+    _check_reference_and_metrics(names, reference, metrics)
+    runner = runner_of(runner, RUNNER, replicates=replicates, seed=seed, workers=workers,
+                       client=client, observers=observers)
+    runs = runner.run(items, base=base, progress=progress, keep_timeseries=keep_timeseries)
+    return compare_runs(runs, names, reference, metrics=metrics, platform=platform)
+
+
+def compare_runs(
+    runs: Runs,
+    names: Sequence[str],
+    reference: str | None = None,
+    *,
+    metrics: Sequence[str] | None = None,
+    platform: str | None = None,
+) -> Comparison:
+    """The comparison of runs already made: what :func:`compare` returns, from its runs.
+
+    ``runs`` is what :meth:`Runner.run <simulation.runs.runner.Runner.run>`
+    (or ``run_many``) returns for the scenarios in ``names`` order: point p is
+    scenario ``names[p]``, replicate r paired across scenarios. No run is made.
+
+    Args:
+        runs: the runs, with their daily and observers' tables if kept.
+        names: the scenario of each point, in point order.
+        reference: the scenario the others are compared with (default: the first).
+        metrics: summary keys to compare (default: every metric in the runs).
+        platform: only this platform (default: every platform).
+
+    Raises:
+        ConfigError: an unknown reference, metric or platform.
+        RuntimeError: a run failed (its error is in the message).
+    """
+    names = list(names)
+    reference = _check_reference_and_metrics(names, reference, metrics)
+    runs.check("compare", names)
+    name_of = dict(enumerate(names))
+    table_of_runs = runs.runs.assign(scenario=runs.runs["point"].map(name_of))
+    timeseries = runs.timeseries
+    if timeseries is not None and not timeseries.empty:
+        timeseries = timeseries.assign(scenario=timeseries["point"].map(name_of))
+    table = paired_table(table_of_runs, reference, metrics=metrics, platform=platform)
+    if platform is not None and table.empty:
+        raise ConfigError(f"platform = {platform!r}: no scenario has it")
+    observed = {key: frame.assign(scenario=frame["point"].map(name_of))
+                for key, frame in runs.observed.items()}
+    return Comparison(table, table_of_runs, timeseries, reference, names, observed)
+
+
+def _check_reference_and_metrics(names: list[str], reference: str | None,
+                                 metrics: Sequence[str] | None) -> str:
+    """The reference (default: the first name); a ConfigError for an unknown one or metric."""
     reference = names[0] if reference is None else reference
     if reference not in names:
         raise ConfigError(f"reference = {reference!r}: not a scenario; allowed: "
@@ -172,20 +231,7 @@ def compare(
     unknown = [m for m in (metrics or ()) if m not in (*summary_keys(), INCREMENTAL)]
     if unknown:
         raise ConfigError(f"metrics = {unknown}: unknown; allowed: {', '.join(summary_keys())}")
-    result = run_many(items, replicates, seed, base=base, workers=workers, client=client,
-                      progress=progress, keep_timeseries=keep_timeseries,
-                      observers=observers).check("compare", names)
-    name_of = dict(enumerate(names))
-    runs = result.runs.assign(scenario=result.runs["point"].map(name_of))
-    timeseries = result.timeseries
-    if timeseries is not None and not timeseries.empty:
-        timeseries = timeseries.assign(scenario=timeseries["point"].map(name_of))
-    table = paired_table(runs, reference, metrics=metrics, platform=platform)
-    if platform is not None and table.empty:
-        raise ConfigError(f"platform = {platform!r}: no scenario has it")
-    observed = {key: frame.assign(scenario=frame["point"].map(name_of))
-                for key, frame in result.observed.items()}
-    return Comparison(table, runs, timeseries, reference, names, observed)
+    return reference
 
 
 def paired_table(

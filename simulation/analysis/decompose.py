@@ -2,9 +2,10 @@
 
 ``decompose(config, without="none", replicates=20)`` runs the plan and a
 counterfactual world (by default the same world with every payout removed)
-on the same random streams (through :func:`simulation.sweep.run_many`:
-replicate r of both worlds uses seed ``run_seed(seed, r)``) and splits the
-adopter-days the plan gained into two parts, after Libai, Muller & Peres
+on the same random streams (through a :class:`~simulation.runs.runner.Runner`:
+replicate r of both worlds uses seed ``run_seed(seed, r)``), then
+:func:`decompose_runs` splits the adopter-days the plan gained in those
+runs into two parts, after Libai, Muller & Peres
 (2013): a seeding programme's value is *expansion*, people who adopted only
 because of it, plus *acceleration*, people who would have adopted anyway but
 adopted earlier.
@@ -55,7 +56,7 @@ import pandas as pd
 
 from ..model.config import Config, ConfigError, load_config, plain
 from ..model.payouts import SCHEMES
-from ..runs.sweep import run_many
+from ..runs.runner import DEFAULT, Runner, Runs, runner_of
 from ..stats import t_interval
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ WITHOUT = ("none", *SCHEMES)
 """Named counterfactuals: every payout removed, or one scheme removed from every phase."""
 
 PLAN, COUNTERFACTUAL = "plan", "counterfactual"
+RUNNER = Runner(replicates=20)
+"""What :func:`decompose` runs with when given no runner: 20 replicates, seed 0, this process."""
 
 
 @dataclass
@@ -132,14 +135,18 @@ class Decomposition:
 def decompose(
     config: Config | str | Path | Mapping[str, Any],
     without: str | Path | Config | Mapping[str, Any] = "none",
-    replicates: int = 20,
-    seed: int = 0,
+    replicates: int = DEFAULT,
+    seed: int = DEFAULT,
     *,
-    workers: int | None = 1,
-    client: Any = None,
+    workers: int | None = DEFAULT,
+    client: Any = DEFAULT,
     platform: str | None = None,
+    runner: Runner | None = None,
 ) -> Decomposition:
     """Split what a payout plan bought into expansion and acceleration (module docstring).
+
+    ``runner.run([plan, counterfactual])``, then :func:`decompose_runs` of
+    those runs (call it yourself on runs you already have).
 
     Args:
         config: the plan: a Config, a TOML path or a mapping.
@@ -149,15 +156,18 @@ def decompose(
             ``"per_adopter"``: that scheme removed from every phase), a
             mapping of dotted-key overrides applied to the plan, a Config or
             a TOML path.
-        replicates: paired runs per world; replicate r of both uses seed
-            ``run_seed(seed, r)``.
-        seed: the root seed.
-        workers: 1 runs here; N > 1 uses N local processes; None, every core.
+        replicates: paired runs per world (default 20); replicate r of both
+            uses seed ``run_seed(seed, r)``.
+        seed: the root seed (default 0).
+        workers: 1 (the default) runs here; N > 1 uses N local processes; None, every core.
         client: a ``dask.distributed.Client`` to run on instead.
         platform: only this platform (default: every platform).
+        runner: a :class:`~simulation.runs.runner.Runner` holding replicates,
+            seed, workers and client (then give none of those keywords).
 
     Raises:
-        ConfigError: a bad config, counterfactual or platform.
+        ConfigError: a bad config, counterfactual, platform or setting, or a
+            runner beside its keywords.
         RuntimeError: a run failed (its error is in the message).
     """
     plan = load_config(config)
@@ -170,15 +180,51 @@ def decompose(
             "allowed: a counterfactual with the same platforms")
     if platform is not None:
         plan.platform_name(platform)
+    runner = runner_of(runner, RUNNER, replicates=replicates, seed=seed, workers=workers,
+                       client=client)
+    runs = runner.run([plan, counterfactual])
+    return decompose_runs(runs, plan=plan.name, counterfactual=words, platform=platform)
+
+
+def decompose_runs(
+    runs: Runs,
+    *,
+    plan: str = PLAN,
+    counterfactual: str = COUNTERFACTUAL,
+    platform: str | None = None,
+) -> Decomposition:
+    """The decomposition of runs already made: what :func:`decompose` returns, from its runs.
+
+    ``runs`` is what :meth:`Runner.run <simulation.runs.runner.Runner.run>`
+    returns for ``[plan, counterfactual]`` with daily tables kept: point 0 is
+    the plan, point 1 the counterfactual, replicate r paired across them. No
+    run is made.
+
+    Args:
+        runs: the runs of both worlds.
+        plan: the plan's name, for the result.
+        counterfactual: what the counterfactual is, in words, for the result.
+        platform: only this platform (default: every platform of the runs).
+
+    Raises:
+        ConfigError: a platform not in the runs, or runs without daily tables.
+        RuntimeError: a run failed (its error is in the message).
+    """
     worlds = np.array([PLAN, COUNTERFACTUAL], dtype=object)
-    result = run_many([plan, counterfactual], replicates, seed, workers=workers,
-                      client=client).check("decompose", list(worlds))
-    runs = result.runs.assign(world=worlds[result.runs["point"].to_numpy()])
-    series = result.timeseries
+    runs.check("decompose", list(worlds))
+    if runs.timeseries is None or runs.timeseries.empty:
+        raise ConfigError("runs: no daily tables; allowed: runs made with keep_timeseries=True")
+    table_of_runs = runs.runs.assign(world=worlds[runs.runs["point"].to_numpy()])
+    series = runs.timeseries
     series = series.assign(world=worlds[series["point"].to_numpy()])
+    names = list(dict.fromkeys(series["platform"]))
+    if platform is not None and platform not in names:
+        raise ConfigError(f"platform = {platform!r}: not in the runs; allowed: "
+                          f"{', '.join(map(repr, names))}")
     wanted = names if platform is None else [platform]
     series = series[series["platform"].isin(wanted)].reset_index(drop=True)
-    parts = pd.concat([_parts(series, runs, name) for name in wanted], ignore_index=True)
+    parts = pd.concat([_parts(series, table_of_runs, name) for name in wanted],
+                      ignore_index=True)
     rows = []
     for name in wanted:
         mine = parts[parts["platform"] == name]
@@ -186,7 +232,7 @@ def decompose(
             values = mine[metric].dropna().to_numpy()
             rows.append((name, metric, unit, len(values), *t_interval(values)))
     table = pd.DataFrame(rows, columns=["platform", "metric", "unit", "n", "mean", "low", "high"])
-    return Decomposition(table, parts, series, runs, plan.name, words)
+    return Decomposition(table, parts, series, table_of_runs, plan, counterfactual)
 
 
 def parts_of(plan: np.ndarray, base: np.ndarray) -> dict[str, np.ndarray]:

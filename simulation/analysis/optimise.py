@@ -8,8 +8,8 @@ starting config on *fresh* seeds and reports their paired difference.
 
 The search. Optuna's TPE sampler (Bergstra et al. 2011; Watanabe 2023),
 seeded, multivariate, with ``constant_liar`` so that ``batch`` trials can be
-asked at once; each batch's runs (batch × replicates) go to the sweep
-machinery in one :func:`simulation.sweep.run_many` call, so ``workers`` or a
+asked at once; each batch's runs (batch × replicates) go to the runner
+(:class:`~simulation.runs.runner.Runner`) in one call, so its ``workers`` or
 Dask ``client`` run them in parallel.
 
 Why TPE: the objective is a noisy, expensive simulation with integer and
@@ -52,7 +52,7 @@ import math
 import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +62,7 @@ import pandas as pd
 from ..model.config import Config, ConfigError, get_dotted, load_config, plain
 from ..model.metrics import METRICS, summary_keys
 from ..runs.executors import MAX_REPLICATES, run_seed
-from ..runs.sweep import run_many
+from ..runs.runner import DEFAULT, Runner, runner_of
 from .compare import paired_table
 
 if TYPE_CHECKING:
@@ -77,6 +77,8 @@ MAX_BATCH = 1_000
 sampler learns; 1 000 is far above any laptop's or small cluster's cores."""
 FRESH_KEY = 0x46524553
 """Spawn-key entry ("FRES") of the fresh seeds' root: ``run_seed(seed, 0, point=FRESH_KEY)``."""
+RUNNER = Runner(replicates=4)
+"""What :func:`optimise` runs with when given no runner: 4 replicates, seed 0, this process."""
 
 def default_direction(key: str) -> str | None:
     """``maximize`` or ``minimize`` for a summary key, from its declaration (None: undeclared)."""
@@ -225,15 +227,16 @@ def optimise(
     budget: float | None = None,
     target: str | tuple[str, str, float] | None = None,
     n_trials: int = 40,
-    replicates: int = 4,
-    seed: int = 0,
+    replicates: int = DEFAULT,
+    seed: int = DEFAULT,
     *,
-    workers: int | None = 1,
-    client: Any = None,
+    workers: int | None = DEFAULT,
+    client: Any = DEFAULT,
     direction: str | None = None,
     platform: str | None = None,
     batch: int = 4,
     fresh_replicates: int | None = None,
+    runner: Runner | None = None,
 ) -> Optimum:
     """Search the levers for the best plan, then check the winner against the start on fresh seeds.
 
@@ -251,9 +254,10 @@ def optimise(
         target: a constraint ``"metric >= value"`` (or ``<=``; or a tuple
             ``(metric, ">=", value)``) on a summary key's mean.
         n_trials: plans evaluated (including the start).
-        replicates: runs per plan, seeds ``run_seed(seed, r)`` (common to all plans).
-        seed: the root seed; also fixes the sampler and the fresh seeds.
-        workers: 1 runs here; N > 1 uses N local processes; None, every core.
+        replicates: runs per plan (default 4), seeds ``run_seed(seed, r)``
+            (common to all plans).
+        seed: the root seed (default 0); also fixes the sampler and the fresh seeds.
+        workers: 1 (the default) runs here; N > 1 uses N local processes; None, every core.
         client: a ``dask.distributed.Client`` to run on instead.
         direction: ``"maximize"`` or ``"minimize"`` (default: by the metric;
             maximise a callable).
@@ -261,14 +265,18 @@ def optimise(
         batch: trials asked at once (their runs are dispatched together).
         fresh_replicates: fresh-seed runs of the winner and the start
             (default ``max(10, 2 * replicates)``).
+        runner: a :class:`~simulation.runs.runner.Runner` holding replicates,
+            seed, workers and client (then give none of those keywords).
 
     Raises:
-        ConfigError: a bad config, lever, objective, target, budget or size.
+        ConfigError: a bad config, lever, objective, target, budget, size or
+            setting, or a runner beside its keywords.
         RuntimeError: no plan was feasible, or a fresh-seed run failed.
     """
+    runner = runner_of(runner, RUNNER, replicates=replicates, seed=seed, workers=workers,
+                       client=client)
     inputs = _validate(config, levers, objective, budget, target, n_trials=n_trials,
-                       replicates=replicates, seed=seed, workers=workers, client=client,
-                       direction=direction, platform=platform, batch=batch,
+                       runner=runner, direction=direction, platform=platform, batch=batch,
                        fresh_replicates=fresh_replicates)
     records, search_runs = _search(inputs)
     history = _history(records, inputs.direction)
@@ -303,10 +311,8 @@ class _Inputs:
     target: Target | None
     budget: float | None
     n_trials: int
-    replicates: int
-    seed: int
-    workers: int | None
-    client: Any
+    runner: Runner
+    """replicates, seed and executor of the search (the fresh check: other seeds)"""
     batch: int
     fresh_replicates: int
 
@@ -325,10 +331,7 @@ def _validate(
     target: str | tuple[str, str, float] | None,
     *,
     n_trials: int,
-    replicates: int,
-    seed: int,
-    workers: int | None,
-    client: Any,
+    runner: Runner,
     direction: str | None,
     platform: str | None,
     batch: int,
@@ -346,9 +349,8 @@ def _validate(
         objective = "total_spend" if target is not None else "active_users_end"
     objective_name, column, direction = _objective(objective, direction, start_config, platform)
     for name, value, least, most in (
-            ("n_trials", n_trials, 1, MAX_TRIALS), ("replicates", replicates, 1, MAX_REPLICATES),
-            ("batch", batch, 1, MAX_BATCH), ("fresh_replicates", fresh_replicates, 2,
-                                             MAX_REPLICATES)):
+            ("n_trials", n_trials, 1, MAX_TRIALS), ("batch", batch, 1, MAX_BATCH),
+            ("fresh_replicates", fresh_replicates, 2, MAX_REPLICATES)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                   or not least <= value <= most):
             raise ConfigError(f"{name} = {value!r}: must be an integer from {least} to {most:,}")
@@ -361,8 +363,8 @@ def _validate(
         start={lever.key: get_dotted(raw_start, lever.key) for lever in specs},
         objective=objective, objective_name=objective_name, column=column,
         direction=direction, target=target, budget=budget, n_trials=n_trials,
-        replicates=replicates, seed=seed, workers=workers, client=client, batch=batch,
-        fresh_replicates=fresh_replicates or max(10, 2 * replicates))
+        runner=runner, batch=batch,
+        fresh_replicates=fresh_replicates or max(10, 2 * runner.replicates))
 
 
 def _search(inputs: _Inputs) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
@@ -375,7 +377,7 @@ def _search(inputs: _Inputs) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
     import optuna
 
     sampler = optuna.samplers.TPESampler(
-        seed=inputs.seed, multivariate=True, constant_liar=True,
+        seed=inputs.runner.seed, multivariate=True, constant_liar=True,
         n_startup_trials=min(10, max(2, inputs.n_trials // 3)))
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -403,7 +405,7 @@ def _search(inputs: _Inputs) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
 
 def _batch(study: Any, asked: list[Any], number: int, inputs: _Inputs
            ) -> tuple[list[dict[str, Any]], pd.DataFrame | None]:
-    """Run one batch of asked trials in one run_many call, score them and tell the study.
+    """Run one batch of asked trials in one call of the runner, score them and tell the study.
 
     A plan that is not a valid config fails without running.
 
@@ -433,8 +435,7 @@ def _batch(study: Any, asked: list[Any], number: int, inputs: _Inputs
         records.append(record)
     if not plans:
         return records, None
-    runs = run_many(plans, inputs.replicates, inputs.seed, base=inputs.config,
-                    workers=inputs.workers, client=inputs.client, keep_timeseries=False).runs
+    runs = inputs.runner.run(plans, base=inputs.config, keep_timeseries=False).runs
     runs = runs.assign(trial=[valid[p][0].number for p in runs["point"]])
     for point, (trial, record) in enumerate(valid):
         _tell(study, trial, record, runs[runs["point"] == point], inputs)
@@ -499,11 +500,11 @@ def _fresh_check(inputs: _Inputs, best: dict[str, Any]) -> tuple[pd.DataFrame, p
     Raises:
         RuntimeError: a fresh-seed run failed.
     """
-    fresh_root = run_seed(inputs.seed, 0, point=FRESH_KEY)
+    fresh_runner = replace(inputs.runner, replicates=inputs.fresh_replicates,
+                           seed=run_seed(inputs.runner.seed, 0, point=FRESH_KEY))
     known = {k: v for k, v in inputs.start.items() if v is not None}  # lever columns for a callable
-    fresh = run_many([known, best], inputs.fresh_replicates, fresh_root, base=inputs.config,
-                     workers=inputs.workers, client=inputs.client,
-                     keep_timeseries=False).check("optimise (fresh seeds)", ["start", "best"]).runs
+    fresh = fresh_runner.run([known, best], base=inputs.config, keep_timeseries=False).check(
+        "optimise (fresh seeds)", ["start", "best"]).runs
     fresh = fresh.assign(scenario=np.array(["start", "best"], dtype=object)[fresh["point"]])
     fresh[f"{inputs.platform}.objective"] = inputs.score(fresh).to_numpy()
     return paired_table(fresh, "start", platform=inputs.platform), fresh

@@ -71,7 +71,7 @@ def sensitivity_figure(indices: pd.DataFrame, title: str = "", *, output: str | 
                        ax: Axes | None = None) -> Figure:
     """Sensitivity indices per parameter, with 95% confidence bars.
 
-    ``indices`` is the table of ``simulation.runs.sensitivity.analyse``: one row
+    ``indices`` is the table of ``simulation.analysis.sensitivity.analyse``: one row
     per parameter, and in its ``attrs`` the design that made it, the columns to
     draw (``bars``: Sobol' S1 and ST, shares of output variance; Morris μ* and σ,
     elementary effects) and what they measure (``xlabel``). ``output`` names the
@@ -81,7 +81,7 @@ def sensitivity_figure(indices: pd.DataFrame, title: str = "", *, output: str | 
     bars = indices.attrs.get("bars")
     if not bars:
         raise ValueError("sensitivity_figure: pass the table of "
-                         "simulation.runs.sensitivity.analyse (its attrs name the columns to "
+                         "simulation.analysis.sensitivity.analyse (its attrs name the columns to "
                          f"draw); given a table with columns {list(indices.columns)}")
     names = [label(str(p)) for p in indices["parameter"]]
     figure, ax = (plt.subplots(figsize=(8, 1.2 + 0.45 * len(names)), layout="constrained")

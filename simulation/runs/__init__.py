@@ -1,5 +1,5 @@
 """Running models: one run and its output folder, and many runs.
 
-Seeds, executors (this process, local workers, Dask), designs, durable sweeps,
-and a sweep's report and sensitivity analysis.
+Seeds, executors (this process, local workers, Dask), the runner of a batch
+of runs, experiment designs (a sweep file names one) and durable sweeps.
 """

@@ -1,4 +1,4 @@
-"""Experiment designs: which points a sweep runs, and (for some) their sensitivity analysis.
+"""Experiment designs: which points a sweep runs, and (for some) their sensitivity indices.
 
 Each design is one class, registered in :data:`DESIGNS` by its ``kind`` (the
 ``[design]`` section of a sweep file), with its own keys and, as in SALib, the
@@ -14,6 +14,13 @@ same two methods:
 log ranges). Samples come from ``scipy.stats.qmc`` (Latin hypercube), numpy
 (random) and SALib (Saltelli/Sobol', Morris), seeded from the sweep seed.
 A new design is one class: a :class:`DesignKind` with a ``kind`` literal.
+
+The designs live with the runs, not the analyses: a sweep file names its
+design, and the sweep machinery (:mod:`simulation.runs.sweep_file`) parses it
+and samples its points before any run. ``analyse`` stays on the class (one
+class per design, as in SALib); the analysis of a sweep's results, its table
+and report are :mod:`simulation.analysis.sensitivity` and
+:mod:`simulation.analysis.report`.
 """
 
 from __future__ import annotations
@@ -24,7 +31,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import Field
 
 from ..model.sections import Kind
@@ -216,11 +222,3 @@ class Morris(Sampled):
                                  num_levels=self.levels, seed=seed)
         return {k: np.asarray(indices[k], dtype=float) for k in ("mu", "mu_star",
                                                                   "mu_star_conf", "sigma")}
-
-
-def indices_table(design: DesignKind, problem: Mapping[str, Any],
-                  indices: Mapping[str, np.ndarray], **attrs: Any) -> pd.DataFrame:
-    """A design's indices as a table, one row per parameter, that knows how to be drawn."""
-    table = pd.DataFrame({"parameter": problem["names"], **indices})
-    table.attrs.update(design=design.kind, bars=design.bars, xlabel=design.xlabel, **attrs)
-    return table

@@ -15,6 +15,7 @@ import concurrent.futures as cf
 import contextlib
 import logging
 import multiprocessing
+import numbers
 import os
 import signal
 import threading
@@ -289,6 +290,16 @@ def check_workers_option(workers: object, option: str = "--workers") -> None:
     if workers is not None and workers > MAX_LOCAL_WORKERS:
         raise ConfigError(f"{option} {workers}: more local processes than allowed; allowed: "
                           f"1..{MAX_LOCAL_WORKERS} (each is a Python process of about 100 MB)")
+
+
+def check_replicates(replicates: object) -> int:
+    """Replicates as an int, or a ConfigError: a whole number from 1 to MAX_REPLICATES."""
+    if (not isinstance(replicates, numbers.Integral) or isinstance(replicates, bool)
+            or not 1 <= replicates <= MAX_REPLICATES):
+        raise ConfigError(f"replicates = {replicates!r}: must be a whole number from 1 to "
+                          f"{MAX_REPLICATES:,} (executors.MAX_REPLICATES: the mean's Monte "
+                          "Carlo error is then 1% of the run-to-run spread)")
+    return int(replicates)
 
 
 @contextmanager

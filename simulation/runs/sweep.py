@@ -36,8 +36,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +45,8 @@ import pandas as pd
 from pydantic import ValidationError
 
 from ..errors import WorkersLost, first_line
-from ..model.config import Config, ConfigError, load_config, plain
-from ..model.observers import make_observers
-from .executors import (
-    MAX_REPLICATES,
-    MAX_RUNS,
-    WORKER_TIMEOUT,
-    Outcome,
-    RunFunction,
-    Task,
-    dispatch,
-    open_pool,
-    run_seed,
-)
+from ..model.config import Config, ConfigError, plain
+from .executors import WORKER_TIMEOUT, Outcome, RunFunction, Task, dispatch, open_pool
 from .folders import (
     LOCK,
     OWNER,
@@ -72,10 +61,17 @@ from .folders import (
     write_atomic,
     write_marker,
 )
+from .runner import (
+    DEFAULT,
+    Progress,
+    Runner,
+    Runs,
+    Scenario,
+    runner_of,
+    runs_table,
+)
 from .sweep_file import SweepSpec, load_sweep_spec
 
-FIXED_COLUMNS = ("run_id", "point", "replicate", "seed")
-STATUS_COLUMNS = ("status", "error")
 SWEEP_FILES = ("manifest.json", "journal.jsonl", "runs.parquet", "timeseries", "observed",
                "report")
 """What a sweep folder holds (besides its marker and lock); ``--force`` clears these only."""
@@ -87,169 +83,61 @@ PLAN_DIGITS = 16
 share a tag with chance 2^-64, in 24 bytes a line."""
 
 
-# --- tables ------------------------------------------------------------------
-
-
-def runs_table(rows: Sequence[Mapping[str, Any]], parameters: Sequence[str]) -> pd.DataFrame:
-    """One row per run, sorted by run id: fixed columns, parameters, metrics, status.
-
-    Metric columns are float (null → NaN) in order of first appearance by run
-    id, so the table does not depend on the order runs finished in.
-    """
-    rows = sorted(rows, key=lambda row: row["run_id"])
-    known = {*FIXED_COLUMNS, *parameters, *STATUS_COLUMNS}
-    metrics = list(dict.fromkeys(k for row in rows for k in row if k not in known))
-    table = pd.DataFrame(list(rows), columns=[*FIXED_COLUMNS, *parameters, *metrics,
-                                              *STATUS_COLUMNS])
-    for column in FIXED_COLUMNS:
-        table[column] = table[column].astype("int64")
-    for column in metrics:
-        table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
-    table["error"] = table["error"].astype(object).where(table["error"].notna(), None)
-    return table.reset_index(drop=True)
-
-
-class Progress:
-    """A progress bar (tqdm: terminal or notebook) with runs done, failures and time left."""
-
-    def __init__(self, total: int, done: int = 0, label: str = "runs", enabled: bool = True):
-        from tqdm.auto import tqdm
-
-        self.failed = 0
-        self.bar = tqdm(total=total, initial=done, desc=label, unit="run", disable=not enabled,
-                        dynamic_ncols=True, smoothing=0.1)
-
-    def update(self, outcome: Outcome) -> None:
-        """Count one finished run."""
-        if outcome.error is not None:
-            self.failed += 1
-            self.bar.set_postfix(failed=self.failed, refresh=False)
-        self.bar.update(1)
-
-    def close(self) -> None:
-        """Finish the bar."""
-        self.bar.close()
-
-
 # --- in memory ---------------------------------------------------------------
 
 
-@dataclass
-class Runs:
-    """The results of :func:`run_many`: the runs table and, if kept, the daily tables."""
-
-    runs: pd.DataFrame
-    timeseries: pd.DataFrame | None
-    observed: dict[str, pd.DataFrame] = field(default_factory=dict)
-    """Each observer's tables of every run (``run_id, point, replicate`` added), by key."""
-
-    def check(self, what: str, names: Sequence[str] | None = None) -> Runs:
-        """Self, or a RuntimeError naming the first failed run (``what`` is the caller).
-
-        ``names`` are the scenarios' names by design point, for the message.
-        """
-        failed = self.runs[self.runs["status"] != "ok"]
-        if len(failed):
-            first = failed.iloc[0]
-            point = int(first["point"])
-            scenario = repr(names[point]) if names is not None else f"point {point}"
-            raise RuntimeError(f"{what}: {len(failed)} of {len(self.runs)} runs failed; first: "
-                               f"scenario {scenario}, replicate {first['replicate']}: "
-                               f"{first['error']}")
-        return self
+RUN_MANY_RUNNER = Runner()
+"""What :func:`run_many` runs with when given no runner: 1 replicate, seed 0, this process."""
 
 
 def run_many(
-    scenarios: Sequence[Config | str | Path | Mapping[str, Any]],
-    replicates: int = 1,
-    seed: int = 0,
+    scenarios: Sequence[Scenario],
+    replicates: int = DEFAULT,
+    seed: int = DEFAULT,
     *,
-    base: Config | str | Path | Mapping[str, Any] | None = None,
-    workers: int | None = 1,
-    client: Any = None,
+    base: Scenario | None = None,
+    workers: int | None = DEFAULT,
+    client: Any = DEFAULT,
     progress: bool = False,
     keep_timeseries: bool = True,
-    observers: Sequence[str] = (),
+    observers: Sequence[str] = DEFAULT,
+    runner: Runner | None = None,
 ) -> Runs:
     """Run every scenario ``replicates`` times on common random numbers; keep results in memory.
+
+    The same as ``runner.run(scenarios, base=base, ...)`` (:meth:`Runner.run`);
+    the keywords make the runner when none is given.
 
     Args:
         scenarios: each a Config, a TOML path, or a mapping of dotted-key
             overrides (as ``--set`` takes them) applied to ``base``.
-        replicates: runs per scenario; replicate r uses seed ``run_seed(seed, r)``
-            in every scenario, so differences between scenarios are paired.
-        seed: the root seed.
+        replicates: runs per scenario (default 1); replicate r uses seed
+            ``run_seed(seed, r)`` in every scenario, so differences between
+            scenarios are paired.
+        seed: the root seed (default 0).
         base: the config that override mappings apply to.
-        workers: 1 runs here; N > 1 uses N local processes; None, every core.
+        workers: 1 (the default) runs here; N > 1 uses N local processes; None, every core.
         client: a ``dask.distributed.Client`` to run on instead.
         progress: show a progress bar.
         keep_timeseries: also return every run's daily table.
         observers: observer keys (``simulation.model.observers.OBSERVERS``, e.g.
             ``"tiers"``) run beside the daily table; their tables are in ``.observed``.
+        runner: a :class:`Runner` holding replicates, seed, workers, client and
+            observers (then give none of those keywords).
 
     Raises:
-        ConfigError: a scenario is not a valid config, or an observer unknown
-            (checked before any run).
+        ConfigError: a scenario is not a valid config, an observer unknown, a
+            bad setting, or a runner beside its keywords (checked before any run).
     """
-    observers = tuple(observers)
-    make_observers(observers)  # fail fast on an unknown key
-    if (not isinstance(replicates, int) or isinstance(replicates, bool)
-            or not 1 <= replicates <= MAX_REPLICATES):
-        raise ConfigError(f"replicates = {replicates!r}: must be a whole number from 1 to "
-                          f"{MAX_REPLICATES:,} (executors.MAX_REPLICATES: the mean's Monte "
-                          "Carlo error is then 1% of the run-to-run spread)")
-    scenarios = list(scenarios)
-    if len(scenarios) * replicates > MAX_RUNS:
-        raise ConfigError(f"{len(scenarios):,} scenarios x {replicates:,} replicates = "
-                          f"{len(scenarios) * replicates:,} runs: allowed: at most "
-                          f"{MAX_RUNS:,} runs in one batch (executors.MAX_RUNS); split them")
-    resolved_base = None if base is None else load_config(base)
-    base_raw = (None if resolved_base is None
-                else plain(resolved_base))
-    tasks, parameters = [], []
-    for point, scenario in enumerate(scenarios):
-        if isinstance(scenario, Mapping) and not isinstance(scenario, Config):
-            if resolved_base is None:
-                raise ConfigError(f"scenario {point} is a mapping of overrides; pass base=")
-            overrides = dict(scenario)
-            load_config(resolved_base, overrides)  # fail fast on a bad scenario
-            raw = base_raw
-            parameters.extend(k for k in overrides if k not in parameters)
-        else:
-            config, overrides = load_config(scenario), {}
-            raw = plain(config)
-        tasks += [Task(point * replicates + r, point, r, run_seed(seed, r), overrides, raw,
-                       keep_timeseries=keep_timeseries, observers=observers)
-                  for r in range(replicates)]
-    rows, tables, observed = [], [], {}
-
-    def collect(outcome: Outcome) -> None:
-        rows.append(outcome.row())
-        if outcome.timeseries is not None:
-            tables.append(outcome.timeseries)
-        for key, table in outcome.observed.items():
-            observed.setdefault(key, []).append(table)
-        bar.update(outcome)
-
-    bar = Progress(len(tasks), enabled=progress)
-    try:
-        with open_pool(workers, client) as pool:
-            dispatch(tasks, pool, collect)
-    finally:
-        bar.close()
-    timeseries = None
-    if keep_timeseries:
-        timeseries = (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame())
-        if not timeseries.empty:
-            timeseries = timeseries.sort_values(["run_id", "day"], kind="stable",
-                                                ignore_index=True)
-    return Runs(runs_table(rows, parameters), timeseries,
-                {key: pd.concat(parts, ignore_index=True).sort_values(
-                    ["run_id", "day"], kind="stable", ignore_index=True)
-                 for key, parts in observed.items()})
+    runner = runner_of(runner, RUN_MANY_RUNNER, replicates=replicates, seed=seed,
+                       workers=workers, client=client, observers=observers)
+    return runner.run(scenarios, base=base, keep_timeseries=keep_timeseries, progress=progress)
 
 
 # --- the durable sweep -------------------------------------------------------
+
+SWEEP_RUNNER = Runner(workers=None)
+"""Where :func:`sweep` runs with no runner: every core (replicates, seed: the sweep file's)."""
 
 
 @dataclass
@@ -318,16 +206,21 @@ def sweep(
     spec: SweepSpec | str | Path,
     out: str | Path | None = None,
     *,
-    workers: int | None = None,
-    client: Any = None,
+    workers: int | None = DEFAULT,
+    client: Any = DEFAULT,
     scheduler: str | None = None,
     force: bool = False,
     progress: bool = True,
     function: RunFunction | None = None,
     worker_timeout: float = WORKER_TIMEOUT,
     announce: Callable[[str], None] | None = None,
+    runner: Runner | None = None,
 ) -> SweepResult:
     """Run a sweep into a folder, resuming whatever an earlier attempt finished.
+
+    Replicates, seed and observers are the sweep file's (they fix the plan);
+    the runner, or ``workers``, ``client`` or ``scheduler``, says where the
+    runs execute.
 
     Args:
         spec: a sweep file (TOML path) or a parsed :class:`SweepSpec`.
@@ -343,14 +236,22 @@ def sweep(
             sweep stops (what finished is kept).
         announce: called once the runs start with a line saying where they run
             (and the Dask dashboard's address); the command line prints it.
+        runner: a :class:`Runner` whose ``workers`` or ``client`` run the sweep
+            (then give none of ``workers``, ``client``, ``scheduler``); its
+            replicates, seed and observers, if set, must be the sweep file's.
 
     Raises:
-        ConfigError: a bad sweep file; ``out`` holds another sweep's results, a
-            user's files, or is locked by a sweep still running.
+        ConfigError: a bad sweep file or setting; ``out`` holds another sweep's
+            results, a user's files, or is locked by a sweep still running.
         KeyboardInterrupt: after recording what finished (rerun to resume).
         WorkersLost: the cluster had no worker for ``worker_timeout`` seconds.
     """
     spec = spec if isinstance(spec, SweepSpec) else load_sweep_spec(spec)
+    if runner is not None and scheduler is not None:
+        raise ConfigError(f"runner and scheduler = {scheduler!r} both given; allowed: one of "
+                          "them (Runner(client=distributed.Client(scheduler)) runs there)")
+    runner = runner_of(runner, SWEEP_RUNNER, workers=workers, client=client)
+    _check_runner_fits(runner, spec)
     base = None if function is not None else spec.base_config()
     raw_base = None if base is None else plain(base)
     points = spec.points()
@@ -364,7 +265,8 @@ def sweep(
     store.check(inputs=spec.inputs)
     status = "interrupted"
     # workers and scheduler are checked before anything is written
-    with open_pool(workers, client, scheduler, worker_timeout) as pool, FolderLock(folder):
+    with (open_pool(runner.workers, runner.client, scheduler, worker_timeout) as pool,
+          FolderLock(folder)):
         store.prepare(plan, force)
         done = store.finished(tasks)
         todo = [t for t in tasks if t.run_id not in done]
@@ -391,6 +293,18 @@ def sweep(
             bar.close()
             store.finish(manifest, status)
     return load_sweep(folder)
+
+
+def _check_runner_fits(runner: Runner, spec: SweepSpec) -> None:
+    """A ConfigError if the runner sets replicates, seed or observers other than the file's."""
+    for name, planned in (("replicates", spec.replicates), ("seed", spec.seed),
+                          ("observers", tuple(spec.observers))):
+        value = getattr(runner, name)
+        unset = getattr(SWEEP_RUNNER, name)
+        if value not in (planned, unset):
+            raise ConfigError(f"runner.{name} = {value!r}: this sweep's {name} = {planned!r} "
+                              f"(its sweep file's); allowed: {planned!r} or the default "
+                              f"{unset!r} (set {name} in the sweep file)")
 
 
 def load_sweep(path: str | Path) -> SweepResult:

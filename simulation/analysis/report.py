@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from ..model.config import ConfigError
-from .folders import FolderLock, check_output_folder, out_option, staged_folder
+from ..runs.folders import FolderLock, check_output_folder, out_option, staged_folder
+from ..runs.runner import FIXED_COLUMNS, STATUS_COLUMNS
+from ..runs.sweep import SweepResult, load_sweep
 from .sensitivity import analyse, metric_column
-from .sweep import FIXED_COLUMNS, STATUS_COLUMNS, SweepResult, load_sweep
 
 HEATMAP_BINS = 8  # bins per axis when a sampled parameter has too many distinct values
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..model.config import ConfigError
-from .designs import DESIGNS, indices_table
-from .sweep import SweepResult
+from ..runs.designs import DESIGNS, DesignKind
+from ..runs.sweep import SweepResult
 
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
 ANALYSIS_KEY = (0, 0, 1)  # SeedSequence spawn key of the bootstrap intervals
@@ -44,6 +45,14 @@ def ishigami_indices() -> pd.DataFrame:
     return pd.DataFrame({"parameter": ["x1", "x2", "x3"],
                          "S1": [v1 / total, v2 / total, 0.0],
                          "ST": [(v1 + v13) / total, v2 / total, v13 / total]})
+
+
+def indices_table(design: DesignKind, problem: Mapping[str, Any],
+                  indices: Mapping[str, np.ndarray], **attrs: Any) -> pd.DataFrame:
+    """A design's indices as a table, one row per parameter, that knows how to be drawn."""
+    table = pd.DataFrame({"parameter": problem["names"], **indices})
+    table.attrs.update(design=design.kind, bars=design.bars, xlabel=design.xlabel, **attrs)
+    return table
 
 
 def metric_column(runs: pd.DataFrame, metric: str, platform: str | None = None) -> str:
