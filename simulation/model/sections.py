@@ -16,13 +16,17 @@ a user reads: the dotted key, the value given and what is allowed
 
 from __future__ import annotations
 
+import copy
 import keyword
 import types
 import typing
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Union
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError, core_schema
 
 from ..errors import ConfigError
 
@@ -72,11 +76,30 @@ class Section(BaseModel):
             raise ValueError(problem)
         return value
 
+    @classmethod
+    def config_keys(cls) -> dict[str, FieldInfo]:
+        """Every key a config may give in this section, read from the registries now.
+
+        Its own fields (``model_fields``, fixed when the class is defined), with a
+        field that holds one kind of a registry (:class:`OneKind`) typed as the union
+        of the kinds registered now; a section whose keys come from a registry adds
+        them (a phase's schemes). Nothing is rebuilt: these are fresh field infos.
+        """
+        keys = {}
+        for name, field in cls.model_fields.items():
+            kinds = next((m for m in field.metadata if isinstance(m, OneKind)), None)
+            if kinds is not None:
+                field = copy.copy(field)
+                field.annotation = kinds.union()
+            keys[name] = field
+        return keys
+
     def __setattr__(self, name: str, value: Any) -> None:
         """Set a field, checked as in a config file; a refusal is one-line ConfigError."""
-        if not name.startswith("_") and name not in type(self).model_fields:
+        keys = type(self).config_keys()
+        if not name.startswith("_") and name not in keys:
             raise ConfigError(f"unknown key {name!r} (given: {value!r}); allowed here: "
-                              f"{', '.join(type(self).model_fields)}")
+                              f"{', '.join(keys)}")
         try:
             super().__setattr__(name, value)
         except ValidationError as err:
@@ -216,22 +239,90 @@ class Kind(Section):
     @classmethod
     def __pydantic_init_subclass__(cls, replace: bool = False, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        values = typing.get_args(cls.model_fields["kind"].annotation)
-        if len(values) != 1 or not isinstance(values[0], str):
+        kind = _tag(cls)
+        if not isinstance(kind, str):
             return  # a base of several kinds (Generated, Sampled): not an entry itself
         if "kind" not in cls.__dict__.get("__annotations__", {}):
             return  # inherits its parent's kind: a variant, not a new entry
-        what = f"{cls.__name__} (kind = {values[0]!r})"
-        check_key(values[0], what)
+        what = f"{cls.__name__} (kind = {kind!r})"
+        check_key(kind, what)
         problem = cls.entry_problem()
         if problem:
             raise RegistryError(f"{what}: {problem}")
-        register(cls.registry, values[0], cls, what, replace=replace)
+        register(cls.registry, kind, cls, what, replace=replace)
 
     @classmethod
     def entry_problem(cls) -> str | None:
         """What this entry lacks to be registered (None if nothing): each registry's rule."""
         return None
+
+
+@dataclass(frozen=True)
+class OneKind:
+    """A field that holds one kind of ``base``'s registry, picked when it is validated.
+
+    Annotate the field ``Annotated[SerializeAsAny[Base], OneKind(Base, "default")]``.
+    A mapping is validated by the kind registered now under its ``kind`` key
+    (``default`` when it names none), so a kind defined later is a value at once
+    and no section is rebuilt; an instance of ``base`` is kept as it is. A kind not
+    registered, or a value that is not a section, is the error a tagged union gives,
+    and a kind's own errors are located under its tag (``social.watts_strogatz.x``),
+    as in a tagged union. ``SerializeAsAny`` dumps the kind's own keys.
+    """
+
+    base: type[Kind]
+    default: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return core_schema.no_info_before_validator_function(self.pick, handler(source))
+
+    def kinds(self) -> dict[str, type[Kind]]:
+        """The kinds registered now under ``base``, by their ``kind`` value."""
+        return {kind: cls for kind, cls in self.base.registry.items()
+                if issubclass(cls, self.base)}
+
+    def union(self) -> Any:
+        """The kinds registered now, as a union type (the field as a config sees it)."""
+        return Union[tuple(self.kinds().values())]  # noqa: UP007 - built from a tuple
+
+    def pick(self, value: Any) -> Any:
+        """``value`` validated by the kind its ``kind`` key names."""
+        if isinstance(value, self.base):
+            return value
+        if not isinstance(value, dict):
+            raise PydanticKnownError("union_tag_not_found", {"discriminator": "'kind'"})
+        kind, kinds = value.get("kind", self.default), self.kinds()
+        if not isinstance(kind, str) or kind not in kinds:
+            raise PydanticKnownError("union_tag_invalid", {
+                "discriminator": "'kind'", "tag": str(kind),
+                "expected_tags": ", ".join(repr(k) for k in kinds)})
+        try:
+            return kinds[kind].model_validate(value)
+        except ValidationError as err:
+            raise ValidationError.from_exception_data(
+                err.title, relocated(err, kind)) from None
+
+
+_KNOWN_ERRORS = frozenset(typing.get_args(core_schema.ErrorType))
+
+
+def relocated(err: ValidationError, *prefix: str | int) -> list[InitErrorDetails]:
+    """The problems of ``err`` with ``prefix`` before each location, to raise again as one.
+
+    For a section that validates a part itself (a kind, a phase's scheme), so its
+    problems name the full key: ``ValidationError.from_exception_data(title, details)``.
+    """
+    details: list[InitErrorDetails] = []
+    for problem in err.errors():
+        known = problem["type"] in _KNOWN_ERRORS
+        detail = InitErrorDetails(
+            type=problem["type"] if known else PydanticCustomError(problem["type"],
+                                                                   problem["msg"]),
+            loc=(*prefix, *problem["loc"]), input=problem["input"])
+        if known and "ctx" in problem:
+            detail["ctx"] = problem["ctx"]
+        details.append(detail)
+    return details
 
 
 def describe_error(err: ValidationError, root: type[BaseModel], what: str = "config") -> str:
@@ -258,7 +349,7 @@ def describe_error(err: ValidationError, root: type[BaseModel], what: str = "con
             lines.append(f"{key}: missing; it has no default, so it must be given")
         elif problem["type"] == "extra_forbidden":
             model = _walk(problem["loc"][:-1], root)[1]
-            allowed = ", ".join(model.model_fields) if model is not None else "?"
+            allowed = ", ".join(_keys(model)) if model is not None else "?"
             lines.append(f"unknown key {key!r} (given: {given!r}); allowed here: {allowed}")
         elif not problem["loc"]:  # a cross-field rule: its message names the keys
             lines.append(message)
@@ -290,7 +381,7 @@ def _walk(loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[str, type[BaseMo
                 model = tagged[0]
                 continue
         parts.append(str(part))
-        field = model.model_fields.get(str(part)) if model is not None else None
+        field = _keys(model).get(str(part)) if model is not None else None
         model, members = None, []
         if field is not None:
             sections = _sections_in(field.annotation)
@@ -299,6 +390,11 @@ def _walk(loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[str, type[BaseMo
             elif sections:
                 members = sections
     return ".".join(parts), model
+
+
+def _keys(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    """A section's keys as a config sees them now (a model's fields, for other models)."""
+    return model.config_keys() if issubclass(model, Section) else dict(model.model_fields)
 
 
 def _sections_in(annotation: Any) -> list[type[BaseModel]]:
