@@ -32,9 +32,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, ModelWrapValidatorHandler, ValidationError, model_validator
 from pydantic.fields import FieldInfo
+from pydantic_core import InitErrorDetails
 
+from ..errors import ConfigError
 from .sections import (
     MAX_DOLLARS,
     MAX_HORIZON_DAYS,
@@ -43,7 +45,9 @@ from .sections import (
     RegistryError,
     Section,
     check_key,
+    describe_error,
     register,
+    relocated,
 )
 
 TIERS: tuple[str, ...] = ("nano", "micro", "mid", "macro", "mega")
@@ -134,10 +138,9 @@ def scheme_problem(cls: type[Scheme]) -> str | None:
     strings) and a ``linestyle``, and write both ``owed`` and ``expected``.
     """
     key = cls.__dict__.get("key")
-    taken = [k for k in Phase.model_fields if k not in SCHEMES]
-    if key in taken or (key not in SCHEMES and hasattr(Phase, key)):
-        return (f"key {key!r} is already a key of a phase ({', '.join(taken)}) or one of "
-                "its methods; choose another key")
+    if key in Phase.model_fields or hasattr(Phase, key):
+        return (f"key {key!r} is already a key of a phase ({', '.join(Phase.model_fields)}) "
+                "or one of its methods; choose another key")
     if key == "total":
         return "key 'total' would make the column spend_total, the sum of every scheme's"
     for part in ("label", "color"):
@@ -157,35 +160,20 @@ def scheme_problem(cls: type[Scheme]) -> str | None:
 
 
 def register_scheme(cls: type[Scheme], replace: bool = False) -> None:
-    """Add a scheme to the registry and to every phase's keys (done on class definition).
+    """Add a scheme to the registry, and so to every phase's keys (done on class definition).
 
     Checked first, all or nothing (:func:`~simulation.model.sections.register`): a
-    refused scheme is a RegistryError and leaves the registry and :class:`Phase`
-    as they were. ``replace=True`` (``class MyCommission(Scheme, replace=True)``)
-    replaces the scheme registered under the same key.
+    refused scheme is a RegistryError and leaves the registry as it was. No model
+    changes: a :class:`Phase` reads :data:`SCHEMES` when it is validated.
+    ``replace=True`` (``class MyCommission(Scheme, replace=True)``) replaces the
+    scheme registered under the same key.
     """
     what = f"scheme {cls.__name__}"
     check_key(cls.__dict__.get("key"), what)
     problem = scheme_problem(cls)
     if problem:
         raise RegistryError(f"{what}: {problem}")
-    key = cls.key
-    old_field = Phase.model_fields.get(key)
-    summary = (cls.__doc__ or key).strip().splitlines()[0]
-
-    def add_field() -> None:
-        Phase.model_fields[key] = FieldInfo.from_annotated_attribute(
-            cls | None, Field(None, description=summary))
-        Phase.model_rebuild(force=True)
-
-    def remove_field() -> None:
-        if old_field is None:
-            Phase.model_fields.pop(key, None)
-        else:
-            Phase.model_fields[key] = old_field
-        Phase.model_rebuild(force=True)
-
-    register(SCHEMES, key, cls, what, replace=replace, before=add_field, undo=remove_field)
+    register(SCHEMES, cls.key, cls, what, replace=replace)
 
 
 def spend_columns() -> tuple[str, ...]:
@@ -231,11 +219,79 @@ class Phase(Section):
     """One stretch of a payout schedule: a trigger and the schemes it pays.
 
     Besides ``name`` and ``start`` it has one optional key per registered
-    scheme (added by :func:`register_scheme`).
+    scheme (``phase.flat_fee``, None when not paid), read from :data:`SCHEMES`
+    when the phase is validated: a scheme defined later is a key at once, and
+    the class never changes. The schemes given are kept as pydantic's extra
+    values (so they dump, copy and compare with the phase); any other key is
+    refused, as in every section.
     """
+
+    model_config = ConfigDict(extra="allow")
 
     name: str = Field("phase", max_length=100, description="label used in outputs and plots")
     start: Start = Field(default_factory=lambda: Start(day=0), description="when it takes effect")
+
+    @classmethod
+    def config_keys(cls) -> dict[str, FieldInfo]:
+        """``name``, ``start``, then one optional key per registered scheme, in registry order."""
+        return {**super().config_keys(), **{
+            key: FieldInfo.from_annotated_attribute(scheme | None, Field(None, description=(
+                scheme.__doc__ or key).strip().splitlines()[0]))
+            for key, scheme in SCHEMES.items()}}
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _registered_schemes(cls, data: Any, handler: ModelWrapValidatorHandler[Phase]) -> Phase:
+        """Each scheme key validated by the scheme registered now; an unknown key refused.
+
+        Every problem is reported at once, each under its full key (``commission.rate``).
+        """
+        if not isinstance(data, dict):  # a Phase already (or not a section: pydantic says)
+            return handler(data)
+        own = {key: value for key, value in data.items() if key in cls.model_fields}
+        schemes: dict[str, Scheme] = {}
+        problems: list[InitErrorDetails] = []
+        for key, scheme in SCHEMES.items():
+            if data.get(key) is not None:
+                try:
+                    schemes[key] = scheme.model_validate(data[key])
+                except ValidationError as err:
+                    problems += relocated(err, key)
+        problems += [InitErrorDetails(type="extra_forbidden", loc=(key,), input=value)
+                     for key, value in data.items()
+                     if key not in cls.model_fields and key not in SCHEMES]
+        try:
+            phase = handler({**own, **schemes})
+        except ValidationError as err:
+            problems = relocated(err) + problems
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return phase
+
+    def __getattr__(self, name: str) -> Any:
+        """A registered scheme's key: the scheme paid, or None when this phase does not pay it."""
+        if name in SCHEMES:
+            return (self.__pydantic_extra__ or {}).get(name)
+        return super().__getattr__(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set a scheme's key (None: not paid), checked as in a config file, or another key."""
+        scheme = SCHEMES.get(name)
+        if scheme is None:
+            super().__setattr__(name, value)
+            return
+        extra = self.__pydantic_extra__
+        if value is None:
+            extra.pop(name, None)
+            return
+        try:
+            extra[name] = scheme.model_validate(value)
+        except ValidationError as err:
+            problems = ValidationError.from_exception_data(type(self).__name__,
+                                                           relocated(err, name))
+            raise ConfigError(describe_error(
+                problems, type(self), f"value set on a {type(self).__name__} section")) from None
+        self.__pydantic_fields_set__.add(name)
 
     def schemes(self) -> list[Scheme]:
         """The schemes this phase pays, in registry order."""

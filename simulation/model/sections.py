@@ -12,6 +12,13 @@ refusal is a :class:`~simulation.errors.ConfigError`, like every other.
 :func:`describe_error` turns a pydantic ``ValidationError`` into the one line
 a user reads: the dotted key, the value given and what is allowed
 (scikit-learn's rule: say what was expected and what arrived).
+
+The registries (payout schemes, social-graph kinds, designs, attribution
+rules) are read when a section is validated, never built into it: a field
+marked :class:`OneKind` picks the registered kind its ``kind`` key names, a
+phase checks its scheme keys against the schemes registered then, so
+registering an entry changes no section class. :meth:`Section.config_keys`
+gives every key of a section as a config sees it now, registries included.
 """
 
 from __future__ import annotations
@@ -20,7 +27,6 @@ import copy
 import keyword
 import types
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Union
 
@@ -147,9 +153,6 @@ def misread(annotation: Any, value: Any) -> str | None:
     return None
 
 
-_REGISTRY_HOOKS: list[Callable[[], None]] = []
-
-
 class RegistryError(TypeError):
     """A registry entry refused where it is defined: a programming error, not a config one.
 
@@ -158,22 +161,6 @@ class RegistryError(TypeError):
     names the entry, the rule it breaks and how to fix it; a refused entry leaves
     every registry and every config section as it was.
     """
-
-
-def on_registry_change(hook: Callable[[], None]) -> Callable[[], None]:
-    """Run ``hook`` whenever a registry (schemes, network kinds, designs) gains an entry.
-
-    The sections that embed registry-built sections use it to rebuild their
-    validators, so a scheme defined in a user's module is a config key at once.
-    """
-    _REGISTRY_HOOKS.append(hook)
-    return hook
-
-
-def registry_changed() -> None:
-    """Tell the sections that embed registry-built sections to rebuild."""
-    for hook in _REGISTRY_HOOKS:
-        hook()
 
 
 def check_key(key: Any, what: str) -> None:
@@ -185,14 +172,13 @@ def check_key(key: Any, what: str) -> None:
 
 
 def register(registry: dict[str, Any], key: str, entry: Any, what: str, *,
-             replace: bool = False, before: Callable[[], None] | None = None,
-             undo: Callable[[], None] | None = None) -> None:
+             replace: bool = False) -> None:
     """Add ``entry`` to ``registry`` under ``key``, all or nothing.
 
     A key already taken is refused unless ``replace`` (then the entry keeps its
-    place). ``before`` runs once the entry is in (e.g. to add a field), then the
-    sections rebuild; if either fails, ``undo`` and the old entry are put back,
-    the sections rebuild as they were, and the failure is a RegistryError.
+    place), and so is a section whose field types are not all defined (it could
+    not validate). Nothing else changes: the sections read the registries when
+    they validate (:class:`OneKind`, a phase's scheme keys).
     """
     missing = object()
     previous = registry.get(key, missing)
@@ -202,22 +188,20 @@ def register(registry: dict[str, Any], key: str, entry: Any, what: str, *,
         raise RegistryError(
             f"{what}: key {key!r} is already registered (by {module}.{owner}); choose "
             "another key, or pass replace=True to replace it on purpose")
-    registry[key] = entry
-    try:
-        if before is not None:
-            before()
-        registry_changed()
-    except Exception as err:
-        if previous is missing:
-            del registry[key]
-        else:
-            registry[key] = previous
-        if undo is not None:
-            undo()
-        registry_changed()
-        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    if getattr(entry, "__pydantic_complete__", True) is False:
         raise RegistryError(f"{what}: key {key!r} could not be added, nothing changed: "
-                            f"{reason}") from err
+                            f"{_undefined(entry)}")
+    registry[key] = entry
+
+
+def _undefined(section: type) -> str:
+    """Why a section's field types are not all defined (a name defined nowhere)."""
+    try:
+        typing.get_type_hints(section)
+    except Exception as err:  # a NameError names it; anything else says what it is
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        return f"its field types are not all defined ({reason})"
+    return "its field types are not all defined"
 
 
 class Kind(Section):
