@@ -32,22 +32,18 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import ConfigDict, Field, ModelWrapValidatorHandler, ValidationError, model_validator
-from pydantic.fields import FieldInfo
-from pydantic_core import InitErrorDetails
+from pydantic import Field, model_validator
 
-from ..errors import ConfigError
 from .sections import (
     MAX_DOLLARS,
     MAX_HORIZON_DAYS,
     MAX_INFLUENCERS,
     MAX_PRICE,
     RegistryError,
+    RegistryKeys,
     Section,
     check_key,
-    describe_error,
     register,
-    relocated,
 )
 
 TIERS: tuple[str, ...] = ("nano", "micro", "mid", "macro", "mega")
@@ -215,83 +211,19 @@ class Start(Section):
         return spend >= self.spend
 
 
-class Phase(Section):
+class Phase(RegistryKeys):
     """One stretch of a payout schedule: a trigger and the schemes it pays.
 
     Besides ``name`` and ``start`` it has one optional key per registered
     scheme (``phase.flat_fee``, None when not paid), read from :data:`SCHEMES`
-    when the phase is validated: a scheme defined later is a key at once, and
-    the class never changes. The schemes given are kept as pydantic's extra
-    values (so they dump, copy and compare with the phase); any other key is
-    refused, as in every section.
+    when the phase is validated (:class:`~simulation.model.sections.RegistryKeys`):
+    a scheme defined later is a key at once, and the class never changes.
     """
 
-    model_config = ConfigDict(extra="allow")
+    key_registry: ClassVar[dict[str, type[Scheme]]] = SCHEMES
 
     name: str = Field("phase", max_length=100, description="label used in outputs and plots")
     start: Start = Field(default_factory=lambda: Start(day=0), description="when it takes effect")
-
-    @classmethod
-    def config_keys(cls) -> dict[str, FieldInfo]:
-        """``name``, ``start``, then one optional key per registered scheme, in registry order."""
-        return {**super().config_keys(), **{
-            key: FieldInfo.from_annotated_attribute(scheme | None, Field(None, description=(
-                scheme.__doc__ or key).strip().splitlines()[0]))
-            for key, scheme in SCHEMES.items()}}
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _registered_schemes(cls, data: Any, handler: ModelWrapValidatorHandler[Phase]) -> Phase:
-        """Each scheme key validated by the scheme registered now; an unknown key refused.
-
-        Every problem is reported at once, each under its full key (``commission.rate``).
-        """
-        if not isinstance(data, dict):  # a Phase already (or not a section: pydantic says)
-            return handler(data)
-        own = {key: value for key, value in data.items() if key in cls.model_fields}
-        schemes: dict[str, Scheme] = {}
-        problems: list[InitErrorDetails] = []
-        for key, scheme in SCHEMES.items():
-            if data.get(key) is not None:
-                try:
-                    schemes[key] = scheme.model_validate(data[key])
-                except ValidationError as err:
-                    problems += relocated(err, key)
-        problems += [InitErrorDetails(type="extra_forbidden", loc=(key,), input=value)
-                     for key, value in data.items()
-                     if key not in cls.model_fields and key not in SCHEMES]
-        try:
-            phase = handler({**own, **schemes})
-        except ValidationError as err:
-            problems = relocated(err) + problems
-        if problems:
-            raise ValidationError.from_exception_data(cls.__name__, problems)
-        return phase
-
-    def __getattr__(self, name: str) -> Any:
-        """A registered scheme's key: the scheme paid, or None when this phase does not pay it."""
-        if name in SCHEMES:
-            return (self.__pydantic_extra__ or {}).get(name)
-        return super().__getattr__(name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        """Set a scheme's key (None: not paid), checked as in a config file, or another key."""
-        scheme = SCHEMES.get(name)
-        if scheme is None:
-            super().__setattr__(name, value)
-            return
-        extra = self.__pydantic_extra__
-        if value is None:
-            extra.pop(name, None)
-            return
-        try:
-            extra[name] = scheme.model_validate(value)
-        except ValidationError as err:
-            problems = ValidationError.from_exception_data(type(self).__name__,
-                                                           relocated(err, name))
-            raise ConfigError(describe_error(
-                problems, type(self), f"value set on a {type(self).__name__} section")) from None
-        self.__pydantic_fields_set__.add(name)
 
     def schemes(self) -> list[Scheme]:
         """The schemes this phase pays, in registry order."""

@@ -17,7 +17,8 @@ The registries (payout schemes, social-graph kinds, designs, attribution
 rules) are read when a section is validated, never built into it: a field
 marked :class:`OneKind` picks the registered kind its ``kind`` key names, a
 phase checks its scheme keys against the schemes registered then, so
-registering an entry changes no section class. :meth:`Section.config_keys`
+registering an entry changes no section class (a :class:`RegistryKeys`
+section, such as a phase, takes a key per entry). :meth:`Section.config_keys`
 gives every key of a section as a config sees it now, registries included.
 """
 
@@ -30,7 +31,16 @@ import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Union
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError, core_schema
 
@@ -285,6 +295,79 @@ class OneKind:
         except ValidationError as err:
             raise ValidationError.from_exception_data(
                 err.title, relocated(err, kind)) from None
+
+
+class RegistryKeys(Section, extra="allow"):
+    """A section that takes, besides its fields, one optional key per entry of a registry.
+
+    ``key_registry`` maps each such key to the section that validates it (a phase:
+    ``SCHEMES``). It is read when the section is validated, so an entry registered
+    later is a key at once and the class never changes. The entries given are kept
+    as pydantic's extra values (so they dump, copy and compare with the section); an
+    entry not given reads None; any other key is refused, as in every section, and
+    every problem is reported at once under its full key (``commission.rate``).
+    """
+
+    key_registry: ClassVar[dict[str, type[BaseModel]]] = {}
+
+    @classmethod
+    def config_keys(cls) -> dict[str, FieldInfo]:
+        """The fields, then one optional key per registered entry, in registry order."""
+        return {**super().config_keys(), **{
+            key: FieldInfo.from_annotated_attribute(entry | None, Field(None, description=(
+                entry.__doc__ or key).strip().splitlines()[0]))
+            for key, entry in cls.key_registry.items()}}
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _registered_keys(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Each registry key validated by the entry registered now; an unknown key refused."""
+        if not isinstance(data, dict):  # an instance already (or not a section: pydantic says)
+            return handler(data)
+        own = {key: value for key, value in data.items() if key in cls.model_fields}
+        entries: dict[str, BaseModel] = {}
+        problems: list[InitErrorDetails] = []
+        for key, entry in cls.key_registry.items():
+            if data.get(key) is not None:
+                try:
+                    entries[key] = entry.model_validate(data[key])
+                except ValidationError as err:
+                    problems += relocated(err, key)
+        problems += [InitErrorDetails(type="extra_forbidden", loc=(key,), input=value)
+                     for key, value in data.items()
+                     if key not in cls.model_fields and key not in cls.key_registry]
+        try:
+            section = handler({**own, **entries})
+        except ValidationError as err:
+            problems = relocated(err) + problems
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return section
+
+    def __getattr__(self, name: str) -> Any:
+        """A registry key: the entry given, or None when this section has none."""
+        if name in type(self).key_registry:
+            return (self.__pydantic_extra__ or {}).get(name)
+        return super().__getattr__(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set a registry key (None: none), checked as in a config file, or another key."""
+        entry = type(self).key_registry.get(name)
+        if entry is None:
+            super().__setattr__(name, value)
+            return
+        extra = self.__pydantic_extra__
+        if value is None:
+            extra.pop(name, None)
+            return
+        try:
+            extra[name] = entry.model_validate(value)
+        except ValidationError as err:
+            problems = ValidationError.from_exception_data(type(self).__name__,
+                                                           relocated(err, name))
+            raise ConfigError(describe_error(
+                problems, type(self), f"value set on a {type(self).__name__} section")) from None
+        self.__pydantic_fields_set__.add(name)
 
 
 _KNOWN_ERRORS = frozenset(typing.get_args(core_schema.ErrorType))
