@@ -5,8 +5,10 @@ imported by ``tests/test_docs.py``. Each page is read from its source:
 
 - ``reference/api.md``: the public API (``simulation._PUBLIC``), from docstrings
   through mkdocstrings;
-- ``reference/config.md``: every config key, from the schema
-  (:func:`simulation.model.parameter_tables.parameter_tables`, the same tables
+- ``reference/config.md``: every config key, from the sections and the
+  registries as they are at build time (a phase's scheme keys and the social
+  kinds are read from the registries, not from rebuilt models:
+  :func:`simulation.model.parameter_tables.parameter_tables`, the same tables
   as the ODD description's);
 - ``reference/cli.md``: every subcommand's help, from ``simulation.cli.build_parser``;
 - ``reference/registries.md``: payout schemes, summary metrics, social-graph
@@ -36,8 +38,8 @@ def _cell(text: object) -> str:
 
 
 def _keys(section: type, skip: tuple[str, ...] = ("kind",)) -> str:
-    """A section's own keys, as code, comma-separated."""
-    names = [name for name in section.model_fields if name not in skip]
+    """A section's keys as a config sees them now (``config_keys``), as code, comma-separated."""
+    names = [name for name in section.config_keys() if name not in skip]
     return ", ".join(f"`{name}`" for name in names) or "none"
 
 

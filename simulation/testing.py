@@ -157,7 +157,7 @@ def _scheme_registered(scheme: Scheme) -> None:
     cls = type(scheme)
     assert SCHEMES.get(cls.key) is cls, (f"SCHEMES[{cls.key!r}] is "
                                          f"{SCHEMES.get(cls.key)!r}, not {cls.__name__}")
-    assert cls.key in Phase.model_fields, f"phases have no key {cls.key!r}"
+    assert cls.key in Phase.config_keys(), f"phases have no key {cls.key!r}"
     assert cls.column() in columns(), f"the daily table has no column {cls.column()!r}"
     for part in ("label", "color"):
         assert isinstance(getattr(cls, part), str) and getattr(cls, part), f"no {part}"

@@ -307,7 +307,7 @@ def _reachable_models() -> list[type[BaseModel]]:
         if model in seen:
             continue
         seen.append(model)
-        for field in model.model_fields.values():
+        for field in model.config_keys().values():  # with the registries' kinds and schemes
             todo.extend(_models_in(field.annotation))
     return seen
 
@@ -330,7 +330,7 @@ silent no-op."""
 def test_every_parameter_has_a_description_and_a_default():
     missing, required = [], []
     for model in _reachable_models():
-        for name, field in model.model_fields.items():
+        for name, field in model.config_keys().items():
             if _models_in(field.annotation):
                 continue  # a nested section: its own fields are checked
             if not (field.description or "").strip():
@@ -399,7 +399,7 @@ def _bounded_numbers(section, prefix=""):
     from pydantic import BaseModel
 
     found = []
-    for name, field in type(section).model_fields.items():
+    for name, field in type(section).config_keys().items():
         value, key = getattr(section, name), f"{prefix}{name}"
         if isinstance(value, BaseModel):
             found += _bounded_numbers(value, key + ".")

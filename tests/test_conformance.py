@@ -23,7 +23,8 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.model import sections
+from simulation.model.attribution import ATTRIBUTION_RULES
+from simulation.model.config import Attribution, Config, Network, Platform, plain
 from simulation.model.networks import SOCIAL_KINDS
 from simulation.model.payouts import SCHEMES, Commission, Phase, Scheme, Start
 from simulation.model.sections import RegistryError
@@ -104,27 +105,31 @@ def shipped_configs_load() -> None:
 
 @pytest.fixture
 def restored():
-    """Put the registries and the phase's keys back as they were after the test."""
-    schemes, kinds, fields = dict(SCHEMES), dict(SOCIAL_KINDS), dict(Phase.model_fields)
+    """Put the registries back as they were after the test (no section changed with them)."""
+    schemes, kinds, rules = dict(SCHEMES), dict(SOCIAL_KINDS), dict(ATTRIBUTION_RULES)
+    fields = dict(Phase.model_fields)
     yield
-    SCHEMES.clear()
-    SCHEMES.update(schemes)
-    SOCIAL_KINDS.clear()
-    SOCIAL_KINDS.update(kinds)
-    Phase.model_fields.clear()
-    Phase.model_fields.update(fields)
-    Phase.model_rebuild(force=True)
-    sections.registry_changed()
+    for registry, entries in ((SCHEMES, schemes), (SOCIAL_KINDS, kinds),
+                              (ATTRIBUTION_RULES, rules)):
+        registry.clear()
+        registry.update(entries)
+    assert dict(Phase.model_fields) == fields
 
 
 @pytest.fixture
-def user(tmp_path, monkeypatch, restored):
-    """The user module, imported from tmp_path."""
+def import_user(tmp_path, monkeypatch, restored):
+    """A function that imports the user module from tmp_path (the registries restored after)."""
     (tmp_path / "user_entries.py").write_text(USER_MODULE)
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("user_entries", None)
-    yield importlib.import_module("user_entries")
+    yield lambda: importlib.import_module("user_entries")
     sys.modules.pop("user_entries", None)
+
+
+@pytest.fixture
+def user(import_user):
+    """The user module, imported from tmp_path."""
+    return import_user()
 
 
 def test_a_good_user_scheme_passes_check_scheme(user):
@@ -220,8 +225,8 @@ def test_a_bad_registration_is_one_clear_error_and_changes_nothing(key, parts, w
     assert type(config.platforms[0].phases[1].commission) is Commission
 
 
-def test_a_scheme_whose_phase_cannot_be_rebuilt_is_undone(restored):
-    """A field annotated with a name defined nowhere: Phase's rebuild fails, and is undone."""
+def test_a_scheme_whose_types_are_not_all_defined_is_refused(restored):
+    """A field annotated with a name defined nowhere: the scheme could never validate."""
     before, fields = dict(SCHEMES), dict(Phase.model_fields)
     with pytest.raises(RegistryError) as caught:
         define("forward", __annotations__={"key": ClassVar[str], "label": ClassVar[str],
@@ -247,6 +252,74 @@ def test_replace_true_replaces_on_purpose_and_keeps_the_order(restored):
     config = simulation.load_config(CONFIGS / "baseline.toml")
     assert type(config.platforms[0].phases[1].commission) is Doubled
     shipped_configs_load()
+
+
+SHARED = (Phase, Network, Attribution, Platform, Config)
+"""The sections that hold registry entries: registering one must not rebuild them."""
+
+
+def test_registering_entries_rebuilds_no_shared_section(import_user):
+    """Schemes and a graph kind (the user module) and a rule: each section is as it was.
+
+    The same ``model_fields`` dict, holding the same field infos, and the same
+    validator: the sections read the registries when they validate.
+    """
+    from simulation.model.attribution import rule
+
+    before = {s: (s.model_fields, dict(s.model_fields), s.__pydantic_validator__)
+              for s in SHARED}
+    user = import_user()
+    rule("user_first")(lambda touches: np.zeros(touches.n_influencers))
+    assert "user_per_view" in SCHEMES and "user_one_edge" in SOCIAL_KINDS
+    for section, (fields, copied, validator) in before.items():
+        assert section.model_fields is fields, section
+        assert list(fields) == list(copied) and all(
+            fields[name] is info for name, info in copied.items()), section
+        assert section.__pydantic_validator__ is validator, section
+    assert list(Phase.model_fields) == ["name", "start"]
+    assert "user_per_view" in Phase.config_keys()
+    config = simulation.load_config(CONFIGS / "baseline.toml", {
+        "platforms.0.phases.0.user_per_view": {}, "attribution.rule": "user_first",
+        "network.social": {"kind": "user_one_edge", "mean_degree": 4}})
+    assert type(config.platforms[0].phases[0].user_per_view) is user.UserPerView
+    assert type(config.network.social) is user.OneEdge
+    assert config.network.social.mean_degree == 4
+    assert config.attribution.rule == "user_first"
+
+
+def test_a_users_scheme_is_a_config_key_in_plain_output_and_overrides_at_once(user):
+    """Defined in a user's module, it is a phase's key: read, dumped, overridden, checked."""
+    config = simulation.load_config(CONFIGS / "baseline.toml", {
+        "platforms.0.phases.1.user_per_view.rate_per_1000": 2.5})  # a section not given
+    phase = config.platforms[0].phases[1]
+    assert type(phase.user_per_view) is user.UserPerView
+    assert phase.user_per_view.rate_per_1000 == 2.5 and phase.commission.rate == 0.04
+    assert phase.schemes() == [phase.commission, phase.user_per_view]  # registry order
+    assert config.platforms[0].phases[0].user_per_view is None  # not paid there
+    dumped = plain(config)["platforms"][0]["phases"]
+    assert dumped[1]["user_per_view"] == {"rate_per_1000": 2.5}
+    assert "user_per_view" not in dumped[0]
+    assert config.model_dump()["platforms"][0]["phases"][1]["user_per_view"] == {
+        "rate_per_1000": 2.5}
+    assert "[platforms.phases.user_per_view]" in config.to_toml()
+    assert simulation.load_config(plain(config)) == config
+    again = simulation.load_config(config, {"platforms.0.phases.1.user_per_view.rate_per_1000": 4})
+    assert again.platforms[0].phases[1].user_per_view.rate_per_1000 == 4
+    with pytest.raises(simulation.ConfigError) as caught:
+        simulation.load_config(config, {"platforms.0.phases.1.user_per_view.rate_per_1000": -1})
+    assert "platforms.0.phases.1.user_per_view.rate_per_1000 = -1" in str(caught.value)
+    assert "greater than or equal to 0" in str(caught.value)
+    with pytest.raises(simulation.ConfigError) as caught:
+        simulation.load_config(config, {"platforms.0.phases.1.user_per_vieww": {}})
+    assert "unknown key 'platforms.0.phases.1.user_per_vieww'" in str(caught.value)
+    assert str(caught.value).endswith("commission, per_view, per_adopter, user_per_view, "
+                                      "user_per_active_follower, user_day_bill")
+    phase.user_per_view = {"rate_per_1000": 1.0}  # checked as it is set
+    assert type(phase.user_per_view) is user.UserPerView
+    with pytest.raises(simulation.ConfigError, match=r"user_per_view.rate_per_1000 = -2"):
+        phase.user_per_view = {"rate_per_1000": -2}
+    phase.user_per_view = None
+    assert phase.user_per_view is None and phase.schemes() == [phase.commission]
 
 
 def test_a_graph_kind_taken_is_refused_and_changes_nothing(restored):

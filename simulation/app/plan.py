@@ -189,11 +189,9 @@ def levers_from(config: Config, levers: Levers) -> Levers:
         values["notice_days"] = start.notice_days
     sections = _sections(config.model_dump(mode="json", exclude_none=True)["platforms"][0])
     for lever, (key, name) in scheme_levers().items():
-        values[lever] = sections.get(key, {}).get(name, SCHEMES[key].model_fields[name].default)
-    values["settings"] = {
-        key: {name: sections.get(key, {}).get(name, SCHEMES[key].model_fields[name].default)
-              for name in names}
-        for key, names in scheme_settings().items()}
+        values[lever] = _setting(sections, key, name)
+    values["settings"] = {key: {name: _setting(sections, key, name) for name in names}
+                          for key, names in scheme_settings().items()}
     return Levers(**{**vars(levers), **values})
 
 
@@ -297,6 +295,12 @@ def _whole(value: Any) -> bool:
 
 def _schemes_of(phase: Any) -> list[str]:
     return [s.key for s in phase.schemes()]
+
+
+def _setting(sections: dict[str, dict[str, Any]], key: str, name: str) -> Any:
+    """A scheme's field as a platform's sections set it, else the scheme's default."""
+    defaults = {field_name: info.default for field_name, info in SCHEMES[key].model_fields.items()}
+    return sections.get(key, {}).get(name, defaults[name])
 
 
 def _sections(platform: dict[str, Any]) -> dict[str, dict[str, Any]]:

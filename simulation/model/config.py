@@ -21,15 +21,15 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import tomli_w
-from pydantic import Discriminator, Field, Tag, ValidationError, field_validator, model_validator
-from pydantic.fields import FieldInfo
+from pydantic import Field, SerializeAsAny, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticKnownError
 
 from ..errors import ConfigError, check_input_file
 from .attribution import ATTRIBUTION_RULES
-from .networks import SOCIAL_KINDS
+from .networks import SOCIAL_KINDS, SocialKind
 from .payouts import Phase, Start, Tier
 from .sections import (
     MAX_DOLLARS,
@@ -38,16 +38,15 @@ from .sections import (
     MAX_POSTS,
     MAX_PRICE,
     MAX_RATE_PER_DAY,
+    OneKind,
     Section,
     describe_error,
-    on_registry_change,
 )
 
 MAX_SEED = 2**63 - 1
 """The largest run seed: TOML integers are signed 64-bit, and the resolved config stores it."""
 MAX_PEOPLE = 2**31 - 1
 """Person ids are int32 (half the memory of int64 in every graph index)."""
-AttributionRule = Literal[tuple(ATTRIBUTION_RULES)]  # type: ignore[valid-type]
 WINDOW_LIMIT = 90
 """The longest attribution window (days): the model keeps each day's promotion for it."""
 MARKET_SIZE = 85_000_000
@@ -123,26 +122,9 @@ DEFAULT_SOCIAL_KIND = "watts_strogatz"
 """The social graph when a config names none: a small world."""
 
 
-def social_graph_type() -> Any:
-    """A social graph section: one of the registered kinds, chosen by its ``kind`` key."""
-    members = tuple(Annotated[cls, Tag(kind)] for kind, cls in SOCIAL_KINDS.items())
-    return Annotated[Union[members], Discriminator(_kind_of)]  # noqa: UP007
-
-
-def _kind_of(value: Any) -> str | None:
-    if isinstance(value, dict):
-        return value.get("kind", DEFAULT_SOCIAL_KIND)
-    return getattr(value, "kind", None)
-
-
-def social_graph_field() -> Any:
-    """The ``network.social`` field: its default and description."""
-    return Field(default_factory=lambda: SOCIAL_KINDS[DEFAULT_SOCIAL_KIND](),
-                 description="the friendship graph that carries imitation; `kind` picks the "
-                 "generator and its parameters (simulation/model/networks.py)")
-
-
-SocialGraph = social_graph_type()
+SocialGraph = Annotated[SerializeAsAny[SocialKind], OneKind(SocialKind, DEFAULT_SOCIAL_KIND)]
+"""A social graph section: the kind registered in SOCIAL_KINDS that its ``kind`` key names,
+looked up when the config is validated (a kind defined later is a value at once)."""
 
 
 class Network(Section):
@@ -155,7 +137,10 @@ class Network(Section):
         "market_size); set it to fix the follow graph's density, and the in-market "
         "audiences scale to match; 0 = nobody follows anyone; at most 10^6 (every influencer)"
     )
-    social: SocialGraph = social_graph_field()
+    social: SocialGraph = Field(
+        default_factory=lambda: SOCIAL_KINDS[DEFAULT_SOCIAL_KIND](),
+        description="the friendship graph that carries imitation; `kind` picks the "
+        "generator and its parameters (simulation/model/networks.py)")
 
 
 class Adoption(Section):
@@ -388,7 +373,7 @@ class Commerce(Section):
 class Attribution(Section):
     """Who a platform credits with a new adopter: what bounties and commission are paid on."""
 
-    rule: AttributionRule = Field(
+    rule: str = Field(
         "last_touch", description="last_touch: the influencer whose promotion the adopter saw "
         "most recently within the window (referral links and codes, what real programmes "
         "run); even_split: split among all seen within the window; causal: the share of the "
@@ -398,6 +383,17 @@ class Attribution(Section):
         7, ge=1, le=WINDOW_LIMIT, description="days a seen promotion can be credited with an "
         "adoption: Meta's default attribution window is 7 days after a click (2021)"
     )
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _a_registered_rule(cls, rule: Any) -> Any:
+        """One of ATTRIBUTION_RULES as registered now (a rule defined later is a value at once)."""
+        if not (isinstance(rule, str) and rule in ATTRIBUTION_RULES):
+            names = [repr(name) for name in ATTRIBUTION_RULES]
+            expected = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1
+                                   else names)
+            raise PydanticKnownError("literal_error", {"expected": expected})
+        return rule
 
 
 class Event(Section):
@@ -657,22 +653,6 @@ def check_seed(seed: object) -> int:
     return int(seed)
 
 
-@on_registry_change
-def _rebuild_sections() -> None:
-    """A scheme, social-graph kind or attribution rule was registered: the sections learn it.
-
-    Registration is checked before it gets here (``sections.register``), and undone
-    and rebuilt again if a rebuild fails, so a refused entry changes nothing.
-    """
-    Network.model_fields["social"] = FieldInfo.from_annotated_attribute(
-        social_graph_type(), social_graph_field())
-    rule = Attribution.model_fields["rule"]
-    Attribution.model_fields["rule"] = FieldInfo.from_annotated_attribute(
-        Literal[tuple(ATTRIBUTION_RULES)], Field(rule.default, description=rule.description))
-    for section in (Network, Attribution, Platform, Config):
-        section.model_rebuild(force=True)
-
-
 # --- loading ---------------------------------------------------------------
 
 
@@ -722,7 +702,7 @@ def plain(value: Any) -> Any:
     where it means something (``rejoin_posts = none``: quitters never return).
     """
     if isinstance(value, Section):
-        fields = type(value).model_fields
+        fields = type(value).config_keys()  # a phase's scheme keys too
         return {name: plain(getattr(value, name)) for name in fields
                 if not (getattr(value, name) is None and fields[name].default is None)}
     if isinstance(value, (list, tuple)):

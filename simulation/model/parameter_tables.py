@@ -29,7 +29,7 @@ BEGIN, END = "<!-- parameters:begin -->", "<!-- parameters:end -->"
 def _sections(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, type[BaseModel]]]:
     """(dotted prefix, section) of ``model`` and every section below it, depth first."""
     yield prefix, model
-    for name, field in model.model_fields.items():
+    for name, field in model.config_keys().items():
         for inner, path in _inner(field.annotation, f"{prefix}{name}"):
             yield from _sections(inner, path + ".")
 
@@ -102,7 +102,7 @@ def _allowed(field: Any) -> str:
 
 def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str, str]]:
     rows = []
-    for name, field in model.model_fields.items():
+    for name, field in model.config_keys().items():
         if _inner(field.annotation, "") or _is_section(field.annotation):
             continue  # a nested section: its own table
         default = field.default

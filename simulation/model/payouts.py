@@ -34,7 +34,6 @@ from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
-from pydantic.fields import FieldInfo
 
 from .sections import (
     MAX_DOLLARS,
@@ -42,6 +41,7 @@ from .sections import (
     MAX_INFLUENCERS,
     MAX_PRICE,
     RegistryError,
+    RegistryKeys,
     Section,
     check_key,
     register,
@@ -155,10 +155,9 @@ def scheme_problem(cls: type[Scheme]) -> str | None:
     strings) and a ``linestyle``, and write both ``owed`` and ``expected``.
     """
     key = cls.__dict__.get("key")
-    taken = [k for k in Phase.model_fields if k not in SCHEMES]
-    if key in taken or (key not in SCHEMES and hasattr(Phase, key)):
-        return (f"key {key!r} is already a key of a phase ({', '.join(taken)}) or one of "
-                "its methods; choose another key")
+    if key in Phase.model_fields or hasattr(Phase, key):
+        return (f"key {key!r} is already a key of a phase ({', '.join(Phase.model_fields)}) "
+                "or one of its methods; choose another key")
     if key == "total":
         return "key 'total' would make the column spend_total, the sum of every scheme's"
     for part in ("label", "color"):
@@ -178,35 +177,20 @@ def scheme_problem(cls: type[Scheme]) -> str | None:
 
 
 def register_scheme(cls: type[Scheme], replace: bool = False) -> None:
-    """Add a scheme to the registry and to every phase's keys (done on class definition).
+    """Add a scheme to the registry, and so to every phase's keys (done on class definition).
 
     Checked first, all or nothing (:func:`~simulation.model.sections.register`): a
-    refused scheme is a RegistryError and leaves the registry and :class:`Phase`
-    as they were. ``replace=True`` (``class MyCommission(Scheme, replace=True)``)
-    replaces the scheme registered under the same key.
+    refused scheme is a RegistryError and leaves the registry as it was. No model
+    changes: a :class:`Phase` reads :data:`SCHEMES` when it is validated.
+    ``replace=True`` (``class MyCommission(Scheme, replace=True)``) replaces the
+    scheme registered under the same key.
     """
     what = f"scheme {cls.__name__}"
     check_key(cls.__dict__.get("key"), what)
     problem = scheme_problem(cls)
     if problem:
         raise RegistryError(f"{what}: {problem}")
-    key = cls.key
-    old_field = Phase.model_fields.get(key)
-    summary = (cls.__doc__ or key).strip().splitlines()[0]
-
-    def add_field() -> None:
-        Phase.model_fields[key] = FieldInfo.from_annotated_attribute(
-            cls | None, Field(None, description=summary))
-        Phase.model_rebuild(force=True)
-
-    def remove_field() -> None:
-        if old_field is None:
-            Phase.model_fields.pop(key, None)
-        else:
-            Phase.model_fields[key] = old_field
-        Phase.model_rebuild(force=True)
-
-    register(SCHEMES, key, cls, what, replace=replace, before=add_field, undo=remove_field)
+    register(SCHEMES, cls.key, cls, what, replace=replace)
 
 
 def schemes_used(config: Any) -> set[str]:
@@ -254,12 +238,16 @@ class Start(Section):
         return spend >= self.spend
 
 
-class Phase(Section):
+class Phase(RegistryKeys):
     """One stretch of a payout schedule: a trigger and the schemes it pays.
 
     Besides ``name`` and ``start`` it has one optional key per registered
-    scheme (added by :func:`register_scheme`).
+    scheme (``phase.flat_fee``, None when not paid), read from :data:`SCHEMES`
+    when the phase is validated (:class:`~simulation.model.sections.RegistryKeys`):
+    a scheme defined later is a key at once, and the class never changes.
     """
+
+    key_registry: ClassVar[dict[str, type[Scheme]]] = SCHEMES
 
     name: str = Field("phase", max_length=100, description="label used in outputs and plots")
     start: Start = Field(default_factory=lambda: Start(day=0), description="when it takes effect")

@@ -12,17 +12,37 @@ refusal is a :class:`~simulation.errors.ConfigError`, like every other.
 :func:`describe_error` turns a pydantic ``ValidationError`` into the one line
 a user reads: the dotted key, the value given and what is allowed
 (scikit-learn's rule: say what was expected and what arrived).
+
+The registries (payout schemes, social-graph kinds, designs, attribution
+rules) are read when a section is validated, never built into it: a field
+marked :class:`OneKind` picks the registered kind its ``kind`` key names, a
+phase checks its scheme keys against the schemes registered then, so
+registering an entry changes no section class (a :class:`RegistryKeys`
+section, such as a phase, takes a key per entry). :meth:`Section.config_keys`
+gives every key of a section as a config sees it now, registries included.
 """
 
 from __future__ import annotations
 
+import copy
 import keyword
 import types
 import typing
-from collections.abc import Callable
-from typing import Annotated, Any, ClassVar
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Union
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError, core_schema
 
 from ..errors import ConfigError
 
@@ -72,11 +92,30 @@ class Section(BaseModel):
             raise ValueError(problem)
         return value
 
+    @classmethod
+    def config_keys(cls) -> dict[str, FieldInfo]:
+        """Every key a config may give in this section, read from the registries now.
+
+        Its own fields (``model_fields``, fixed when the class is defined), with a
+        field that holds one kind of a registry (:class:`OneKind`) typed as the union
+        of the kinds registered now; a section whose keys come from a registry adds
+        them (a phase's schemes). Nothing is rebuilt: these are fresh field infos.
+        """
+        keys = {}
+        for name, field in cls.model_fields.items():
+            kinds = next((m for m in field.metadata if isinstance(m, OneKind)), None)
+            if kinds is not None:
+                field = copy.copy(field)
+                field.annotation = kinds.union()
+            keys[name] = field
+        return keys
+
     def __setattr__(self, name: str, value: Any) -> None:
         """Set a field, checked as in a config file; a refusal is one-line ConfigError."""
-        if not name.startswith("_") and name not in type(self).model_fields:
+        keys = type(self).config_keys()
+        if not name.startswith("_") and name not in keys:
             raise ConfigError(f"unknown key {name!r} (given: {value!r}); allowed here: "
-                              f"{', '.join(type(self).model_fields)}")
+                              f"{', '.join(keys)}")
         try:
             super().__setattr__(name, value)
         except ValidationError as err:
@@ -124,9 +163,6 @@ def misread(annotation: Any, value: Any) -> str | None:
     return None
 
 
-_REGISTRY_HOOKS: list[Callable[[], None]] = []
-
-
 class RegistryError(TypeError):
     """A registry entry refused where it is defined: a programming error, not a config one.
 
@@ -135,22 +171,6 @@ class RegistryError(TypeError):
     names the entry, the rule it breaks and how to fix it; a refused entry leaves
     every registry and every config section as it was.
     """
-
-
-def on_registry_change(hook: Callable[[], None]) -> Callable[[], None]:
-    """Run ``hook`` whenever a registry (schemes, network kinds, designs) gains an entry.
-
-    The sections that embed registry-built sections use it to rebuild their
-    validators, so a scheme defined in a user's module is a config key at once.
-    """
-    _REGISTRY_HOOKS.append(hook)
-    return hook
-
-
-def registry_changed() -> None:
-    """Tell the sections that embed registry-built sections to rebuild."""
-    for hook in _REGISTRY_HOOKS:
-        hook()
 
 
 def check_key(key: Any, what: str) -> None:
@@ -162,14 +182,13 @@ def check_key(key: Any, what: str) -> None:
 
 
 def register(registry: dict[str, Any], key: str, entry: Any, what: str, *,
-             replace: bool = False, before: Callable[[], None] | None = None,
-             undo: Callable[[], None] | None = None) -> None:
+             replace: bool = False) -> None:
     """Add ``entry`` to ``registry`` under ``key``, all or nothing.
 
     A key already taken is refused unless ``replace`` (then the entry keeps its
-    place). ``before`` runs once the entry is in (e.g. to add a field), then the
-    sections rebuild; if either fails, ``undo`` and the old entry are put back,
-    the sections rebuild as they were, and the failure is a RegistryError.
+    place), and so is a section whose field types are not all defined (it could
+    not validate). Nothing else changes: the sections read the registries when
+    they validate (:class:`OneKind`, a phase's scheme keys).
     """
     missing = object()
     previous = registry.get(key, missing)
@@ -179,22 +198,20 @@ def register(registry: dict[str, Any], key: str, entry: Any, what: str, *,
         raise RegistryError(
             f"{what}: key {key!r} is already registered (by {module}.{owner}); choose "
             "another key, or pass replace=True to replace it on purpose")
-    registry[key] = entry
-    try:
-        if before is not None:
-            before()
-        registry_changed()
-    except Exception as err:
-        if previous is missing:
-            del registry[key]
-        else:
-            registry[key] = previous
-        if undo is not None:
-            undo()
-        registry_changed()
-        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    if getattr(entry, "__pydantic_complete__", True) is False:
         raise RegistryError(f"{what}: key {key!r} could not be added, nothing changed: "
-                            f"{reason}") from err
+                            f"{_undefined(entry)}")
+    registry[key] = entry
+
+
+def _undefined(section: type) -> str:
+    """Why a section's field types are not all defined (a name defined nowhere)."""
+    try:
+        typing.get_type_hints(section)
+    except Exception as err:  # a NameError names it; anything else says what it is
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        return f"its field types are not all defined ({reason})"
+    return "its field types are not all defined"
 
 
 class Kind(Section):
@@ -216,22 +233,163 @@ class Kind(Section):
     @classmethod
     def __pydantic_init_subclass__(cls, replace: bool = False, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        values = typing.get_args(cls.model_fields["kind"].annotation)
-        if len(values) != 1 or not isinstance(values[0], str):
+        kind = _tag(cls)
+        if not isinstance(kind, str):
             return  # a base of several kinds (Generated, Sampled): not an entry itself
         if "kind" not in cls.__dict__.get("__annotations__", {}):
             return  # inherits its parent's kind: a variant, not a new entry
-        what = f"{cls.__name__} (kind = {values[0]!r})"
-        check_key(values[0], what)
+        what = f"{cls.__name__} (kind = {kind!r})"
+        check_key(kind, what)
         problem = cls.entry_problem()
         if problem:
             raise RegistryError(f"{what}: {problem}")
-        register(cls.registry, values[0], cls, what, replace=replace)
+        register(cls.registry, kind, cls, what, replace=replace)
 
     @classmethod
     def entry_problem(cls) -> str | None:
         """What this entry lacks to be registered (None if nothing): each registry's rule."""
         return None
+
+
+@dataclass(frozen=True)
+class OneKind:
+    """A field that holds one kind of ``base``'s registry, picked when it is validated.
+
+    Annotate the field ``Annotated[SerializeAsAny[Base], OneKind(Base, "default")]``.
+    A mapping is validated by the kind registered now under its ``kind`` key
+    (``default`` when it names none), so a kind defined later is a value at once
+    and no section is rebuilt; an instance of ``base`` is kept as it is. A kind not
+    registered, or a value that is not a section, is the error a tagged union gives,
+    and a kind's own errors are located under its tag (``social.watts_strogatz.x``),
+    as in a tagged union. ``SerializeAsAny`` dumps the kind's own keys.
+    """
+
+    base: type[Kind]
+    default: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return core_schema.no_info_before_validator_function(self.pick, handler(source))
+
+    def kinds(self) -> dict[str, type[Kind]]:
+        """The kinds registered now under ``base``, by their ``kind`` value."""
+        return {kind: cls for kind, cls in self.base.registry.items()
+                if issubclass(cls, self.base)}
+
+    def union(self) -> Any:
+        """The kinds registered now, as a union type (the field as a config sees it)."""
+        return Union[tuple(self.kinds().values())]  # noqa: UP007 - built from a tuple
+
+    def pick(self, value: Any) -> Any:
+        """``value`` validated by the kind its ``kind`` key names."""
+        if isinstance(value, self.base):
+            return value
+        if not isinstance(value, dict):
+            raise PydanticKnownError("union_tag_not_found", {"discriminator": "'kind'"})
+        kind, kinds = value.get("kind", self.default), self.kinds()
+        if not isinstance(kind, str) or kind not in kinds:
+            raise PydanticKnownError("union_tag_invalid", {
+                "discriminator": "'kind'", "tag": str(kind),
+                "expected_tags": ", ".join(repr(k) for k in kinds)})
+        try:
+            return kinds[kind].model_validate(value)
+        except ValidationError as err:
+            raise ValidationError.from_exception_data(
+                err.title, relocated(err, kind)) from None
+
+
+class RegistryKeys(Section, extra="allow"):
+    """A section that takes, besides its fields, one optional key per entry of a registry.
+
+    ``key_registry`` maps each such key to the section that validates it (a phase:
+    ``SCHEMES``). It is read when the section is validated, so an entry registered
+    later is a key at once and the class never changes. The entries given are kept
+    as pydantic's extra values (so they dump, copy and compare with the section); an
+    entry not given reads None; any other key is refused, as in every section, and
+    every problem is reported at once under its full key (``commission.rate``).
+    """
+
+    key_registry: ClassVar[dict[str, type[BaseModel]]] = {}
+
+    @classmethod
+    def config_keys(cls) -> dict[str, FieldInfo]:
+        """The fields, then one optional key per registered entry, in registry order."""
+        return {**super().config_keys(), **{
+            key: FieldInfo.from_annotated_attribute(entry | None, Field(None, description=(
+                entry.__doc__ or key).strip().splitlines()[0]))
+            for key, entry in cls.key_registry.items()}}
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _registered_keys(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Each registry key validated by the entry registered now; an unknown key refused."""
+        if not isinstance(data, dict):  # an instance already (or not a section: pydantic says)
+            return handler(data)
+        own = {key: value for key, value in data.items() if key in cls.model_fields}
+        entries: dict[str, BaseModel] = {}
+        problems: list[InitErrorDetails] = []
+        for key, entry in cls.key_registry.items():
+            if data.get(key) is not None:
+                try:
+                    entries[key] = entry.model_validate(data[key])
+                except ValidationError as err:
+                    problems += relocated(err, key)
+        problems += [InitErrorDetails(type="extra_forbidden", loc=(key,), input=value)
+                     for key, value in data.items()
+                     if key not in cls.model_fields and key not in cls.key_registry]
+        try:
+            section = handler({**own, **entries})
+        except ValidationError as err:
+            problems = relocated(err) + problems
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return section
+
+    def __getattr__(self, name: str) -> Any:
+        """A registry key: the entry given, or None when this section has none."""
+        if name in type(self).key_registry:
+            return (self.__pydantic_extra__ or {}).get(name)
+        return super().__getattr__(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set a registry key (None: none), checked as in a config file, or another key."""
+        entry = type(self).key_registry.get(name)
+        if entry is None:
+            super().__setattr__(name, value)
+            return
+        extra = self.__pydantic_extra__
+        if value is None:
+            extra.pop(name, None)
+            return
+        try:
+            extra[name] = entry.model_validate(value)
+        except ValidationError as err:
+            problems = ValidationError.from_exception_data(type(self).__name__,
+                                                           relocated(err, name))
+            raise ConfigError(describe_error(
+                problems, type(self), f"value set on a {type(self).__name__} section")) from None
+        self.__pydantic_fields_set__.add(name)
+
+
+_KNOWN_ERRORS = frozenset(typing.get_args(core_schema.ErrorType))
+
+
+def relocated(err: ValidationError, *prefix: str | int) -> list[InitErrorDetails]:
+    """The problems of ``err`` with ``prefix`` before each location, to raise again as one.
+
+    For a section that validates a part itself (a kind, a phase's scheme), so its
+    problems name the full key: ``ValidationError.from_exception_data(title, details)``.
+    """
+    details: list[InitErrorDetails] = []
+    for problem in err.errors():
+        known = problem["type"] in _KNOWN_ERRORS
+        detail = InitErrorDetails(
+            type=problem["type"] if known else PydanticCustomError(problem["type"],
+                                                                   problem["msg"]),
+            loc=(*prefix, *problem["loc"]), input=problem["input"])
+        if known and "ctx" in problem:
+            detail["ctx"] = problem["ctx"]
+        details.append(detail)
+    return details
 
 
 def describe_error(err: ValidationError, root: type[BaseModel], what: str = "config") -> str:
@@ -258,7 +416,7 @@ def describe_error(err: ValidationError, root: type[BaseModel], what: str = "con
             lines.append(f"{key}: missing; it has no default, so it must be given")
         elif problem["type"] == "extra_forbidden":
             model = _walk(problem["loc"][:-1], root)[1]
-            allowed = ", ".join(model.model_fields) if model is not None else "?"
+            allowed = ", ".join(_keys(model)) if model is not None else "?"
             lines.append(f"unknown key {key!r} (given: {given!r}); allowed here: {allowed}")
         elif not problem["loc"]:  # a cross-field rule: its message names the keys
             lines.append(message)
@@ -290,7 +448,7 @@ def _walk(loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[str, type[BaseMo
                 model = tagged[0]
                 continue
         parts.append(str(part))
-        field = model.model_fields.get(str(part)) if model is not None else None
+        field = _keys(model).get(str(part)) if model is not None else None
         model, members = None, []
         if field is not None:
             sections = _sections_in(field.annotation)
@@ -299,6 +457,11 @@ def _walk(loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[str, type[BaseMo
             elif sections:
                 members = sections
     return ".".join(parts), model
+
+
+def _keys(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    """A section's keys as a config sees them now (a model's fields, for other models)."""
+    return model.config_keys() if issubclass(model, Section) else dict(model.model_fields)
 
 
 def _sections_in(annotation: Any) -> list[type[BaseModel]]:

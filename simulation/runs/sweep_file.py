@@ -28,24 +28,22 @@ from __future__ import annotations
 import math
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 import numpy as np
 from pydantic import (
-    Discriminator,
     Field,
     PrivateAttr,
-    Tag,
+    SerializeAsAny,
     ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 
 from ..errors import ConfigError, check_input_file
 from ..model.config import MAX_CONFIG_BYTES, Config, load_config
-from ..model.sections import Section, describe_error, on_registry_change
-from .designs import DESIGNS, Grid
+from ..model.sections import OneKind, Section, describe_error
+from .designs import DesignKind, Grid
 from .executors import MAX_REPLICATES, MAX_RUNS, run_seed
 
 DESIGN_KEY = (0, 0, 0)
@@ -69,22 +67,9 @@ class Range(Section):
         return self
 
 
-def design_type() -> Any:
-    """A ``[design]`` section: one of the registered designs, chosen by ``kind`` (default grid)."""
-    members = tuple(Annotated[cls, Tag(kind)] for kind, cls in DESIGNS.items())
-    return Annotated[Union[members], Discriminator(_kind_of)]  # noqa: UP007
-
-
-def design_field() -> Any:
-    """The ``design`` field: its default and description."""
-    return Field(default_factory=Grid, description="how points are chosen "
-                 "(simulation/runs/designs.py)")
-
-
-def _kind_of(value: Any) -> str | None:
-    if isinstance(value, dict):
-        return value.get("kind", "grid")
-    return getattr(value, "kind", None)
+Design = Annotated[SerializeAsAny[DesignKind], OneKind(DesignKind, "grid")]
+"""A ``[design]`` section: the design registered in DESIGNS that its ``kind`` names (default
+grid), looked up when the sweep file is validated (a design defined later is a kind at once)."""
 
 
 class ReportSettings(Section):
@@ -111,7 +96,8 @@ class SweepSpec(Section):
     common_random_numbers: bool = Field(
         True, description="replicate r uses the same seed at every point (paired differences)"
     )
-    design: design_type() = design_field()
+    design: Design = Field(default_factory=Grid, description="how points are chosen "
+                           "(simulation/runs/designs.py)")
     parameters: dict[str, list[Any] | Range] = Field(..., min_length=1)
     report: ReportSettings = Field(default_factory=ReportSettings)
     observers: list[str] = Field(default_factory=list, max_length=20, description=(
@@ -216,14 +202,6 @@ class SweepSpec(Section):
                 point[key] = int(round(value)) if spec.integer else value
             points.append(point)
         return points
-
-
-@on_registry_change
-def _rebuild_sweep_file() -> None:
-    """A design was registered: the ``[design]`` section learns its kind."""
-    SweepSpec.model_fields["design"] = FieldInfo.from_annotated_attribute(
-        design_type(), design_field())
-    SweepSpec.model_rebuild(force=True)
 
 
 def load_sweep_spec(path: str | Path) -> SweepSpec:
