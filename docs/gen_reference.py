@@ -101,6 +101,7 @@ def registries_page() -> str:
     """Every entry of every registry, one table per registry."""
     from simulation.model.attribution import ATTRIBUTION_RULES
     from simulation.model.metrics import METRICS
+    from simulation.model.modules import MODULES, import_built_in
     from simulation.model.networks import SOCIAL_KINDS
     from simulation.model.observers import OBSERVERS
     from simulation.model.payouts import SCHEMES
@@ -149,6 +150,21 @@ def registries_page() -> str:
               "recorded).", "", "| key | table | class |", "|---|---|---|"]
     lines += [f"| `{key}` | {_cell(cls.words)} | `{cls.__module__}.{cls.__qualname__}` |"
               for key, cls in OBSERVERS.items()]
+    import_built_in()
+    lines += ["", "## Modules of the day", "",
+              "`simulation.model.modules.MODULES`: the parts a day is assembled from; a "
+              "config builds those it needs and runs their stages in order "
+              "(`SparkModel(config).plan()`).", "",
+              "| key | stages (order) | owns | reads | daily columns | class |",
+              "|---|---|---|---|---|---|"]
+    def codes(names: tuple[str, ...]) -> str:
+        return ", ".join(f"`{name}`" for name in names)
+
+    lines += [f"| `{key}` | {', '.join(f'`{n}` ({o:g})' for n, o in cls.stages.items())} "
+              f"| {_cell(cls.words)} | {codes(cls.reads)} | {codes(cls.column_names())} "
+              f"| `{cls.__module__}.{cls.__qualname__}` |"
+              for key, cls in sorted(MODULES.items(),
+                                     key=lambda item: min(item[1].stages.values(), default=0))]
     return "\n".join(lines) + "\n"
 
 

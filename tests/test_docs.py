@@ -30,6 +30,7 @@ import simulation
 from simulation.cli import build_parser
 from simulation.model.attribution import ATTRIBUTION_RULES
 from simulation.model.metrics import METRICS
+from simulation.model.modules import MODULES, import_built_in
 from simulation.model.networks import SOCIAL_KINDS
 from simulation.model.parameter_tables import keys
 from simulation.model.payouts import SCHEMES
@@ -135,7 +136,8 @@ def test_the_site_builds_with_no_warning_and_fetches_nothing(site):
 @pytest.mark.slow
 def test_the_reference_lists_every_registry_entry_config_key_and_command(site):
     registries = (site / "reference" / "registries.html").read_text()
-    for registry in (SCHEMES, METRICS, SOCIAL_KINDS, DESIGNS, ATTRIBUTION_RULES):
+    import_built_in()
+    for registry in (SCHEMES, METRICS, SOCIAL_KINDS, DESIGNS, ATTRIBUTION_RULES, MODULES):
         missing = [key for key in registry if f"<td><code>{key}</code></td>" not in registries]
         assert not missing, missing
     config = (site / "reference" / "config.html").read_text()

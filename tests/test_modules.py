@@ -200,3 +200,31 @@ def test_a_module_that_only_watches_changes_no_number(baseline, without, user_mo
     model = SparkModel(baseline, seed=3).run()
     assert len(model.modules["view_log"].views) == SMALL["horizon_days"]
     pd.testing.assert_frame_equal(model.timeseries, without)
+
+
+def test_a_scheme_whose_state_module_is_missing_is_one_message_before_the_run(baseline):
+    from typing import ClassVar
+
+    from simulation.model.payouts import SCHEMES, Scheme
+
+    class CappedFund(Scheme):
+        """A fund with places, kept by a module never defined."""
+
+        key: ClassVar[str] = "capped_fund"
+        label: ClassVar[str] = "capped fund"
+        color: ClassVar[str] = "#8172B3"
+        state: ClassVar[str | None] = "fund_places"
+
+        def owed(self, activity):
+            return activity.holds(self.key) * 1.0
+
+        def expected(self, n_posts, outlook):
+            return (n_posts > 0) * outlook.holds(self.key)[:, None] * 1.0
+
+    try:
+        config = simulation.load_config(baseline, {"platforms.0.phases.0.capped_fund": {}})
+        with pytest.raises(RegistryError, match="scheme 'capped_fund' keeps its contracts in "
+                                                "module 'fund_places', which is not registered"):
+            SparkModel(config)
+    finally:
+        SCHEMES.pop("capped_fund")
