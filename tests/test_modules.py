@@ -228,3 +228,24 @@ def test_a_scheme_whose_state_module_is_missing_is_one_message_before_the_run(ba
             SparkModel(config)
     finally:
         SCHEMES.pop("capped_fund")
+
+
+@pytest.mark.parametrize("columns, words", [
+    (("likes",), "declares column 'likes', which is not a daily column"),
+    (("posts",), "modules 'influencers' and 'claimer' both declare column 'posts'"),
+])
+def test_a_module_claims_only_free_daily_columns(baseline, columns, words):
+    class Claimer(Module):
+        key = "claimer"
+        words = "nothing"
+        stages = {"claim": 61}
+
+        def claim(self, today):
+            """Nothing."""
+
+    Claimer.columns = columns
+    try:
+        with pytest.raises(RegistryError, match=words):
+            SparkModel(baseline)
+    finally:
+        MODULES.pop("claimer")

@@ -127,6 +127,7 @@ def assemble(model: SparkModel) -> tuple[dict[str, Module], list[tuple[str, Modu
     check_scheme_states(model.config)
     present = sorted((cls for cls in MODULES.values() if cls.present(model.config)),
                      key=lambda cls: min(cls.stages.values(), default=float("inf")))
+    check_columns(present)
     modules = {cls.key: cls(model) for cls in present}  # in the order they first act
     ordered = sorted((order, name, module) for module in modules.values()
                      for name, order in module.stages.items())
@@ -136,6 +137,23 @@ def assemble(model: SparkModel) -> tuple[dict[str, Module], list[tuple[str, Modu
                 f"stages {module.key}.{name} and {other.key}.{other_name} both have order "
                 f"{order:g}: give one of them another order, so the day has one order")
     return modules, [(name, module) for _, name, module in ordered]
+
+
+def check_columns(present: list[type[Module]]) -> None:
+    """A RegistryError unless each module's columns are daily columns no other module fills."""
+    from .metrics import daily_columns
+
+    known, owner = daily_columns(), {}
+    for cls in present:
+        for column in cls.column_names():
+            if column not in known:
+                raise RegistryError(
+                    f"module {cls.key!r} declares column {column!r}, which is not a daily "
+                    f"column; allowed: {', '.join(known)}")
+            if column in owner:
+                raise RegistryError(f"modules {owner[column]!r} and {cls.key!r} both declare "
+                                    f"column {column!r}; a column has one owner")
+            owner[column] = cls.key
 
 
 def check_scheme_states(config: Config) -> None:

@@ -126,7 +126,12 @@ class DailyTable(Observer):
         for k in range(len(model.platforms)):
             row: dict[str, float] = {}
             for module in modules:
-                row.update(module.record(today, k))
+                values = module.record(today, k)
+                if model.day == 1 and set(values) != set(module.column_names()):
+                    raise RuntimeError(
+                        f"module {module.key!r} recorded {sorted(values)} but declares "
+                        f"{sorted(module.column_names())}: record() gives its columns")
+                row.update(values)
             self.recorder.record(model.day, k, **row)
 
     def result(self, model: SparkModel) -> pd.DataFrame:
