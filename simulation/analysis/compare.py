@@ -453,11 +453,28 @@ def _named(scenarios: Mapping[str, Scenario] | Sequence[Scenario]
 
 
 def _scenario_name(item: Scenario) -> str:
+    """A config's name, or overrides in words: ``flat fee: fee $40/day, flat fee: quota 3``."""
     if isinstance(item, Config):
         return item.name
     if isinstance(item, Mapping):
-        return ", ".join(f"{k}={v}" for k, v in item.items()) or "base"
+        return ", ".join(override_words(k, v) for k, v in item.items()) or "base"
     return load_config(item).name
+
+
+def override_words(key: str, value: Any) -> str:
+    """One override as people read it, every digit kept (names must stay apart).
+
+    ``("platforms.0.phases.0.flat_fee.fee", 40.0)`` → ``flat fee: fee $40/day``.
+    """
+    from ..plots.labels import words
+    from ..plots.numbers import format_quantity
+
+    text, unit = words(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+        return f"{text} {value}"
+    shown = unit if unit.startswith("$") or unit.startswith("share") else ""
+    step = 10.0 ** (np.floor(np.log10(abs(value))) - 8) if value else 1.0
+    return f"{text} {format_quantity(float(value), shown, step=step, suffix='', trim=True)}"
 
 
 # --- influencers by tier ---------------------------------------------------------------

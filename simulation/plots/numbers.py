@@ -75,27 +75,32 @@ def round_estimate(value: float, low: float = math.nan, high: float = math.nan,
 
 
 def format_quantity(value: float, unit: str = "", *, step: float | None = None,
-                    sign: bool = False, suffix: str | None = None, unit_text: bool = True
-                    ) -> str:
+                    sign: bool = False, suffix: str | None = None, unit_text: bool = True,
+                    trim: bool | None = None) -> str:
     """One number with its unit, e.g. ``$4.81M``, ``1.2M people``, ``8.81%``.
 
     Args:
         value: the number, in the unit's own terms (a share as 0.0881).
         unit: the unit words of the registries (``people``, ``$``, ``share of people``).
-        step: the place to round to (default: three significant figures).
+        step: the place to round to (default: three significant figures, with no
+            trailing zeros: 4, 25, 0.642, 2M).
         sign: write ``+`` before positive numbers (a difference); shares then
             read in percentage points (``pp``).
         suffix: the engineering suffix to use (default: the value's own).
         unit_text: write the unit's words (ticks leave them to the axis label).
+        trim: drop trailing zeros after the point (default: when no step is given).
     """
     if not _finite(value):
         return "–"
     scale = 100.0 if is_share(unit) else 1.0
     value = value * scale
-    step = (rounding_step(value) if step is None or not _finite(step) else step * scale)
+    alone = step is None or not _finite(step)  # no interval: trailing zeros say nothing
+    step = rounding_step(value) if alone else step * scale
     rounded = _round(value, step)
     suffix = _suffix(abs(rounded)) if suffix is None or rounded == 0 else suffix
     text = _digits(rounded, step, suffix)
+    if alone if trim is None else trim:
+        text = trimmed(text)
     plus = "+" if sign and rounded > 0 else ""
     minus = "-" if text.startswith("-") else ""
     text = text.lstrip("-")
@@ -144,13 +149,28 @@ class EngineeringFormatter(ticker.Formatter):
     def __init__(self, unit: str = "", *, percent: bool = False):
         self.unit = unit
         self.percent = percent
+        self.ticks: np.ndarray = np.array([])
+
+    def set_locs(self, locs: object) -> None:
+        """Remember where the ticks are (their spacing sets the rounding)."""
+        self.ticks = np.asarray(locs, dtype=float)
+
+    def _step(self) -> float | None:
+        """The coarsest power of ten that writes every tick exactly (0.25 needs 0.01)."""
+        locs = self.ticks[np.isfinite(self.ticks)]
+        spacing = float(np.min(np.diff(np.sort(locs)))) if len(locs) > 1 else math.nan
+        if not (_finite(spacing) and spacing > 0):
+            return None
+        step = 10.0 ** math.floor(math.log10(spacing))
+        for _ in range(4):
+            if np.allclose(np.round(locs / step) * step, locs, rtol=0, atol=spacing * 1e-6):
+                break
+            step /= 10
+        return step
 
     def __call__(self, x: float, pos: int | None = None) -> str:
         """The tick label of ``x``."""
-        locs = np.asarray([v for v in getattr(self, "locs", []) if np.isfinite(v)])
-        spacing = float(np.min(np.diff(np.sort(locs)))) if len(locs) > 1 else math.nan
-        step = 10.0 ** math.floor(math.log10(spacing)) if _finite(spacing) and spacing > 0 \
-            else None
+        step = self._step()
         if self.percent:
             return format_quantity(x, "", step=step) + "%"
         if abs(x) < (step or 1e-12) / 2:
@@ -163,7 +183,8 @@ def axis_unit(label: str) -> tuple[str, bool]:
     """The unit a tick formatter needs from an axis label, and whether it is percent already.
 
     ``"total payout spend ($)"`` → ``("$", False)``; ``"share of people (%)"`` →
-    ``("", True)``; anything else → ``("", False)`` (plain numbers).
+    ``("", True)``; ``"... (share of people)"`` → ``("share of people", False)`` (drawn as
+    percent); anything else → ``("", False)`` (plain numbers).
     """
     text = label.strip()
     inside = text[text.rfind("(") + 1:-1] if text.endswith(")") and "(" in text else ""
@@ -171,7 +192,20 @@ def axis_unit(label: str) -> tuple[str, bool]:
         return "", True
     if inside.startswith("$") or text.endswith("$"):
         return "$", False
+    if is_share(inside):
+        return inside, False
     return "", False
+
+
+def trimmed(text: str) -> str:
+    """Digits without trailing zeros after the point: ``4.00`` → ``4``, ``2.50M`` → ``2.5M``.
+
+    For a number shown alone, whose zeros would claim a precision nothing measured.
+    """
+    if "." not in text:
+        return text
+    digits, letter = (text[:-1], text[-1]) if text[-1].isalpha() else (text, "")
+    return digits.rstrip("0").rstrip(".") + letter
 
 
 def _finite(value: object) -> bool:
