@@ -33,6 +33,7 @@ _PUBLIC: dict[str, str] = {
     "BassFit": "analysis.bass", "bass_share": "analysis.bass", "fit_bass": "analysis.bass",
     "Calibration": "analysis.calibrate", "calibrate": "analysis.calibrate",
     "compare": "analysis.compare", "compare_runs": "analysis.compare",
+    "Until": "analysis.verdicts",
     "decompose": "analysis.decompose", "decompose_runs": "analysis.decompose",
     "optimise": "analysis.optimise",
     "write_report": "analysis.report",
@@ -43,9 +44,9 @@ _LIVE = {"COLUMNS", "SUMMARY_KEYS"}
 
 __all__ = [
     "COLUMNS", "SUMMARY_KEYS", "BassFit", "Calibration", "Config", "ConfigError", "RunResult",
-    "Runner", "SparkModel", "SweepResult", "bass_share", "calibrate", "compare", "compare_runs",
-    "decompose", "decompose_runs", "fit_bass", "load_config", "load_sweep", "optimise", "run",
-    "run_many", "sweep", "write_report",
+    "Runner", "SparkModel", "SweepResult", "Until", "bass_share", "calibrate", "compare",
+    "compare_runs", "decompose", "decompose_runs", "fit_bass", "load_config", "load_sweep",
+    "optimise", "run", "run_many", "sweep", "write_report",
 ]
 __version__ = "0.1.0"
 
@@ -70,6 +71,7 @@ if TYPE_CHECKING:  # for type checkers and editors
     from .analysis.decompose import decompose, decompose_runs
     from .analysis.optimise import optimise
     from .analysis.report import write_report
+    from .analysis.verdicts import Until
     from .errors import ConfigError
     from .model.config import Config, load_config
     from .model.metrics import COLUMNS, SUMMARY_KEYS

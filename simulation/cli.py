@@ -78,12 +78,26 @@ def build_parser() -> argparse.ArgumentParser:
                          metavar="KEY=VALUE", help="override a value in every plan and the "
                          "reference, e.g. population.followers=20000")
     compare.add_argument("--replicates", type=int, default=10,
-                         help="runs per plan, paired by replicate (default 10)")
+                         help="runs per plan, paired by replicate (default 10; with "
+                         "--max-runs, the first batch)")
+    compare.add_argument("--metric", default="active_users_end",
+                         help="the summary key each plan is judged on: higher, lower, no "
+                         "difference beyond --precision, or can't tell yet (default "
+                         "active_users_end)")
+    compare.add_argument("--precision", default=None, metavar="HALF_WIDTH",
+                         help="precise enough: a paired interval this narrow either side "
+                         "settles a plan as no difference that matters, in the metric's unit "
+                         "(e.g. 50000) or a percent of the reference's mean (e.g. 5%%)")
+    compare.add_argument("--max-runs", type=int, default=None, metavar="N",
+                         help="run budget: add replicates in batches until every plan is "
+                         "settled on --metric or N runs (all scenarios together) are spent "
+                         "(default: just --replicates)")
     compare.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     compare.add_argument("--workers", type=int, default=1,
                          help="local worker processes (default 1 = this process)")
     compare.add_argument("--out", default=None, help="output folder (default: "
                          "results/<first plan>-vs-<reference>/)")
+    _progress_flags(compare)
     sweep = commands.add_parser("sweep", help="run a sweep file (resumes an interrupted sweep)")
     sweep.add_argument("sweep_file", help="a sweep TOML, e.g. configs/sweeps/quick.toml")
     sweep.add_argument("--out", default=None,
@@ -97,8 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default 120; finished runs are kept)")
     sweep.add_argument("--force", action="store_true",
                        help="discard results in --out that belong to a different sweep")
-    sweep.add_argument("--no-progress", dest="progress", action="store_false",
-                       help="no progress bar")
+    _progress_flags(sweep)
     report = commands.add_parser("report", help="summarise a sweep folder: tables and figures")
     report.add_argument("sweep_dir", help="a folder `sparksim sweep` wrote")
     report.add_argument("--metric", default=None,
@@ -145,7 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output folder (default: results/<config name>-calibration/)")
     fit.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="KEY=VALUE", help="override a base config value")
+    _progress_flags(fit)
     return parser
+
+
+def _progress_flags(command: argparse.ArgumentParser) -> None:
+    """``--progress`` / ``--no-progress``: by default a bar only when stderr is a terminal."""
+    shown = command.add_mutually_exclusive_group()
+    shown.add_argument("--progress", dest="progress", action="store_const", const=True,
+                       default=None, help="show a progress bar on stderr even when it is not "
+                       "a terminal (default: only on a terminal)")
+    shown.add_argument("--no-progress", dest="progress", action="store_const", const=False,
+                       help="no progress bar")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,22 +229,22 @@ def _run(args: argparse.Namespace) -> int:
           f"{config.population.market_size:,.0f}, {config.population.influencers:,} "
           f"influencers, {config.horizon_days} days, seed {result.seed}")
     for platform, summary in result.summary.items():
-        print(f"  {platform}: " + ", ".join(_fmt(k, summary[k]) for k in (
-            "adoption_share_end", "adopters_end", "active_users_end", "peak_active_users",
-            "influencers_joined", "total_spend", "cost_per_adopter", "attributed_adopters",
-            "retention_after_switch")))
+        print(f"  {platform}: " + ", ".join(_fmt(k, summary[k]) for k in RUN_SUMMARY))
     print(f"wrote {out}/ (timeseries.csv, summary.json, config.toml, adoption.png)")
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .analysis.compare import HEADLINE, compare
+    from .analysis.compare import HEADLINE, INCREMENTAL, compare
+    from .analysis.verdicts import Until, check_max_runs, check_metric, check_precision
     from .model.config import check_seed, load_config, parse_override
-    from .runs.executors import check_workers_option
+    from .runs.executors import check_replicates, check_workers_option
     from .runs.folders import check_output_folder, out_option
 
     check_seed(args.seed)
     check_workers_option(args.workers)
+    check_metric(args.metric, "--metric")
+    precision = check_precision(args.precision, "--precision")
     overrides = dict(parse_override(text) for text in args.overrides)
     paths = [*args.plans, args.reference]
     configs = [load_config(path, overrides) for path in paths]
@@ -230,43 +254,75 @@ def _compare(args: argparse.Namespace) -> int:
         raise ConfigError(f"plans and reference: each needs its own name (repeated: "
                           f"{', '.join(map(repr, repeated))}); allowed: configs whose name "
                           "keys differ (or --set name=... is applied to all: rename a file's name)")
+    until = None
+    if args.max_runs is not None:
+        check_max_runs(args.max_runs, "--max-runs")
+        first = len(names) * check_replicates(args.replicates)
+        if args.max_runs < first:
+            raise ConfigError(f"--max-runs {args.max_runs}: below the first batch, "
+                              f"{len(names)} scenarios x {args.replicates} replicates = {first} "
+                              f"runs; allowed: at least {first} (or lower --replicates)")
+        until = Until(args.metric, precision, args.max_runs)
     reference = names[-1]
     out = out_option(args.out, Path("results") / f"{names[0]}-vs-{reference}")
     check_output_folder(out, "comparison", inputs=paths)  # before the runs: fail fast
     result = compare(dict(zip(names, configs, strict=True)), replicates=args.replicates,
                      seed=args.seed, reference=reference, workers=args.workers,
-                     keep_timeseries=False)
+                     keep_timeseries=False, until=until, progress=args.progress)
     result.write(out, inputs=paths)
-    print(f"{len(names) - 1} plan(s) against {reference!r}: {args.replicates} replicates each on "
-          f"common random numbers, seed {args.seed}; paired differences with 95% intervals")
+    n = result.replicates
+    print(f"{len(names) - 1} plan(s) against {reference!r}: {n} replicates each on common "
+          f"random numbers, seed {args.seed}; paired differences with 95% intervals, rounded "
+          "to what they support")
     table = result.table
+    shown = [args.metric, *(m for m in HEADLINE if m != args.metric)]
+    unsettled = []
     for name in names[:-1]:
         for platform in dict.fromkeys(table.loc[table["scenario"] == name, "platform"]):
             print(f"  {name} ({platform}):")
-            for metric in HEADLINE:
+            for metric in shown:
                 rows = table[(table["scenario"] == name) & (table["platform"] == platform)
                              & (table["metric"] == metric)]
-                if len(rows):
-                    print(f"    {_difference(metric, rows.iloc[0])}")
+                if not len(rows):
+                    continue
+                if metric == INCREMENTAL:
+                    print(f"    {_incremental(rows.iloc[0])}")
+                    continue
+                verdict = result.verdicts(metric, precision if metric == args.metric else None,
+                                          platform)
+                row = verdict[verdict["scenario"] == name].iloc[0]
+                print(f"    {row['text']}")
+                if metric == args.metric and not row["settled"]:
+                    unsettled.append(row)
+    if result.stopped:
+        print(result.stopped)
+    if unsettled:
+        needed = [int(r["replicates_needed"]) for r in unsettled
+                  if not _missing(r["replicates_needed"])]
+        advice = (f"rerun with --max-runs {max(needed) * len(names)} (about {max(needed)} "
+                  "replicates each)" if needed else "set --precision to settle a near-tie")
+        print(f"can't tell yet on {args.metric} for {len(unsettled)} plan(s): {advice}")
     print(f"wrote {out}/ (comparison.csv, runs.csv, comparison.png)")
     return 0
 
 
-def _difference(metric: str, row: object) -> str:
-    """One line of ``sparksim compare``: the metric in words and units, its difference."""
+def _missing(value: object) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def _incremental(row: object) -> str:
+    """The cost per incremental adopter line: a ratio to the reference, with its interval."""
     import math
 
     from .plots.labels import words
+    from .plots.numbers import format_estimate
 
-    text, unit = words(metric)
-    if metric == "cost_per_incremental_adopter":
-        if not math.isfinite(row["mean"]):
-            return f"{text}: - (the plan adds no adopters on average)"
-        interval = ("" if not math.isfinite(row["low"])
-                    else f" (95% {row['low']:,.2f} to {row['high']:,.2f})")
-        return f"{text}: {row['mean']:,.2f} {unit}{interval}"
-    return (f"{text}: {row['diff']:+,.0f} {unit} (95% {row['diff_low']:+,.0f} to "
-            f"{row['diff_high']:+,.0f}; plan {row['mean']:,.0f})")
+    text, unit = words("cost_per_incremental_adopter")
+    if not math.isfinite(row["mean"]):
+        return f"{text}: - (the plan adds no adopters on average)"
+    return f"{text} {format_estimate(row['mean'], row['low'], row['high'], unit)}"
 
 
 def _version() -> str:
@@ -360,12 +416,29 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+RUN_SUMMARY = ("adoption_share_end", "adopters_end", "active_users_end", "peak_active_users",
+               "influencers_joined", "total_spend", "cost_per_adopter", "attributed_adopters",
+               "retention_after_switch")
+"""The summary metrics ``sparksim run`` prints (every one is in summary.json)."""
+
+
 def _fmt(key: str, value: object) -> str:
+    """A summary metric in words with its value and unit, three significant figures.
+
+    ``cost per adopter (all adopters) $0.642 per adopter``; ``-`` when it did not occur.
+    """
+    from .plots.labels import words
+    from .plots.numbers import format_quantity
+
+    text, unit = words(key)
     if value is None:
-        return f"{key} -"
-    if isinstance(value, float):
-        return f"{key} {value:,.3g}" if abs(value) < 1000 else f"{key} {value:,.0f}"
-    return f"{key} {value:,}" if isinstance(value, int) else f"{key} {value}"
+        return f"{text} -"
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return f"{text} {value}"
+    shown = unit if unit and unit not in text else ""  # "influencers recruited 142"
+    if not shown and (unit.startswith("$") or unit.startswith("share")):
+        shown = unit  # money and shares keep their sign: $, %
+    return f"{text} {format_quantity(float(value), shown)}"
 
 
 if __name__ == "__main__":

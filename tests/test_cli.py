@@ -22,6 +22,7 @@ import pytest
 import simulation
 from simulation import cli, plots
 from simulation.model.config import parse_override
+from simulation.plots import format_estimate
 from simulation.runs.executors import MAX_LOCAL_WORKERS
 from tests.conftest import CONFIGS, ROOT
 
@@ -471,8 +472,38 @@ def test_compare_writes_the_table_and_figure_and_matches_the_api(tmp_path, monke
     gained = expected[(expected["scenario"] == "flat_fee")
                       & (expected["metric"] == "adopters_end")]["diff"].iloc[0]
     assert gained > 0  # paying influencers brings adopters: the table is not all zeros
-    assert f"+{gained:,.0f} people" in out  # the printed line carries the number and its unit
-    assert "cost per incremental adopter" in out and "$ per adopter" in out
+    row = expected[(expected["scenario"] == "flat_fee") & (expected["metric"] == "adopters_end")]
+    shown = format_estimate(gained, row["diff_low"].iloc[0], row["diff_high"].iloc[0], "people",
+                            sign=True)
+    assert shown.startswith("+") and shown in out  # the number, rounded, with its unit
+    assert "cost per incremental adopter $" in out and " per adopter" in out
+    assert "active users at the end" in out.splitlines()[2]  # the judged metric comes first
+    assert ("higher than none" in out) or ("can't tell yet" in out)
+
+
+def test_compare_grows_replicates_until_settled_within_the_budget(tmp_path, monkeypatch,
+                                                                  capsys):
+    """--max-runs: batches of replicates until the judged metric is settled; the table is
+    then simulation.compare's at the replicates it stopped at."""
+    monkeypatch.chdir(tmp_path)
+    plan, reference = SCHEMES_DIR / "flat_fee.toml", SCHEMES_DIR / "none.toml"
+    code = cli.main(["compare", str(plan), "--reference", str(reference), *COMPARE_SMALL,
+                     "--replicates", "2", "--metric", "adopters_end", "--max-runs", "40",
+                     "--out", "cmp"])
+    out = capsys.readouterr().out
+    assert code == 0
+    runs = pd.read_csv(tmp_path / "cmp" / "runs.csv")
+    replicates = runs["replicate"].nunique()
+    assert 2 <= replicates <= 20 and len(runs) == 2 * replicates
+    assert f"{replicates} replicates each" in out
+    assert "settled after" in out or "stopped at the run budget" in out
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
+    overrides = dict(parse_override(text) for text in COMPARE_SMALL[1::2])
+    expected = simulation.compare(
+        {"flat_fee": simulation.load_config(plan, overrides),
+         "none": simulation.load_config(reference, overrides)},
+        replicates=replicates, seed=0, reference="none", keep_timeseries=False).table
+    pd.testing.assert_frame_equal(table, expected.reset_index(drop=True), check_dtype=False)
 
 
 def test_compare_refuses_plans_with_one_name_before_running(tmp_path, monkeypatch, capsys):

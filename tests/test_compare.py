@@ -100,11 +100,11 @@ def test_overrides_and_list_scenarios():
     fee = "platforms.0.phases.0.flat_fee.fee"
     result = simulation.compare([{fee: 5.0}, {fee: 40.0}], replicates=2, base=base,
                                 metrics=["total_spend", "influencers_joined"])
-    assert result.scenarios == [f"{fee}=5.0", f"{fee}=40.0"]
+    assert result.scenarios == ["flat fee: fee $5/day", "flat fee: fee $40/day"]  # in words
     assert set(result.table["metric"]) == {"total_spend", "influencers_joined"}
     assert fee in result.runs.columns  # the override is a column of the runs table
     spend = result.table.set_index(["scenario", "metric"])["diff"]
-    assert spend[(f"{fee}=40.0", "total_spend")] > 0
+    assert spend[("flat fee: fee $40/day", "total_spend")] > 0
 
 
 def test_errors():

@@ -6,6 +6,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import re  # noqa: E402
+
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -82,10 +84,10 @@ def test_spend_figure_stacks_the_mean_spend(result):
     figure = plots.spend_figure(result.timeseries, title="spend")
     check_labelled(figure)
     panel = figure.axes[1]  # flat fee
-    assert "thousand $" in panel.get_ylabel()
+    assert panel.get_ylabel() == "cumulative spend ($)"
     top = panel.collections[-1].get_paths()[0].vertices[:, 1].max()
     rows = result.timeseries[result.timeseries["scenario"] == "flat fee"]
-    expected = rows.groupby("replicate")["spend_total"].sum().mean() / 1000
+    expected = rows.groupby("replicate")["spend_total"].sum().mean()
     assert top == pytest.approx(expected)
 
 
@@ -245,7 +247,7 @@ def test_calibration_figure_draws_per_day_rates_sums_and_held_out_points(cumulat
     np.testing.assert_allclose(held[0].get_ydata(), [20] if cumulative else [2])
     assert "forecast, 90% interval" in panel.get_legend_handles_labels()[1]
     assert per_day.get_xlabel() == "day since launch"
-    assert "bass: adoption.imitation = 0.2" in figure.get_suptitle()
+    assert "bass: adoption: imitation q = 0.2" in figure.get_suptitle()  # words, not keys
 
 
 def test_decomposition_and_search_figures_read_their_tables():
@@ -266,7 +268,7 @@ def test_decomposition_and_search_figures_read_their_tables():
     left, right = figure.axes
     assert [p.get_width() for p in right.patches] == [4.0, 8.0, 12.0]
     assert left.get_lines()[2].get_ydata()[0] == 6  # the level both curves reach
-    assert right.get_title() == "4 extra adopters, $25 each"
+    assert right.get_title() == "4 extra adopters, $25 each"  # numbers as people read them
     with pytest.raises(simulation.ConfigError, match="myspace"):
         plots.decomposition_figure(found, platform="myspace")
 
@@ -288,7 +290,8 @@ def test_decomposition_and_search_figures_read_their_tables():
     assert search.get_title() == "Search: 3 trials × 2 replicates"
     assert [p.get_height() for p in target.patches] == [500.0, 650.0]
     assert target.get_lines()[-1].get_ydata()[0] == 600.0
-    assert objective.get_title().startswith("Fresh seeds (n=4), best − start:\n2 [1, 3]")
+    assert objective.get_title() == ("Fresh seeds (4 replicates), best − start:\n"
+                                     "+\\$2.0 (95% +\\$1.0 to +\\$3.0)")  # $ as text
 
 
 def test_the_results_figure_methods_delegate_to_plots(monkeypatch):
@@ -309,3 +312,173 @@ def test_the_results_figure_methods_delegate_to_plots(monkeypatch):
     assert calls == [("bass_fit_figure", (fit, "t")), ("calibration_figure", (stand_in, "t")),
                      ("decomposition_figure", (stand_in, "spark", "t")),
                      ("search_figure", (stand_in, "t"))]
+
+
+# --- figures fit to publish: words, not keys; readable; more than colour; marks ---------------
+
+RAW_KEY = re.compile(r"\b[A-Za-z]\w*_\w+\b"  # an identifier: active_users_end, posts_per_day
+                     r"|\b[a-z]\w*\.(?:\d|[a-z_]\w*\b)"  # a dotted key: spark.active_users_end
+                     r"|\w=\S")  # an override: posts_per_day=1
+FEE = "platforms.0.phases.0.flat_fee.fee"
+QUOTA = "platforms.0.phases.0.flat_fee.posts_per_day"
+
+
+def shown_texts(figure) -> list[str]:
+    """Every title, axis label, legend entry and annotation a reader sees, and the tick
+    labels of category axes (scenario names)."""
+    figure.canvas.draw()
+    texts = [figure.get_suptitle()]
+    for legend in [*figure.legends, *(ax.get_legend() for ax in figure.axes)]:
+        if legend is not None:
+            texts += [legend.get_title().get_text(), *(t.get_text() for t in legend.get_texts())]
+    for ax in figure.axes:
+        if not ax.get_visible():
+            continue
+        texts += [ax.get_title(loc) for loc in ("left", "center", "right")]
+        texts += [ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts)]
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()).__name__ == "FixedFormatter":  # categories
+                texts += [t.get_text() for t in axis.get_ticklabels()]
+    return [t for t in texts if t]
+
+
+@pytest.fixture(scope="module")
+def every_figure(result):
+    """One of each figure function's figures, from tables with config keys in them."""
+    from types import SimpleNamespace
+
+    base = simulation.load_config(CONFIGS / "schemes" / "flat_then_commission.toml",
+                                  {**TINY, "platforms.0.phases.1.start.day": 10})  # day 40
+    plans = simulation.compare([{QUOTA: 1}, {QUOTA: 3}], base=base, replicates=2, seed=1)
+    one = simulation.run(base, seed=1)
+    runs = pd.DataFrame({FEE: [10, 10, 20, 20], QUOTA: [1, 2, 1, 2],
+                         "spark.active_users_end": [100.0, 300, 50, 70], "point": [0, 1, 2, 3],
+                         "spark.total_spend": [1e6, 2e6, 3e6, 4e6]})
+    sobol = indices_table(Sobol(samples=8), {"names": [FEE, QUOTA]}, {
+        "S1": [0.6, 0.1], "S1_conf": [0.05, 0.02], "ST": [0.7, 0.2], "ST_conf": [0.06, 0.03]})
+    tiers = tier_timeseries(base, seed=1)
+    fit = simulation.fit_bass([1.0, 3, 8, 15, 22, 20, 14, 8])
+    history = pd.DataFrame({"trial": [0, 1], "state": "complete", "feasible": [True, True],
+                            "objective": [5.0, 7.0], "best_so_far": [5.0, 7.0]})
+    fresh = pd.DataFrame([{"platform": "spark", "scenario": s, "metric": "objective", "n": 4,
+                           "mean": v, "low": v - 1, "high": v + 1, "diff": 2.0,
+                           "diff_low": 1.0, "diff_high": 3.0}
+                          for s, v in (("start", 5.0), ("best", 7.0))])
+    optimum = SimpleNamespace(history=history, fresh=fresh, platform="spark",
+                              objective="active_users_end", target=None,
+                              search_runs=pd.DataFrame({"replicate": [0, 1]}))
+    decomposition = simulation.decompose(base, replicates=2, seed=1)
+    marks = plots.schedule_marks(base, one.timeseries, one.switch_days)
+    return {
+        "adoption": plots.adoption_figure(one.timeseries, "flat fee, then commission",
+                                          n_people=base.population.market_size, marks=marks),
+        "band": plots.band_figure(plans.timeseries, ["adopters", "active_users"], fan=True,
+                                  marks=marks, title="Two quotas"),
+        "band one group": plots.band_figure(one.timeseries, "active_influencers", by=None),
+        "spend": plots.spend_figure(plans.timeseries, marks=marks),
+        "spend one": plots.spend_figure(simulation.run(simulation.load_config(
+            CONFIGS / "schemes" / "hybrid.toml", TINY), seed=1).timeseries, by=None),
+        "tiers": plots.tier_figure(tiers),
+        "comparison": plots.comparison_figure(plans.table, ["active_users_end", "total_spend",
+                                                            "adoption_share_end"]),
+        "comparison means": plots.comparison_figure(result.table, ["cost_per_adopter"],
+                                                    value="mean"),
+        "frontier": plots.frontier_figure(plans.table),
+        "frontier of runs": plots.frontier_figure(runs, cost="spark.total_spend",
+                                                  value="spark.active_users_end", label="point"),
+        "heatmap": plots.heatmap_figure(runs, x=FEE, y=QUOTA, value="spark.active_users_end"),
+        "sensitivity": plots.sensitivity_figure(sobol, output="spark.active_users_end"),
+        "bass": plots.bass_fit_figure(fit),
+        "calibration": plots.calibration_figure(calibration_like(True)),
+        "decomposition": plots.decomposition_figure(decomposition),
+        "search": plots.search_figure(optimum),
+        "_marks": marks, "_run": one,
+    }
+
+
+FIGURES = ["adoption", "band", "band one group", "spend", "spend one", "tiers", "comparison",
+           "comparison means", "frontier", "frontier of runs", "heatmap", "sensitivity", "bass",
+           "calibration", "decomposition", "search"]
+
+
+def test_every_figure_function_is_covered():
+    drawn = {name for name in plots.__all__ if name.endswith("_figure")}
+    assert drawn == {"adoption_figure", "band_figure", "spend_figure", "tier_figure",
+                     "comparison_figure", "frontier_figure", "heatmap_figure",
+                     "sensitivity_figure", "bass_fit_figure", "calibration_figure",
+                     "decomposition_figure", "search_figure"}
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_no_raw_config_key_in_any_title_axis_or_legend(every_figure, name):
+    texts = shown_texts(every_figure[name])
+    assert texts
+    raw = [t for t in texts if RAW_KEY.search(t.replace("\\$", "$"))]
+    assert not raw, raw
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figures_are_readable_and_say_each_title_once(every_figure, name):
+    from matplotlib.text import Text
+
+    figure = every_figure[name]
+    figure.canvas.draw()
+    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    assert min(sizes) >= plots.style.MIN_FONT_SIZE
+    assert figure.get_size_inches()[0] <= 15  # shown 1 280 px wide: text stays >= 9 px
+    titles = [ax.get_title() for ax in figure.axes if ax.get_visible()]
+    if figure.get_suptitle():
+        assert figure.get_suptitle() not in titles
+    for ax in figure.axes:  # no "1e6" offset, no "thousand $"
+        for axis in (ax.xaxis, ax.yaxis):
+            assert axis.get_offset_text().get_text() == ""
+        assert "thousand" not in ax.get_ylabel() + ax.get_xlabel()
+
+
+def test_engineering_ticks_for_money_and_people(every_figure):
+    adoption = every_figure["adoption"]
+    spend = adoption.axes[3]
+    ticks = [t.get_text() for t in spend.get_yticklabels() if t.get_text()]
+    assert ticks and all(t.startswith(("$", "-$")) for t in ticks), ticks
+    assert any(t.endswith(("k", "M")) for t in ticks), ticks
+    users = adoption.axes[1]
+    people = [t.get_text() for t in users.get_yticklabels() if t.get_text()]
+    assert any(t.endswith(("k", "M")) for t in people), people
+
+
+def test_groups_differ_in_more_than_colour(every_figure, result):
+    figure = plots.band_figure(result.timeseries, "adopters")
+    medians = [line for line in figure.axes[0].get_lines() if not line.get_label().startswith("_")]
+    assert len({line.get_linestyle() for line in medians}) == len(medians) == 3
+    spend = every_figure["spend one"].axes[0]
+    hatches = [area.get_hatch() for area in spend.collections]
+    assert len(set(hatches)) == len(hatches) >= 2
+    comparison = every_figure["comparison"].axes[0]
+    markers = {line.get_marker() for line in comparison.get_lines()}
+    assert len(markers) >= 2  # the reference (zero) and a plan's difference differ in shape
+
+
+def test_the_switch_events_and_budget_are_marked_and_labelled(every_figure):
+    run, marks = every_figure["_run"], every_figure["_marks"]
+    switch = run.switch_days["spark"]
+    assert switch is not None
+    assert any(m.kind == "switch" and m.day == switch and "switch to commission" in m.label
+               for m in marks)
+    adoption = every_figure["adoption"].axes[0]
+    words = [t.get_text() for t in adoption.texts]
+    assert f"switch to commission, day {switch}" in words
+    assert any(line.get_xdata()[0] == switch for line in adoption.get_lines()
+               if len(line.get_xdata()) == 2)
+
+
+def test_schedule_marks_name_events_and_the_budget_spent():
+    config = simulation.load_config(CONFIGS / "schemes" / "flat_fee.toml", {
+        **TINY, "platforms.0.budget": 2000.0,
+        "events": [{"day": 30, "strength": 1.0, "kind": "exodus"}]})
+    run = simulation.run(config, seed=2)
+    marks = plots.schedule_marks(config, run.timeseries, run.switch_days)
+    kinds = {m.kind: m for m in marks}
+    assert kinds["event"].day == 30 and "people leave a rival" in kinds["event"].label
+    spent = run.timeseries["spend_total"].cumsum()
+    first = int(run.timeseries["day"][spent >= 2000.0 * (1 - 1e-9)].iloc[0])
+    assert kinds["budget"].day == first and "budget spent" in kinds["budget"].label

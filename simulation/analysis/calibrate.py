@@ -137,7 +137,7 @@ from ..model.config import (
     load_config,
 )
 from ..runs.folders import check_output_folder, staged_folder
-from ..runs.runner import DEFAULT, Runner, runner_of
+from ..runs.runner import DEFAULT, Progress, Runner, progress_bar, runner_of
 from .bass import closing
 from .series import (  # MAX_DATA_BYTES and check_data_file: the CLI's, from here
     ISO_DATES,
@@ -380,8 +380,12 @@ class Calibration:
         lines.append(f"  scale = {self.scale:.4g} data units per market person  "
                      f"[{pct}: {low:.4g} .. {high:.4g}]; x {market:,.0f} people in the "
                      f"market = {self.market:.4g}")
+        searched = int((self.history["stage"] == "search").sum())
         lines.append(f"  RMSE = {self.rmse:.4g} per observation, R² = {self.r2:.4f}; "
-                     f"{len(self.history)} candidates, {self.runs} runs, {self.seconds:.1f} s")
+                     f"{searched} candidates in the search and {len(self.history) - searched} "
+                     f"near the best for the intervals, {self.runs} runs, "
+                     f"{self.seconds:.1f} s")
+        lines.append(f"  {self.message}")
         if self.holdout:
             lines.append(f"  held out: the last {self.holdout} (not fitted); forecast "
                          f"[{FORECAST_LEVEL:.0%} interval], error = observed - forecast; "
@@ -390,7 +394,7 @@ class Calibration:
                 lines.append(f"    {self._point_text(row.label, row.day, row.period)}: observed "
                              f"{row.observed:.4g}, forecast {row.forecast:.4g} "
                              f"[{row.low:.4g} .. {row.high:.4g}], error {row.error:+.4g}")
-        return closing(lines, self.converged, f"search stopped: {self.message}", self.notes)
+        return closing(lines, True, "", self.notes)  # the search's words are above
 
     __str__ = summary
 
@@ -608,6 +612,8 @@ class _Problem:
     runs: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
     means: list[np.ndarray] = field(default_factory=list)
+    bar: Progress | None = None
+    """the progress bar counting the runs (None: quiet)"""
 
     @property
     def replicates(self) -> int:
@@ -667,7 +673,10 @@ class _Problem:
                 scenarios.append(overrides)
             slot.append(scenarios.index(overrides))
 
-        result = runner.run(scenarios, base=self.base, keep_timeseries=True)
+        if self.bar is not None:  # candidates that repeat one another run once
+            self.bar.skip((len(xs) - len(scenarios)) * runner.replicates)
+        result = runner.run(scenarios, base=self.base, keep_timeseries=True,
+                            progress=False if self.bar is None else self.bar)
         self.runs += len(result.runs)
         result.check("calibrate", [str(s) for s in scenarios])
         table = result.timeseries
@@ -756,6 +765,7 @@ def calibrate(
     profile_points: int | None = None,
     level: float = 0.95,
     runner: Runner | None = None,
+    progress: Any = None,
 ) -> Calibration:
     """Fit config parameters (and the scale) to an observed series; forecast held-out points.
 
@@ -789,7 +799,12 @@ def calibrate(
         replicates: runs per candidate (default 4; replicate r has seed
             ``run_seed(seed, r)`` at every candidate: common random numbers); the
             objective uses their mean.
-        trials: candidates the differential-evolution search may evaluate.
+        trials: candidates the differential-evolution search evaluates, at most
+            (fewer when it settles early; a generation holds at least 5 candidates
+            and a multiple of the fitted keys, so with 3 keys and ``trials=5`` it
+            is 6, and ``message`` says so). The intervals then evaluate
+            ``2 * profile_points`` candidates more near the best, and
+            ``bootstrap`` fresh runs: the summary counts each.
         seed: root seed of the simulations and of the search (default 0).
         workers: 1 (the default) runs here; N > 1 uses N local processes per generation
             (worth it when one run takes about a second or more); None, every core.
@@ -804,6 +819,9 @@ def calibrate(
         runner: a :class:`~simulation.runs.runner.Runner` holding replicates
             (at most ``MAX_REPLICATES`` here), seed, workers and client (then
             give none of those keywords).
+        progress: a progress bar of the runs (the search, then the intervals):
+            None (the default) on a terminal or in a notebook only; True, False,
+            or a file to write it to.
 
     Returns:
         A :class:`Calibration`.
@@ -823,10 +841,21 @@ def calibrate(
         days_per_period=days_per_period, launch=launch, date_format=date_format,
         holdout=holdout, scale=scale, platform=platform, runner=runner, trials=trials,
         bootstrap=bootstrap, profile_points=profile_points, level=level)
-    search = _search(problem, trials)
-    boot = _bootstrap(problem, bootstrap, profile_points, level)
-    band, fitted, best_scale, best_levels = _band(problem, boot, data.fitted.index, bootstrap)
-    forecast = _forecast(problem, boot, data, best_levels, best_scale)
+    members, generations = search_plan(len(problem.keys), trials)
+    replicates_, k = problem.replicates, len(problem.keys)
+    per_round = _per_round(profile_points, k)
+    planned = (members * (generations + 1) * replicates_ + replicates_ + bootstrap
+               + 2 * per_round * replicates_ + (bootstrap * replicates_ if holdout else 0))
+    with progress_bar(progress, planned, "calibrate: search") as bar:
+        problem.bar = bar
+        search = _search(problem, trials)
+        bar.skip((members * (generations + 1) - search.evaluated) * replicates_)
+        bar.describe("calibrate: intervals")
+        boot = _bootstrap(problem, bootstrap, profile_points, level)
+        band, fitted, best_scale, best_levels = _band(problem, boot, data.fitted.index,
+                                                      bootstrap)
+        forecast = _forecast(problem, boot, data, best_levels, best_scale)
+        problem.bar = None
     return Calibration(
         best=problem.values(boot.best_x), intervals=boot.intervals, scale=best_scale,
         scale_interval=boot.scale_interval, level=level, observed=data.fitted, fitted=fitted,
@@ -836,7 +865,7 @@ def calibrate(
         bounds=problem.bounds, config=load_config(problem.base, problem.overrides(boot.best_x)),
         platform=problem.platform, replicates=problem.replicates, seed=problem.seed,
         runs=problem.runs, seconds=time.perf_counter() - started,
-        converged=bool(search.success), message=str(search.message), notes=boot.notes,
+        converged=bool(search.success), message=search.words, notes=boot.notes,
         weights=problem.weights, launch=data.launch, baseline=data.baseline,
         holdout=data.holdout, forecast=forecast)
 
@@ -1124,26 +1153,75 @@ def _time_mapping(keys: list[str], days_per_period: float | None, data: _Data
     return dpp_index, days_per_period
 
 
-def _search(problem: _Problem, trials: int) -> Any:
-    """Differential evolution over the bounds, one run_many batch per generation.
+def search_plan(keys: int, trials: int) -> tuple[int, int]:
+    """Candidates per generation and generations after the first, within ``trials``.
 
-    Every candidate is recorded in ``problem.rows`` (stage ``search``).
+    ``POPULATION_PER_DIM`` candidates per fitted key (at least 8) per generation
+    when ``trials`` allows two generations of them; otherwise a smaller
+    population (half of ``trials``, or all of it below 10). scipy's differential
+    evolution needs at least 5 candidates and a multiple of the keys, so the
+    plan exceeds ``trials`` only where that floor does (3 keys, ``trials=5``: 6).
+    """
+    population = max(POPULATION_PER_DIM * keys, 8)
+    if trials < 2 * population:
+        population = trials // 2 if trials >= 10 else trials
+    members = (population // keys) * keys
+    if members < 5:
+        members = math.ceil(5 / keys) * keys
+    return members, max(0, trials // members - 1)
+
+
+@dataclass
+class _Search:
+    """What the search did: scipy's verdict, the candidates it evaluated, in words."""
+
+    success: bool
+    evaluated: int
+    words: str
+
+
+def _search(problem: _Problem, trials: int) -> _Search:
+    """Differential evolution over the bounds, one runner batch per generation.
+
+    Every candidate is recorded in ``problem.rows`` (stage ``search``); at most
+    ``trials`` are evaluated (see :func:`search_plan` for the one exception).
 
     Returns:
-        scipy's ``OptimizeResult`` (for ``success`` and ``message``).
+        whether it settled (scipy's ``success``), the candidates evaluated, and
+        a sentence saying how it stopped (scipy's own message names iterations,
+        which a user never set).
     """
     from scipy import optimize
 
     k = len(problem.keys)
-    population = max(POPULATION_PER_DIM * k, 8)
-    generations = max(1, trials // population - 1)
+    members, generations = search_plan(k, trials)
     integer = problem.integer
-    return optimize.differential_evolution(
+    before = len(problem.rows)
+    result = optimize.differential_evolution(
         lambda xs: problem.evaluate(np.atleast_2d(xs.T), "search"),
-        list(zip(problem.lows, problem.highs, strict=True)), popsize=math.ceil(population / k),
+        list(zip(problem.lows, problem.highs, strict=True)), popsize=members // k,
         maxiter=generations, polish=False, vectorized=True, updating="deferred",
         init="latinhypercube", rng=np.random.default_rng([problem.seed, 1]),
         integrality=np.array(integer) if any(integer) else None, tol=1e-3)
+    evaluated = len(problem.rows) - before
+    plan = (f"{generations + 1} generation{'s' if generations else ''} of {members} "
+            "candidates")
+    if result.success:
+        words = (f"the search settled after {evaluated} candidates ({plan} at most; "
+                 f"trials = {trials})")
+    else:
+        words = (f"the search evaluated {evaluated} candidates ({plan}; trials = {trials}) "
+                 "and was still improving: a larger trials may find a better fit")
+    if evaluated > trials:
+        words += (f"; {evaluated - trials} more than trials, since differential evolution "
+                  f"needs at least 5 candidates per generation and a multiple of the {k} "
+                  "fitted keys")
+    return _Search(bool(result.success), evaluated, words)
+
+
+def _per_round(profile_points: int | None, keys: int) -> int:
+    """Candidates per sampling round near the best: a power of 2 (Sobol points)."""
+    return 2 ** math.ceil(math.log2(max(profile_points or 32 * keys, 2)))
 
 
 @dataclass
@@ -1188,7 +1266,7 @@ def _bootstrap(problem: _Problem, bootstrap: int, profile_points: int | None, le
     levels_at_best = problem.levels(best_x[None, :], replicates + bootstrap)[0]
     fresh = problem.fitted_part(levels_at_best[replicates:])
     rng = np.random.default_rng([problem.seed, 2])
-    per_round = 2 ** math.ceil(math.log2(max(profile_points or 32 * k, 2)))  # Sobol: 2^m
+    per_round = _per_round(profile_points, k)  # Sobol: 2^m
     dof = len(problem.y) - (k + (problem.fixed_scale is None))
     factor = 1 + stats.f.ppf(level, 1, dof) / dof
     box = _integer_room(_region_box(pd.DataFrame(problem.rows), keys, factor, lows, highs),
@@ -1271,7 +1349,10 @@ def _band(problem: _Problem, boot: _Bootstrap, labels: pd.Index, bootstrap: int
     replicates, best_x, n = problem.replicates, boot.best_x, len(problem.y)
     history = pd.DataFrame(problem.rows)
     best_row = history.loc[history["sse"].idxmin()]
-    levels = (boot.levels if np.array_equal(best_x, boot.runs_at)
+    reuse = np.array_equal(best_x, boot.runs_at)
+    if not reuse and problem.bar is not None:  # the best moved: its runs are made again
+        problem.bar.grow(replicates + bootstrap)
+    levels = (boot.levels if reuse
               else problem.levels(best_x[None, :], replicates + bootstrap)[0])
     series = problem.fitted_part(levels)
     best_scale = float(best_row["scale"])

@@ -8,7 +8,10 @@ the runs with :func:`compare_runs`, which returns a :class:`Comparison`:
 - ``.table``: the tidy table, one row per (scenario, platform, metric):
   ``scenario, platform, metric, n, mean, low, high, diff, diff_low,
   diff_high, reference``. ``mean`` is the mean over replicates with its 95%
-  t-interval ``[low, high]``; ``diff`` is the mean of the per-replicate
+  t-interval ``[low, high]``, cut to the metric's possible range
+  (:data:`RANGES`: a count's interval never goes below zero, a share's never
+  above one; :func:`simulation.stats.t_interval` says why a cut and not a
+  bootstrap or a log transform); ``diff`` is the mean of the per-replicate
   differences scenario − reference (paired: replicate r against replicate r)
   with its 95% t-interval. The reference's own ``diff`` is 0. ``n`` counts
   the replicates with a value (events that never happen, e.g.
@@ -18,6 +21,12 @@ the runs with :func:`compare_runs`, which returns a :class:`Comparison`:
   ``scenario``.
 - ``.timeseries``: every run's daily table (``simulation.COLUMNS``) with
   ``run_id, point, replicate, scenario``.
+
+What the comparison can say of each plan, in words (higher, lower, no
+difference beyond a precision, or "can't tell yet" and about how many
+replicates would settle it), is :meth:`Comparison.verdicts`; ``compare(...,
+until=...)`` grows the replicates until it can say it, within a run budget
+(:mod:`simulation.analysis.verdicts`).
 
 A result object rather than ``DataFrame.attrs``: attrs are copied by every
 pandas operation, which for the daily tables is slow, and dropped by some.
@@ -52,6 +61,19 @@ HEADLINE = ("adopters_end", "active_users_end", "total_spend", INCREMENTAL)
 """The metrics a strategist reads first: those ``sparksim compare`` prints and draws."""
 TABLE_COLUMNS = ("scenario", "platform", "metric", "n", "mean", "low", "high", "diff",
                  "diff_low", "diff_high", "reference")
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    **{key: (0.0, None) for key in (
+        "peak_active_users", "peak_day", "active_users_end", "adopters_end", "days_to_10pct",
+        "days_to_50pct", "attributed_adopters", "influenced_adopters", "people_per_agent",
+        "total_spend", "cost_per_adopter", "cost_per_attributed_adopter",
+        "cost_per_active_user_end", "retention_after_switch", "influencers_joined",
+        "influencers_active_end", "gmv_total")},
+    "adoption_share_end": (0.0, 1.0),
+}
+"""Summary metric → the range its values cannot leave (None: no bound): counts of people,
+influencers and days, money paid or sold and costs are never negative, a share of people
+is at most one. The mean's interval is cut to it. ``net_total`` (revenue − spend) may be
+negative, and a metric not listed here (one you register) has no bound: add yours."""
 
 
 @dataclass
@@ -74,6 +96,54 @@ class Comparison:
     scenarios: list[str]
     observed: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Each observer's tables of every run, with ``scenario``, by key."""
+    until: Any = None
+    """The stopping rule it was run with (``compare(..., until=...)``), or None."""
+    stopped: str = ""
+    """Why the replicates stopped growing, in words (``until`` only)."""
+
+    @property
+    def replicates(self) -> int:
+        """Replicates per scenario."""
+        return int(self.runs["replicate"].nunique()) if len(self.runs) else 0
+
+    def verdicts(self, metric: str | None = None, precision: float | str | None = None,
+                 platform: str | None = None) -> pd.DataFrame:
+        """What can be said of each plan against the reference on one metric, in words.
+
+        One row per plan (every scenario but the reference): ``scenario, platform,
+        metric, n, diff, diff_low, diff_high, verdict, settled, replicates_needed,
+        text``. ``verdict`` is ``higher``, ``lower`` (the paired 95% interval
+        excludes zero), ``same`` (every replicate identical), ``within`` (the
+        interval is narrower than ``precision`` either side) or ``can't tell yet``;
+        then ``replicates_needed`` estimates how many would settle it.
+        See :mod:`simulation.analysis.verdicts`.
+
+        Args:
+            metric: a summary key (default: ``until``'s, else ``active_users_end``).
+            precision: the half-width that is precise enough, in the metric's unit,
+                or a text like ``"5%"`` (of the reference's mean); default: ``until``'s.
+            platform: the platform (default: ``until``'s, else the first).
+        """
+        from .verdicts import verdicts
+
+        until = self.until
+        return verdicts(self.table, self.reference,
+                        metric or (until.metric if until else "active_users_end"),
+                        precision if precision is not None else (
+                            until.precision if until else None),
+                        platform or (until.platform if until else None),
+                        scenarios=len(self.scenarios))
+
+    def summary(self, metric: str | None = None, precision: float | str | None = None,
+                platform: str | None = None) -> str:
+        """A few lines: each plan's verdict with its rounded estimate, and why it stopped."""
+        lines = [f"{len(self.scenarios) - 1} plan(s) against {self.reference!r}, "
+                 f"{self.replicates} paired replicates each"]
+        lines += [f"  {row.scenario}: {row.text}" for row in self.verdicts(
+            metric, precision, platform).itertuples()]
+        if self.stopped:
+            lines.append(self.stopped)
+        return "\n".join(lines)
 
     def value(self, scenario: str, metric: str, column: str = "mean",
               platform: str | None = None) -> float:
@@ -137,14 +207,17 @@ def compare(
     metrics: Sequence[str] | None = None,
     platform: str | None = None,
     keep_timeseries: bool = True,
-    progress: bool = False,
+    progress: Any = None,
     observers: Sequence[str] = DEFAULT,
     runner: Runner | None = None,
+    until: Any = None,
 ) -> Comparison:
     """Run every scenario on the same random streams and compare each with a reference.
 
     ``runner.run(scenarios)``, then :func:`compare_runs` of those runs (call
-    it yourself on runs you already have).
+    it yourself on runs you already have). With ``until``, the replicates grow
+    in batches until every plan's verdict on one metric is settled or a run
+    budget is spent (:func:`simulation.analysis.verdicts.compare_until`).
 
     Args:
         scenarios: name → scenario, or a list of scenarios (named by their
@@ -161,11 +234,18 @@ def compare(
         metrics: summary keys to compare (default: every registered summary metric).
         platform: only this platform (default: every platform).
         keep_timeseries: keep every run's daily table (``.timeseries``).
-        progress: show a progress bar.
+        progress: a progress bar: None (the default) on a terminal or in a
+            notebook only; True, False, or a file to write it to.
         observers: observer keys run beside the daily table (e.g. ``"tiers"``):
             their tables, with ``scenario``, are ``.observed[key]``.
         runner: a :class:`~simulation.runs.runner.Runner` holding replicates,
             seed, workers, client and observers (then give none of those keywords).
+        until: a stopping rule, :class:`simulation.Until` (or a metric's key:
+            ``Until(metric)``): ``replicates`` is then the first batch, and more
+            replicates follow until each plan's paired interval of the metric
+            excludes zero or is as narrow as its precision, or ``max_runs`` runs
+            are spent (then its verdict says "can't tell yet" and about how
+            many replicates would settle it).
 
     Raises:
         ConfigError: a bad scenario, an unknown reference, metric, platform or
@@ -176,6 +256,12 @@ def compare(
     _check_reference_and_metrics(names, reference, metrics)
     runner = runner_of(runner, RUNNER, replicates=replicates, seed=seed, workers=workers,
                        client=client, observers=observers)
+    if until is not None:
+        from .verdicts import compare_until
+
+        return compare_until(names, items, runner, until, reference=reference, base=base,
+                             metrics=metrics, platform=platform,
+                             keep_timeseries=keep_timeseries, progress=progress)
     runs = runner.run(items, base=base, progress=progress, keep_timeseries=keep_timeseries)
     return compare_runs(runs, names, reference, metrics=metrics, platform=platform)
 
@@ -268,7 +354,8 @@ def paired_table(
                 continue
             values = wide[name][column].astype(float)
             present = values.dropna()
-            mean, low, high = t_interval(present.to_numpy())
+            mean, low, high = t_interval(present.to_numpy(),
+                                         bounds=RANGES.get(metric, (None, None)))
             if ref is None:
                 diff = diff_low = diff_high = np.nan
             else:
@@ -366,11 +453,28 @@ def _named(scenarios: Mapping[str, Scenario] | Sequence[Scenario]
 
 
 def _scenario_name(item: Scenario) -> str:
+    """A config's name, or overrides in words: ``flat fee: fee $40/day, flat fee: quota 3``."""
     if isinstance(item, Config):
         return item.name
     if isinstance(item, Mapping):
-        return ", ".join(f"{k}={v}" for k, v in item.items()) or "base"
+        return ", ".join(override_words(k, v) for k, v in item.items()) or "base"
     return load_config(item).name
+
+
+def override_words(key: str, value: Any) -> str:
+    """One override as people read it, every digit kept (names must stay apart).
+
+    ``("platforms.0.phases.0.flat_fee.fee", 40.0)`` → ``flat fee: fee $40/day``.
+    """
+    from ..plots.labels import words
+    from ..plots.numbers import format_quantity
+
+    text, unit = words(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+        return f"{text} {value}"
+    shown = unit if unit.startswith("$") or unit.startswith("share") else ""
+    step = 10.0 ** (np.floor(np.log10(abs(value))) - 8) if value else 1.0
+    return f"{text} {format_quantity(float(value), shown, step=step, suffix='', trim=True)}"
 
 
 # --- influencers by tier ---------------------------------------------------------------

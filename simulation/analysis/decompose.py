@@ -56,7 +56,7 @@ import pandas as pd
 
 from ..model.config import Config, ConfigError, load_config, plain
 from ..model.payouts import SCHEMES
-from ..runs.runner import DEFAULT, Runner, Runs, runner_of
+from ..runs.runner import DEFAULT, Runner, Runs, progress_bar, runner_of
 from ..stats import t_interval
 
 if TYPE_CHECKING:
@@ -142,6 +142,7 @@ def decompose(
     client: Any = DEFAULT,
     platform: str | None = None,
     runner: Runner | None = None,
+    progress: Any = None,
 ) -> Decomposition:
     """Split what a payout plan bought into expansion and acceleration (module docstring).
 
@@ -164,6 +165,8 @@ def decompose(
         platform: only this platform (default: every platform).
         runner: a :class:`~simulation.runs.runner.Runner` holding replicates,
             seed, workers and client (then give none of those keywords).
+        progress: a progress bar of the runs: None (the default) on a terminal or
+            in a notebook only; True, False, or a file to write it to.
 
     Raises:
         ConfigError: a bad config, counterfactual, platform or setting, or a
@@ -182,7 +185,8 @@ def decompose(
         plan.platform_name(platform)
     runner = runner_of(runner, RUNNER, replicates=replicates, seed=seed, workers=workers,
                        client=client)
-    runs = runner.run([plan, counterfactual])
+    with progress_bar(progress, 2 * runner.replicates, "decompose") as bar:
+        runs = runner.run([plan, counterfactual], progress=bar)
     return decompose_runs(runs, plan=plan.name, counterfactual=words, platform=platform)
 
 

@@ -62,7 +62,7 @@ import pandas as pd
 from ..model.config import Config, ConfigError, get_dotted, load_config, plain
 from ..model.metrics import METRICS, summary_keys
 from ..runs.executors import MAX_REPLICATES, run_seed
-from ..runs.runner import DEFAULT, Runner, runner_of
+from ..runs.runner import DEFAULT, Progress, Runner, progress_bar, runner_of
 from .compare import paired_table
 
 if TYPE_CHECKING:
@@ -237,6 +237,7 @@ def optimise(
     batch: int = 4,
     fresh_replicates: int | None = None,
     runner: Runner | None = None,
+    progress: Any = None,
 ) -> Optimum:
     """Search the levers for the best plan, then check the winner against the start on fresh seeds.
 
@@ -267,6 +268,14 @@ def optimise(
             (default ``max(10, 2 * replicates)``).
         runner: a :class:`~simulation.runs.runner.Runner` holding replicates,
             seed, workers and client (then give none of those keywords).
+        progress: a progress bar of the runs (``n_trials × replicates`` for the
+            search, then the fresh-seed check): None (the default) on a terminal or
+            in a notebook only; True, False, or a file to write it to.
+
+    The search evaluates exactly ``n_trials`` plans (the start among them, when
+    its levers are in range), never more: a plan that is not a valid config
+    counts as evaluated without running (its error is in the history). The
+    fresh-seed check then reruns two of them, the winner and the start.
 
     Raises:
         ConfigError: a bad config, lever, objective, target, budget, size or
@@ -278,11 +287,14 @@ def optimise(
     inputs = _validate(config, levers, objective, budget, target, n_trials=n_trials,
                        runner=runner, direction=direction, platform=platform, batch=batch,
                        fresh_replicates=fresh_replicates)
-    records, search_runs = _search(inputs)
-    history = _history(records, inputs.direction)
-    winner = _winner(history, inputs)
-    best = {lever.key: _plain(winner[lever.key]) for lever in inputs.levers}
-    table, fresh = _fresh_check(inputs, best)
+    planned = inputs.n_trials * inputs.runner.replicates + 2 * inputs.fresh_replicates
+    with progress_bar(progress, planned, "optimise: search") as bar:
+        records, search_runs = _search(inputs, bar)
+        history = _history(records, inputs.direction)
+        winner = _winner(history, inputs)
+        best = {lever.key: _plain(winner[lever.key]) for lever in inputs.levers}
+        bar.describe("optimise: fresh seeds")
+        table, fresh = _fresh_check(inputs, best, bar)
     return Optimum(best, inputs.start, float(winner["objective"]), history, table, fresh,
                    pd.concat(search_runs, ignore_index=True), inputs.objective_name,
                    inputs.direction, inputs.platform,
@@ -367,7 +379,8 @@ def _validate(
         fresh_replicates=fresh_replicates or max(10, 2 * runner.replicates))
 
 
-def _search(inputs: _Inputs) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
+def _search(inputs: _Inputs, bar: Progress | None = None
+            ) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
     """The seeded TPE search: the start first (when its levers are in range), then batches.
 
     Returns:
@@ -394,7 +407,7 @@ def _search(inputs: _Inputs) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
             for first in range(0, inputs.n_trials, inputs.batch):
                 asked = [study.ask(distributions)
                          for _ in range(min(inputs.batch, inputs.n_trials - first))]
-                batch_records, runs = _batch(study, asked, first // inputs.batch, inputs)
+                batch_records, runs = _batch(study, asked, first // inputs.batch, inputs, bar)
                 records += batch_records
                 if runs is not None:
                     search_runs.append(runs)
@@ -403,8 +416,8 @@ def _search(inputs: _Inputs) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
     return records, search_runs
 
 
-def _batch(study: Any, asked: list[Any], number: int, inputs: _Inputs
-           ) -> tuple[list[dict[str, Any]], pd.DataFrame | None]:
+def _batch(study: Any, asked: list[Any], number: int, inputs: _Inputs,
+           bar: Progress | None = None) -> tuple[list[dict[str, Any]], pd.DataFrame | None]:
     """Run one batch of asked trials in one call of the runner, score them and tell the study.
 
     A plan that is not a valid config fails without running.
@@ -432,10 +445,13 @@ def _batch(study: Any, asked: list[Any], number: int, inputs: _Inputs
         except ConfigError as err:
             record["error"] = str(err)
             study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            if bar is not None:
+                bar.skip(inputs.runner.replicates)  # evaluated, not run
         records.append(record)
     if not plans:
         return records, None
-    runs = inputs.runner.run(plans, base=inputs.config, keep_timeseries=False).runs
+    runs = inputs.runner.run(plans, base=inputs.config, keep_timeseries=False,
+                             progress=False if bar is None else bar).runs
     runs = runs.assign(trial=[valid[p][0].number for p in runs["point"]])
     for point, (trial, record) in enumerate(valid):
         _tell(study, trial, record, runs[runs["point"] == point], inputs)
@@ -490,7 +506,8 @@ def _winner(history: pd.DataFrame, inputs: _Inputs) -> pd.Series:
     return feasible.loc[order.idxmax()]  # the first trial on ties
 
 
-def _fresh_check(inputs: _Inputs, best: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _fresh_check(inputs: _Inputs, best: dict[str, Any], bar: Progress | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Re-run the start and the winner on fresh seeds, paired replicate by replicate.
 
     Returns:
@@ -503,7 +520,8 @@ def _fresh_check(inputs: _Inputs, best: dict[str, Any]) -> tuple[pd.DataFrame, p
     fresh_runner = replace(inputs.runner, replicates=inputs.fresh_replicates,
                            seed=run_seed(inputs.runner.seed, 0, point=FRESH_KEY))
     known = {k: v for k, v in inputs.start.items() if v is not None}  # lever columns for a callable
-    fresh = fresh_runner.run([known, best], base=inputs.config, keep_timeseries=False).check(
+    fresh = fresh_runner.run([known, best], base=inputs.config, keep_timeseries=False,
+                             progress=False if bar is None else bar).check(
         "optimise (fresh seeds)", ["start", "best"]).runs
     fresh = fresh.assign(scenario=np.array(["start", "best"], dtype=object)[fresh["point"]])
     fresh[f"{inputs.platform}.objective"] = inputs.score(fresh).to_numpy()

@@ -15,23 +15,35 @@ Every function returns a :class:`matplotlib.figure.Figure` (the one holding
   :class:`simulation.Decomposition` and :class:`simulation.Optimum` (:mod:`.decisions`).
   Their ``.figure()`` methods call these functions.
 
+Numbers are written by :func:`format_estimate` and :func:`format_quantity`
+(:mod:`.numbers`: rounded to what their interval supports, at most three
+significant figures, $4.8M and 1.2M people), axes by :class:`EngineeringFormatter`;
+the command line and the web app use the same functions.
+
 Axis labels come from :func:`label`: daily columns and summary metrics from
 their declarations, config leaves from ``LABELS`` (add your own metrics there).
-Scheme colours and line styles come from the scheme registry.
+Scheme colours and line styles come from the scheme registry; groups take the
+Okabe-Ito colours and a line style each (:mod:`.style`). Figures over time take
+``marks=`` (:func:`schedule_marks`: the switch, events, the budget spent),
+drawn and labelled.
 """
 
 from .comparisons import comparison_figure, frontier_figure, pareto_front
 from .decisions import decomposition_figure, search_figure
 from .fits import bass_fit_figure, calibration_figure
 from .labels import LABELS, label, label_text, label_words, number, unit_of
+from .marks import Mark, draw_marks, schedule_marks
+from .numbers import EngineeringFormatter, format_estimate, format_quantity, round_estimate
 from .style import PLATFORM_STYLES, TIER_COLORS
 from .sweeps import heatmap_figure, sensitivity_figure
 from .timeseries import adoption_figure, band_figure, band_quantiles, spend_figure, tier_figure
 
 __all__ = [
-    "LABELS", "PLATFORM_STYLES", "TIER_COLORS", "adoption_figure", "band_figure",
-    "band_quantiles", "bass_fit_figure", "calibration_figure", "comparison_figure",
-    "decomposition_figure", "frontier_figure", "heatmap_figure", "label", "label_text",
-    "label_words", "number", "pareto_front", "search_figure", "sensitivity_figure",
-    "spend_figure", "tier_figure", "unit_of",
+    "LABELS", "PLATFORM_STYLES", "TIER_COLORS", "EngineeringFormatter", "Mark",
+    "adoption_figure", "draw_marks", "schedule_marks",
+    "band_figure", "band_quantiles", "bass_fit_figure", "calibration_figure",
+    "comparison_figure", "decomposition_figure", "format_estimate", "format_quantity",
+    "frontier_figure", "heatmap_figure", "label", "label_text", "label_words", "number",
+    "pareto_front", "round_estimate", "search_figure", "sensitivity_figure", "spend_figure",
+    "tier_figure", "unit_of",
 ]

@@ -12,9 +12,21 @@ from matplotlib.figure import Figure
 
 from ..stats import t_interval
 from .labels import label_text, label_words, words
-from .style import finish, grid, safe, series_name, suptitle
+from .style import (
+    MIN_FONT_SIZE,
+    NEGATIVE,
+    NEUTRAL,
+    POSITIVE,
+    finish,
+    grid,
+    safe,
+    series_name,
+    styled,
+    suptitle,
+)
 
 
+@styled
 def comparison_figure(
     table: pd.DataFrame,
     metrics: Sequence[str] | None = None,
@@ -50,11 +62,12 @@ def comparison_figure(
         err = np.vstack([centre - rows[low].to_numpy(dtype=float),
                          rows[high].to_numpy(dtype=float) - centre])
         is_ref = (rows["scenario"] == rows["reference"]).to_numpy()
-        colours = np.where(centre > 0, "#2c7fb8", np.where(centre < 0, "#d95f0e", "grey"))
         for i in range(len(rows)):
-            ax.errorbar(centre[i], y[i], xerr=np.nan_to_num(err[:, i : i + 1]), fmt="o",
-                        color="grey" if is_ref[i] else colours[i],
-                        mfc="white" if is_ref[i] else colours[i], capsize=3, lw=1.4)
+            colour, marker = (POSITIVE if centre[i] > 0 else NEGATIVE if centre[i] < 0
+                              else NEUTRAL)
+            ax.errorbar(centre[i], y[i], xerr=np.nan_to_num(err[:, i : i + 1]), fmt=marker,
+                        color=NEUTRAL[0] if is_ref[i] else colour, ms=6,
+                        mfc="white" if is_ref[i] else colour, capsize=3, lw=1.4)
         if value == "diff":
             ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y, [safe(series_name(s, p, several)) for s, p in zip(rows["scenario"],
@@ -113,6 +126,7 @@ def _points(frame: pd.DataFrame, cost: str, value: str, label_column: str,
     return pd.DataFrame(rows)
 
 
+@styled
 def frontier_figure(
     frame: pd.DataFrame,
     cost: str = "total_spend",
@@ -146,12 +160,13 @@ def frontier_figure(
                                         [row["cost_high"] - row["cost_mean"]]]),
                     yerr=np.nan_to_num([[row["value_mean"] - row["value_low"]],
                                         [row["value_high"] - row["value_mean"]]]),
-                    fmt="o", color="#2c7fb8" if front[i] else "grey", capsize=3, lw=1.2)
+                    fmt="o" if front[i] else "s", color=POSITIVE[0] if front[i] else NEUTRAL[0],
+                    mfc=POSITIVE[0] if front[i] else "white", capsize=3, lw=1.2)
     for (x, y), names in _coincident(points).items():  # one label for points on one spot
-        ax.annotate(safe(", ".join(names)), (x, y), fontsize=8, xytext=(5, 5),
+        ax.annotate(safe(", ".join(names)), (x, y), fontsize=MIN_FONT_SIZE, xytext=(5, 5),
                     textcoords="offset points")
     on_front = points[front].sort_values("cost_mean")
-    ax.plot(on_front["cost_mean"], on_front["value_mean"], color="#2c7fb8", ls="--", lw=1.2,
+    ax.plot(on_front["cost_mean"], on_front["value_mean"], color=POSITIVE[0], ls="--", lw=1.2,
             label="Pareto frontier: nothing cheaper does better")
     finish(ax, title or f"{label_words(value)} against {words(cost)[0]}",
             label_text(cost), label_text(value))

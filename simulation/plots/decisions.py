@@ -15,13 +15,18 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..errors import ConfigError
-from .labels import label, number
-from .style import finish, suptitle
+from .labels import label, words
+from .numbers import format_estimate, format_quantity
+from .style import GROUP_COLORS, NEGATIVE, POSITIVE, display, finish, styled, suptitle
+
+EXPANSION, ACCELERATION = "#009E73", "#E69F00"
+"""Colours of the two parts (bluish green, orange: Okabe-Ito), also hatched apart."""
 
 WORLDS = ("plan", "counterfactual")
 """The values of a decomposition's ``world`` column: the plan, and the world without it."""
 
 
+@styled
 def decomposition_figure(result: Any, platform: str | None = None, title: str = "") -> Figure:
     """Median adopter curves of both worlds with the two areas between them shaded.
 
@@ -55,11 +60,11 @@ def decomposition_figure(result: Any, platform: str | None = None, title: str = 
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained",
                                          gridspec_kw={"width_ratios": [1.6, 1]})
     left.fill_between(days, np.minimum(base, level), np.minimum(plan, level),
-                      color="#DD8452", alpha=0.45, lw=0, label="acceleration")
+                      color=ACCELERATION, alpha=0.45, lw=0, hatch="//", label="acceleration")
     left.fill_between(days, np.maximum(base, level), np.maximum(plan, level),
-                      color="#55A868", alpha=0.45, lw=0, label="expansion")
-    left.plot(days, plan, color="#4C72B0", lw=1.8, label=result.plan)
-    left.plot(days, base, color="0.3", lw=1.5, ls="--", label=result.counterfactual)
+                      color=EXPANSION, alpha=0.45, lw=0, hatch="..", label="expansion")
+    left.plot(days, plan, color=GROUP_COLORS[0], lw=1.8, label=display(result.plan))
+    left.plot(days, base, color="0.3", lw=1.5, ls="--", label=display(result.counterfactual))
     left.axhline(level, color="0.5", lw=0.8, ls=":")
     finish(left, f"{platform}: adopters, median of {rows['replicate'].nunique()} replicates",
            "day", "adopters (ever) (people)")
@@ -69,16 +74,19 @@ def decomposition_figure(result: Any, platform: str | None = None, title: str = 
                           for column in ("mean", "low", "high"))
     right.barh(["expansion", "acceleration", "total gained"], means,
                xerr=np.nan_to_num(np.array([means - lows, highs - means])),
-               color=["#55A868", "#DD8452", "#4C72B0"], alpha=0.8, capsize=4)
+               color=[EXPANSION, ACCELERATION, GROUP_COLORS[0]], alpha=0.8, capsize=4,
+               hatch=["..", "//", ""])
     right.invert_yaxis()
     cost = float(mine.loc["cost_per_incremental_adopter", "mean"])
     extra = float(mine.loc["extra_adopters", "mean"])
-    finish(right, f"{number(extra)} extra adopters, ${number(cost)} each", "adopter-days", "",
+    finish(right, f"{format_quantity(extra)} extra adopters, {format_quantity(cost, '$')} each",
+           "adopter-days", "",
            legend=False)
     suptitle(figure, title)
     return figure
 
 
+@styled
 def search_figure(result: Any, title: str = "") -> Figure:
     """The search (objective per trial, best so far) and the winner vs start on fresh seeds.
 
@@ -103,8 +111,8 @@ def search_figure(result: Any, title: str = "") -> Figure:
     done = trials[trials["state"] == "complete"]
     ok, bad = done[done["feasible"]], done[~done["feasible"]]
     search = axes[0]
-    search.scatter(ok["trial"], ok["objective"], s=22, color="#4C72B0", label="feasible")
-    search.scatter(bad["trial"], bad["objective"], s=22, marker="x", color="#C44E52",
+    search.scatter(ok["trial"], ok["objective"], s=26, color=POSITIVE[0], label="feasible")
+    search.scatter(bad["trial"], bad["objective"], s=26, marker="x", color=NEGATIVE[0],
                    label="infeasible")
     search.step(trials["trial"], trials["best_so_far"], where="post", color="0.2", lw=1.2,
                 label="best so far")
@@ -117,12 +125,15 @@ def search_figure(result: Any, title: str = "") -> Figure:
         means = rows["mean"].to_numpy(float)
         errors = np.nan_to_num(np.array([means - rows["low"].to_numpy(float),
                                          rows["high"].to_numpy(float) - means]))
-        ax.bar(["start", "best"], means, yerr=errors, capsize=5, color=["0.6", "#4C72B0"])
+        ax.bar(["start", "best"], means, yerr=errors, capsize=5, color=["0.6", POSITIVE[0]],
+               hatch=["//", ""])
         best = rows.loc["best"]
         if target is not None and metric == target.metric:
-            ax.axhline(target.value, color="#C44E52", ls="--", lw=1, label="target")
-        finish(ax, f"Fresh seeds (n={int(best['n'])}), best − start:\n{number(best['diff'])} "
-               f"[{number(best['diff_low'])}, {number(best['diff_high'])}]", "",
+            ax.axhline(target.value, color=NEGATIVE[0], ls="--", lw=1.2, label="target")
+        unit = words(result.objective if metric == "objective" else metric)[1]
+        finish(ax, f"Fresh seeds ({int(best['n'])} replicates), best − start:\n"
+               + format_estimate(best["diff"], best["diff_low"], best["diff_high"], unit,
+                                 sign=True), "",
                label(result.objective if metric == "objective" else metric))
     suptitle(figure, title)
     return figure

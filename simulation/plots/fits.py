@@ -18,10 +18,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .labels import number
-from .style import finish, suptitle
+from .labels import number, words
+from .style import display, finish, styled, suptitle
 
 
+@styled
 def bass_fit_figure(fit: Any, title: str | None = None) -> Figure:
     """Data against fit: per-period counts and cumulative counts, side by side.
 
@@ -71,6 +72,7 @@ def _bass_axis(labels: pd.Index, unit: str, periods: np.ndarray) -> tuple[Any, s
     return periods, f"{unit}s since launch (period number)"
 
 
+@styled
 def calibration_figure(result: Any, title: str | None = None) -> Figure:
     """Data against the simulated band (median, 5-95%) at the best parameters.
 
@@ -127,10 +129,11 @@ def calibration_figure(result: Any, title: str | None = None) -> Figure:
                 _held_out(ax, x_held, forecast, divisor, result.forecast_level)
         _concise_dates(ax, x)
         finish(ax, f"{what}, {panel}" if adopters else what, xlabel, f"{series} (data units)")
-    fitted = ", ".join(f"{k} = {v:.3g}" for k, v in result.best.items())
-    text = f"{result.config.name}: {fitted}, scale = {result.scale:.3g}, R² = {result.r2:.3f}"
-    width = 75 if len(panels) == 1 else 150  # characters a line holds at this size
-    suptitle(figure, title or textwrap.fill(text, width), fontsize=10)
+    fitted = ", ".join(f"{words(k)[0]} = {v:.3g}" for k, v in result.best.items())
+    text = (f"{display(result.config.name)}: {fitted}, scale = {result.scale:.3g}, "
+            f"R² = {result.r2:.3f}")
+    width = 65 if len(panels) == 1 else 130  # characters a line holds at this size
+    suptitle(figure, title or textwrap.fill(text, width), fontsize=12)
     return figure
 
 

@@ -163,15 +163,14 @@ def label_text(key: str) -> str:
 
 
 def number(value: float, digits: int = 3) -> str:
-    """A number as people read it: 12,345 · 123 · 12.3 · 0.123 (``digits`` significant).
+    """A number as people read it: 6.56M · 48.2k · 4,800 · 12.3 · 0.123 (``digits`` significant).
 
-    Whole from ``10**(digits - 1)`` up, with thousands separators from 1 000.
+    :func:`~simulation.plots.numbers.format_quantity` without a unit: the one rule of the
+    command line, the figures and the web app.
     """
+    from .numbers import format_quantity, rounding_step, trimmed
+
     if not np.isfinite(value):
         return "–"
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 10 ** (digits - 1):
-        return f"{value:.0f}"
-    return f"{value:.{digits}g}"
+    return trimmed(format_quantity(float(value),
+                                   step=rounding_step(float(value), digits=digits)))

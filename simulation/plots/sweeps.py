@@ -5,17 +5,18 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .labels import label, label_text, label_words, number, words
-from .style import finish, safe, tick
+from .numbers import EngineeringFormatter, axis_unit
+from .style import MIN_FONT_SIZE, finish, safe, styled, tick
 
 BAR_COLORS = ("#4C72B0", "#DD8452")
 """The two bars of each parameter in a sensitivity figure."""
 
 
+@styled
 def heatmap_figure(
     frame: pd.DataFrame,
     x: str,
@@ -55,18 +56,20 @@ def heatmap_figure(
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
     for (i, j), cell in np.ndenumerate(data):
         text = format(cell, fmt) if fmt and np.isfinite(cell) else number(cell)
-        ax.text(j, i, text, ha="center", va="center", fontsize=8,
+        ax.text(j, i, text, ha="center", va="center", fontsize=MIN_FONT_SIZE,
                 color="black" if np.isfinite(cell) and cell > middle else "white")
     bar = figure.colorbar(image, ax=ax)
     bar.set_label(safe(f"{label_text(value)}\nmean over replicates"))
-    bar.formatter = ticker.FuncFormatter(lambda v, _: number(v))
+    unit, percent = axis_unit(label_text(value))
+    bar.formatter = EngineeringFormatter(unit, percent=percent)
     default = f"{label_words(value)}\nby {words(x)[0]} and {words(y)[0]}"
-    ax.set_title(safe(title or default), fontsize=11)
+    ax.set_title(safe(title or default))
     ax.set_xlabel(safe(label_text(x)))
     ax.set_ylabel(safe(label_text(y)))
     return figure
 
 
+@styled
 def sensitivity_figure(indices: pd.DataFrame, title: str = "", *, output: str | None = None,
                        ax: Axes | None = None) -> Figure:
     """Sensitivity indices per parameter, with 95% confidence bars.

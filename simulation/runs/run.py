@@ -42,6 +42,9 @@ class RunResult:
     """Each added observer's table, by its key (``run(..., observers=["tiers"])``)."""
     agents: pd.DataFrame | None = None
     """Per influencer and platform over the run: posts, days posted, views, sales, pay."""
+    switch_days: dict[str, int | None] = field(default_factory=dict)
+    """Platform → the day its first later phase took effect (None: it never switched); the
+    figures mark it."""
 
     def write(self, out_dir: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
         """Write the four output files into ``out_dir`` atomically; returns the folder.
@@ -76,7 +79,9 @@ def run(
         model.run()
         table = model.timeseries
         return RunResult(table, model.summarise(table), model.config, model.seed,
-                         observed_tables(model), model.influencer_totals)
+                         observed_tables(model), model.influencer_totals,
+                         {p.name: getattr(p, "switch_day", None)
+                          for p in getattr(model, "platforms", ())})
     finally:
         model.release()
 
@@ -118,7 +123,7 @@ def write_outputs(result: RunResult, out_dir: str | Path,
     """
     import matplotlib.pyplot as plt  # matplotlib only when writing
 
-    from ..plots import adoption_figure
+    from ..plots import adoption_figure, schedule_marks
 
     check_finite(result, f"{result.config.name!r} (seed {result.seed})")
     out = check_output_folder(out_dir, "run", inputs=inputs)
@@ -128,7 +133,9 @@ def write_outputs(result: RunResult, out_dir: str | Path,
         (staging / "summary.json").write_text(summary + "\n")
         (staging / "config.toml").write_text(result.config.to_toml())
         figure = adoption_figure(result.timeseries, title=result.config.name,
-                                 n_people=result.config.population.market_size)
+                                 n_people=result.config.population.market_size,
+                                 marks=schedule_marks(result.config, result.timeseries,
+                                                      result.switch_days))
         figure.savefig(staging / "adoption.png", dpi=110)
         plt.close(figure)
     return out

@@ -18,7 +18,9 @@ any number of workers.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from ..errors import ConfigError
 from ..model.config import Config, check_seed, load_config, plain
 from ..model.observers import make_observers
 from .executors import (
+    MAX_REPLICATES,
     MAX_RUNS,
     Outcome,
     Task,
@@ -79,26 +82,116 @@ def runs_table(rows: Sequence[Mapping[str, Any]], parameters: Sequence[str]) -> 
     return table.reset_index(drop=True)
 
 
+ProgressOption = Any
+"""What ``progress=`` takes: None (the default: shown when it has somewhere to show, a
+terminal or a notebook), True (shown), False (quiet), a file such as ``sys.stderr`` (shown
+there: a pseudo-terminal, or a test's ``io.StringIO``), or a :class:`Progress` already open
+(its bar goes on counting; a caller's stage)."""
+
+
+def in_notebook() -> bool:
+    """Whether this is a Jupyter kernel (its bars are widgets, not terminal text)."""
+    shell = sys.modules.get("IPython")
+    if shell is None or "ipykernel" not in sys.modules:
+        return False
+    try:
+        ipython = shell.get_ipython()
+    except Exception:  # an IPython without get_ipython: not a kernel we can draw in
+        return False
+    return type(ipython).__name__ == "ZMQInteractiveShell"
+
+
+def progress_shown(progress: ProgressOption) -> bool:
+    """Whether ``progress=`` asks for a bar.
+
+    Yes for True or a file; for None, when stderr is a terminal or this is a
+    notebook (quiet in pipes, logs, CI and tests unless asked).
+    """
+    if progress is None:
+        stream = sys.stderr
+        try:
+            return bool(stream is not None and stream.isatty()) or in_notebook()
+        except (AttributeError, ValueError):  # a closed or odd stream: stay quiet
+            return in_notebook()
+    return progress is not False
+
+
 class Progress:
-    """A progress bar (tqdm: terminal or notebook) with runs done, failures and time left."""
+    """A progress bar (tqdm: terminal or notebook): ``n of N`` runs, failures and time left.
 
-    def __init__(self, total: int, done: int = 0, label: str = "runs", enabled: bool = True):
-        from tqdm.auto import tqdm
+    ``enabled`` is a ``progress=`` value (see :data:`ProgressOption`): None shows the bar
+    only on a terminal or in a notebook; a file writes it there (tqdm's ``file``). A bar
+    counts runs; :meth:`skip` takes back planned runs that will not be made (a search
+    that settled early, a plan refused before running), so it ends at ``n of n``.
+    """
 
+    def __init__(self, total: int, done: int = 0, label: str = "runs",
+                 enabled: ProgressOption = None, unit: str = "run"):
         self.failed = 0
-        self.bar = tqdm(total=total, initial=done, desc=label, unit="run", disable=not enabled,
-                        dynamic_ncols=True, smoothing=0.1)
+        self.count = done
+        shown = progress_shown(enabled)
+        file = enabled if enabled not in (None, True, False) else None
+        if file is not None or not in_notebook():
+            from tqdm import tqdm  # text: a terminal, a pseudo-terminal or a file
+        else:
+            from tqdm.auto import tqdm  # a widget in a notebook
+        self.bar = tqdm(total=total, initial=done, desc=label, unit=unit, disable=not shown,
+                        dynamic_ncols=True, smoothing=0.1,
+                        **({"file": file} if file is not None else {}))
 
-    def update(self, outcome: Outcome) -> None:
-        """Count one finished run."""
-        if outcome.error is not None:
+    def update(self, outcome: Outcome | None = None, n: int = 1) -> None:
+        """Count one finished run (``outcome``), or ``n`` runs."""
+        if outcome is not None and outcome.error is not None:
             self.failed += 1
             self.bar.set_postfix(failed=self.failed, refresh=False)
-        self.bar.update(1)
+        self.count += n
+        self.bar.update(n)
 
-    def close(self) -> None:
-        """Finish the bar."""
+    def skip(self, n: int) -> None:
+        """Planned runs that will not be made: the total shrinks by ``n``."""
+        if n > 0 and self.bar.total is not None:
+            self.bar.total = max(self.bar.n, self.bar.total - n)
+            self.bar.refresh()
+
+    def grow(self, n: int) -> None:
+        """More runs planned than at the start: the total grows by ``n``."""
+        if n > 0 and self.bar.total is not None:
+            self.bar.total += n
+            self.bar.refresh()
+
+    def describe(self, label: str) -> None:
+        """Say what the bar counts now (a stage of a longer task)."""
+        self.bar.set_description_str(label)
+
+    def close(self, finished: bool = True) -> None:
+        """Finish the bar.
+
+        ``finished``: at ``n of n`` when fewer runs were needed than planned (left as
+        it stands when the task was stopped).
+        """
+        if finished and self.bar.total is not None and self.bar.n < self.bar.total:
+            self.bar.total = self.bar.n
+            self.bar.refresh()
         self.bar.close()
+
+
+@contextmanager
+def progress_bar(progress: ProgressOption, total: int, label: str) -> Iterator[Progress]:
+    """A bar for a task of ``total`` runs, closed when it ends.
+
+    Or the caller's own :class:`Progress`, left open (the caller planned its total
+    and names its stages).
+    """
+    if isinstance(progress, Progress):
+        yield progress
+        return
+    bar = Progress(total, label=label, enabled=progress)
+    try:
+        yield bar
+    except BaseException:
+        bar.close(finished=False)
+        raise
+    bar.close()
 
 
 @dataclass
@@ -109,6 +202,34 @@ class Runs:
     timeseries: pd.DataFrame | None
     observed: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Each observer's tables of every run (``run_id, point, replicate`` added), by key."""
+
+    @staticmethod
+    def concat(batches: Sequence[Runs]) -> Runs:
+        """Batches of the same scenarios (later replicates: ``first_replicate``) as one.
+
+        Run ids are renumbered ``point * replicates + replicate`` (replicates in all),
+        so the result is what one :meth:`Runner.run` of every replicate returns.
+        """
+        if len(batches) == 1:
+            return batches[0]
+        runs = pd.concat([b.runs for b in batches], ignore_index=True)
+        replicates = int(runs["replicate"].max()) + 1
+
+        def renumbered(frame: pd.DataFrame) -> pd.DataFrame:
+            frame = frame.assign(run_id=frame["point"].astype("int64") * replicates
+                                 + frame["replicate"].astype("int64"))
+            order = ["run_id", "day"] if "day" in frame.columns else ["run_id"]
+            return frame.sort_values(order, kind="stable", ignore_index=True)
+
+        tables = [b.timeseries for b in batches]
+        timeseries = None if any(t is None for t in tables) else (
+            renumbered(pd.concat(tables, ignore_index=True))
+            if any(not t.empty for t in tables) else pd.DataFrame())
+        keys = dict.fromkeys(k for b in batches for k in b.observed)
+        observed = {key: renumbered(pd.concat([b.observed[key] for b in batches
+                                               if key in b.observed], ignore_index=True))
+                    for key in keys}
+        return Runs(renumbered(runs), timeseries, observed)
 
     def check(self, what: str, names: Sequence[str] | None = None) -> Runs:
         """Self, or a RuntimeError naming the first failed run (``what`` is the caller).
@@ -174,7 +295,8 @@ class Runner:
         *,
         base: Scenario | None = None,
         keep_timeseries: bool = True,
-        progress: bool = False,
+        progress: ProgressOption = None,
+        first_replicate: int = 0,
     ) -> Runs:
         """Run every scenario ``replicates`` times on common random numbers; results in memory.
 
@@ -187,7 +309,13 @@ class Runner:
                 overrides (as ``--set`` takes them) applied to ``base``.
             base: the config that override mappings apply to.
             keep_timeseries: also return every run's daily table.
-            progress: show a progress bar.
+            progress: a progress bar: None (the default) on a terminal or in a
+                notebook only, True, False, a file to write it to, or a
+                :class:`Progress` to go on counting in (see :data:`ProgressOption`).
+            first_replicate: run replicates ``first_replicate`` ..
+                ``first_replicate + replicates - 1`` (seeds ``run_seed(seed, r)``):
+                a later batch of the same comparison (:meth:`Runs.concat` joins them,
+                as if all had run at once).
 
         Raises:
             ConfigError: a scenario is not a valid config, or too many runs
@@ -199,7 +327,12 @@ class Runner:
             raise ConfigError(f"{len(scenarios):,} scenarios x {replicates:,} replicates = "
                               f"{len(scenarios) * replicates:,} runs: allowed: at most "
                               f"{MAX_RUNS:,} runs in one batch (executors.MAX_RUNS); split them")
-        tasks, parameters = self._tasks(scenarios, base, keep_timeseries)
+        if (isinstance(first_replicate, bool) or not isinstance(first_replicate, int)
+                or not 0 <= first_replicate <= MAX_REPLICATES - replicates):
+            raise ConfigError(f"first_replicate = {first_replicate!r}: must be a whole number "
+                              f"from 0 to {MAX_REPLICATES - replicates:,} (replicates end at "
+                              f"executors.MAX_REPLICATES = {MAX_REPLICATES:,})")
+        tasks, parameters = self._tasks(scenarios, base, keep_timeseries, first_replicate)
         rows, tables, observed = [], [], {}
 
         def collect(outcome: Outcome) -> None:
@@ -210,12 +343,9 @@ class Runner:
                 observed.setdefault(key, []).append(table)
             bar.update(outcome)
 
-        bar = Progress(len(tasks), enabled=progress)
-        try:
-            with open_pool(self.workers, self.client) as pool:
-                dispatch(tasks, pool, collect)
-        finally:
-            bar.close()
+        with progress_bar(progress, len(tasks), "runs") as bar, \
+                open_pool(self.workers, self.client) as pool:
+            dispatch(tasks, pool, collect)
         timeseries = None
         if keep_timeseries:
             timeseries = (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame())
@@ -228,7 +358,7 @@ class Runner:
                      for key, parts in observed.items()})
 
     def _tasks(self, scenarios: list[Scenario], base: Scenario | None,
-               keep_timeseries: bool) -> tuple[list[Task], list[str]]:
+               keep_timeseries: bool, first: int = 0) -> tuple[list[Task], list[str]]:
         """Every run's task, in run-id order, and the override keys (parameters) seen."""
         resolved_base = None if base is None else load_config(base)
         base_raw = None if resolved_base is None else plain(resolved_base)
@@ -244,10 +374,10 @@ class Runner:
             else:
                 config, overrides = load_config(scenario), {}
                 raw = plain(config)
-            tasks += [Task(point * self.replicates + r, point, r, run_seed(self.seed, r),
-                           overrides, raw, keep_timeseries=keep_timeseries,
-                           observers=self.observers)
-                      for r in range(self.replicates)]
+            tasks += [Task(point * self.replicates + r - first, point, r,
+                           run_seed(self.seed, r), overrides, raw,
+                           keep_timeseries=keep_timeseries, observers=self.observers)
+                      for r in range(first, first + self.replicates)]
         return tasks, parameters
 
 

@@ -64,6 +64,7 @@ from .folders import (
 from .runner import (
     DEFAULT,
     Progress,
+    ProgressOption,
     Runner,
     Runs,
     Scenario,
@@ -98,7 +99,7 @@ def run_many(
     base: Scenario | None = None,
     workers: int | None = DEFAULT,
     client: Any = DEFAULT,
-    progress: bool = False,
+    progress: ProgressOption = None,
     keep_timeseries: bool = True,
     observers: Sequence[str] = DEFAULT,
     runner: Runner | None = None,
@@ -118,7 +119,8 @@ def run_many(
         base: the config that override mappings apply to.
         workers: 1 (the default) runs here; N > 1 uses N local processes; None, every core.
         client: a ``dask.distributed.Client`` to run on instead.
-        progress: show a progress bar.
+        progress: a progress bar: None (the default) on a terminal or in a notebook
+            only; True, False, or a file to write it to.
         keep_timeseries: also return every run's daily table.
         observers: observer keys (``simulation.model.observers.OBSERVERS``, e.g.
             ``"tiers"``) run beside the daily table; their tables are in ``.observed``.
@@ -210,7 +212,7 @@ def sweep(
     client: Any = DEFAULT,
     scheduler: str | None = None,
     force: bool = False,
-    progress: bool = True,
+    progress: ProgressOption = None,
     function: RunFunction | None = None,
     worker_timeout: float = WORKER_TIMEOUT,
     announce: Callable[[str], None] | None = None,
@@ -229,7 +231,8 @@ def sweep(
         client: a ``dask.distributed.Client`` to run on.
         scheduler: a Dask scheduler address (``tcp://HOST:PORT``) to connect to.
         force: discard results in ``out`` that belong to a different sweep.
-        progress: show a progress bar.
+        progress: a progress bar: None (the default) on a terminal or in a notebook
+            only; True, False, or a file to write it to.
         function: run this ``function(parameters, seed) -> {metric: value}``
             instead of the model (to check the machinery on known answers).
         worker_timeout: seconds a Dask cluster may have no worker before the
@@ -290,7 +293,7 @@ def sweep(
             status = "workers lost"
             raise
         finally:
-            bar.close()
+            bar.close(finished=status == "complete")
             store.finish(manifest, status)
     return load_sweep(folder)
 
