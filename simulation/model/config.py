@@ -257,7 +257,8 @@ class Retention(Section):
         "10: someone whose friends are all there leaves 11 times less often than someone with "
         "none, and a circle of friends cannot keep a platform going by itself once the rest "
         "of its content is gone (at 25, such circles outlived a platform nobody else used, "
-        "so no platform could die); 0 = off; at most 1 000"
+        "so no platform could die); a rationale, not a measurement: prior range 5–15; "
+        "0 = off; at most 1 000"
     )
 
 
