@@ -217,8 +217,8 @@ class PeopleMoves(Module):
                             * launch_left(cfg.adoption.innovation_half_life_days, today.day)),
                 friend_share=self.friend_counts[k].share(),
                 influence=influence,
-                content=content + platform.spec.feed_baseline + people.user_content(
-                    k, cfg.retention),
+                content=content + (platform.spec.feed_baseline  # scalars first: one array sum
+                                   + people.user_content(k, cfg.retention)),
                 others_active=others - active_now[k] if shared_attention else 0,
                 adoption=cfg.adoption,
                 retention=cfg.retention,
