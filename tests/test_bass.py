@@ -57,6 +57,9 @@ def test_bass_config_is_the_reduction():
     assert len(config.platforms) == 1
     assert config.retention.base_churn == 0
     assert (config.adoption.innovation, config.adoption.imitation) == (0.03, 0.38)
+    # every mechanism beyond Bass is off: marketing never fades, feeds hold no users' content
+    assert config.adoption.innovation_half_life_days is None
+    assert config.retention.user_content == 0 == config.retention.network_effect
 
 
 @pytest.mark.parametrize(("p", "q"), [

@@ -152,9 +152,19 @@ class Adoption(Section):
 
     innovation: float = Field(
         0.00005, ge=0, le=MAX_RATE_PER_DAY,
-        description="p, per day: the platform's own marketing (Spark was "
-        "promoted inside Amazon's app), 1.8% of people a year; the Bass meta-analysis average "
-        "p = 0.03 a year (Sultan, Farley & Lehmann 1990) is 0.00008 a day"
+        description="p, per day on launch day: the platform's own marketing (Spark was "
+        "promoted inside Amazon's app), 1.8% of people a year at that rate; the Bass "
+        "meta-analysis average p = 0.03 a year (Sultan, Farley & Lehmann 1990) is 0.00008 a "
+        "day. It fades after launch (innovation_half_life_days)"
+    )
+    innovation_half_life_days: float | None = Field(
+        60.0, gt=0, le=MAX_HORIZON_DAYS,
+        description="days over which the platform's own promotion (p) halves after launch: "
+        "p(t) = innovation × 0.5 ** ((t − 1) / half-life). Launch publicity and paid "
+        "acquisition come in a burst, and advertising's effect lasts 6–9 months (its 90% "
+        "duration interval: Leone 1995, Marketing Science), a half-life of 55–82 days for a "
+        "geometric decay; 60: three quarters of the launch's pull is spent in its first four "
+        "months. none = constant forever (off; \"none\" in TOML), as in the Bass model"
     )
     imitation: float = Field(
         0.015, ge=0, le=MAX_RATE_PER_DAY,
@@ -203,8 +213,10 @@ class Adoption(Section):
 class Retention(Section):
     """Churn base_churn * content_half / (content_half + content) * attention / pull.
 
-    pull = 1 + network_effect * s², s the share of one's friends active; lapsed
-    users return at return_rel × the adoption hazard × pull.
+    content = posts/day from the influencers one follows + user_content × the market's
+    active share + the platform's feed_baseline; pull = 1 + network_effect * s², s the
+    share of one's friends active; lapsed users return at return_rel × the adoption
+    hazard × pull.
     """
 
     base_churn: float = Field(
@@ -212,6 +224,19 @@ class Retention(Section):
         description="per day with no content at all and no friends there: the "
         "average app loses 90% of its daily users within 30 days (Quettra, 2015), a daily "
         "hazard of about 0.08; content and friends keep people longer"
+    )
+    user_content: float = Field(
+        100.0, ge=0, le=MAX_POSTS,
+        description="posts/day made by ordinary users (not influencers) in an active user's "
+        "feed if the whole market were active there; the feed holds this × the share of the "
+        "market active on the platform (a feed draws on all of a platform's users, not "
+        "only one's friends), so staying is worth more on a busy platform, and its pull on "
+        "staying saturates through content_half. A rationale, not a measurement: about 0.2 "
+        "posts per active user per day (Instagram, June 2016: 95 million photos and videos a "
+        "day from 500 million monthly users; most from a few, the 90-9-1 rule of "
+        "participation inequality: Nielsen 2006) × the ~500 accounts a feed draws on "
+        "(those one follows and those suggested); prior range 30–300. 0 = off (feeds hold "
+        "only influencers' posts and the feed baseline); at most 1 000, like every feed's posts"
     )
     content_half: float = Field(
         2.0, gt=0, le=MAX_POSTS, description="posts/day in a user's feed at which churn "
@@ -222,14 +247,18 @@ class Retention(Section):
         "on (relative); at most 100"
     )
     network_effect: float = Field(
-        25.0, ge=0, le=1_000,
+        10.0, ge=0, le=1_000,
         description="strength of network effects: churn is divided, and returning "
         "multiplied, by 1 + network_effect × s², s the share of one's friends active (their "
         "posts, messages and tags make staying worth more, and matter once enough are there). "
-        "A platform past a critical mass then keeps itself going and one below it decays "
-        "(critical mass: Rohlfs 1974; network externalities slow early growth and make it "
-        "hinge on a mass of adopters: Goldenberg, Libai & Muller 2010); 25 puts the critical "
-        "mass near 10% of people active; 0 = off; at most 1 000 (a critical mass near 1%)"
+        "With user_content, a platform past a critical mass then keeps itself going and one "
+        "below it dies out (critical mass: Rohlfs 1974; network externalities slow early "
+        "growth and make it hinge on a mass of adopters: Goldenberg, Libai & Muller 2010). "
+        "10: someone whose friends are all there leaves 11 times less often than someone with "
+        "none, and a circle of friends cannot keep a platform going by itself once the rest "
+        "of its content is gone (at 25, such circles outlived a platform nobody else used, "
+        "so no platform could die); a rationale, not a measurement: prior range 5–15; "
+        "0 = off; at most 1 000"
     )
 
 
@@ -462,8 +491,11 @@ class Platform(Section):
     rel_marketing: float = Field(1.0, ge=0, le=1_000,
                                  description="multiplier on adoption.innovation; at most 1 000")
     feed_baseline: float = Field(
-        1.0, ge=0, le=MAX_POSTS, description="posts/day of non-influencer content in each "
-        "active user's feed; at most 1 000"
+        0.0, ge=0, le=MAX_POSTS, description="posts/day of content in each active user's feed "
+        "that no one on the platform makes (imported or editorial), however few use it; "
+        "0 (off): a feed holds what influencers and users post (retention.user_content), "
+        "so an empty platform is empty. Before users' content was modelled it was 1, which "
+        "kept every platform alive; at most 1 000"
     )
     take_rate: float = Field(
         0.15, ge=0, le=1, description="platform revenue share of GMV (marketplaces take 10–20%)"

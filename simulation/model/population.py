@@ -5,8 +5,9 @@ left). Each day, for each platform k and person j (all platforms from the
 same start-of-day state, so the order of platforms does not matter):
 
 - a never-adopter adopts with probability ``1 - exp(-h)``, where
-  ``h = π_j * (p_k + q * s_kj + r * λ_j * w_kj * g(x_kj))``: ``p_k``
-  innovation (marketing), ``s_kj`` the share of j's friends active on k,
+  ``h = π_j * (p_k(t) + q * s_kj + r * λ_j * w_kj * g(x_kj))``: ``p_k(t)``
+  innovation (the platform's own marketing), fading after launch with
+  ``innovation_half_life_days``, ``s_kj`` the share of j's friends active on k,
   ``x_kj`` the promotional posts about k that j saw today,
   ``g(x) = 1 - exp(-x / promo_saturation)``; ``π_j`` j's persuadability and
   ``λ_j`` its heed of influencers (gamma multipliers of mean 1, fixed per
@@ -16,11 +17,14 @@ same start-of-day state, so the order of platforms does not matter):
 - an active user lapses with probability ``1 - exp(-c / v_kj)``, where
   ``c = base_churn * content_half / (content_half + content_kj)
   * (1 + attention_cost * other new platforms j is active on)``,
-  ``content_kj`` = posts/day from the influencers j follows on k + the
-  platform's feed baseline;
+  ``content_kj`` = posts/day from the influencers j follows on k
+  + ``user_content * a_k`` (ordinary users' posts: ``a_k`` the share of the
+  market active on k at the start of the day, so an emptying platform's feeds
+  empty) + the platform's feed baseline;
 - ``v_kj = 1 + network_effect * s_kj²`` is the pull of friends (network
   effects): staying, and coming back, are worth more the more of one's
-  friends are there, so a platform past a critical mass keeps itself going.
+  friends are there. With users' content, a platform past a critical mass
+  keeps itself going, and one left below it dies out.
 
 One standard exponential draw E per person and platform per day decides
 whichever of these applies (a person is in exactly one state): the event
@@ -123,6 +127,14 @@ class People:
         p_adopters = promotion[adopted] if np.ndim(promotion) else promotion
         return Transitions(adopted, returned, lapsed, h_adopters, p_adopters)
 
+    def user_content(self, k: int, retention: Retention) -> float:
+        """Posts/day ordinary users put in each active user's feed on platform ``k``.
+
+        ``user_content`` × the share of the market active there (start of day): the
+        same in every feed, since a feed draws on all of a platform's users.
+        """
+        return retention.user_content * float(self.n_active[k]) / self.n
+
     def see_promotion(self, k: int, seen: np.ndarray) -> None:
         """Add today's promotional posts seen about platform ``k`` (for wear-out)."""
         self.promotion_seen[k] += seen
@@ -148,6 +160,16 @@ def gamma_multiplier(cv: float, n: int, rng: np.random.Generator) -> np.ndarray:
         return np.ones(n, dtype=np.float32)
     shape = 1.0 / cv**2
     return rng.gamma(shape, 1.0 / shape, size=n).astype(np.float32)
+
+
+def launch_left(half_life: float | None, day: int) -> float:
+    """The share of the platform's own promotion left on ``day`` (1 on day 1).
+
+    It halves every ``half_life`` days; None: 1 forever (marketing that never fades).
+    """
+    if half_life is None:
+        return 1.0
+    return 0.5 ** ((day - 1) / half_life)
 
 
 class PeopleMoves(Module):
@@ -191,10 +213,12 @@ class PeopleMoves(Module):
                 k,
                 attention=surge,
                 staying=staying,
-                innovation=cfg.adoption.innovation * platform.spec.rel_marketing,
+                innovation=(cfg.adoption.innovation * platform.spec.rel_marketing
+                            * launch_left(cfg.adoption.innovation_half_life_days, today.day)),
                 friend_share=self.friend_counts[k].share(),
                 influence=influence,
-                content=content + platform.spec.feed_baseline,
+                content=content + (platform.spec.feed_baseline  # scalars first: one array sum
+                                   + people.user_content(k, cfg.retention)),
                 others_active=others - active_now[k] if shared_attention else 0,
                 adoption=cfg.adoption,
                 retention=cfg.retention,

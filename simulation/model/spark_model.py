@@ -20,9 +20,12 @@ platform k (``model.plan()`` prints the day a config assembles):
 5. **expose** (influencers): promotional cross-posts on the incumbents
    (``promo_share`` of posts, plus a burst on the join day) reach followers; the
    content in each active user's feed is the posts of the influencers they
-   follow plus the platform's own baseline.
-6. **move_people** (people): adoption, return and churn are drawn from the
-   start-of-day states of all platforms, then applied; friend counts follow.
+   follow (other users' posts, which grow with the platform's active share, are
+   added when people move).
+6. **move_people** (people): adoption (the platform's own promotion fading
+   since launch), return and churn (less on a busy platform: users' content and
+   friends there) are drawn from the start-of-day states of all platforms, then
+   applied; friend counts follow.
 7. **attribute** (attribution): new adopters are credited to influencers under
    ``attribution.rule``, and those promotion caused are counted.
 8. **follow_audiences** (influencers): each influencer's active followers follow

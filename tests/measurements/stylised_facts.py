@@ -34,7 +34,10 @@ def commission_core(rate: float) -> int:
 
 if __name__ == "__main__":
     print("kept a year later: paid 240 d", kept(240), "paid 30 d", kept(30),
-          "240 d without network effects", kept(240, **{"retention.network_effect": 0.0}))
+          "240 d without network effects", kept(240, **{"retention.network_effect": 0.0,
+                                                         "retention.user_content": 0.0}),
+          "240 d with users' content alone", kept(240, **{"retention.network_effect": 0.0}),
+          "240 d with friends alone", kept(240, **{"retention.user_content": 0.0}))
     tiring = T.followers_adopted(horizon_days=1095)
     alike = T.followers_adopted(horizon_days=1095, **ALIKE)
     print(f"followers adopted: tiring {tiring[364]:.3f} after a year, {tiring[-1]:.3f} after "
