@@ -285,6 +285,9 @@ def test_recovers_an_event_from_sparse_irregular_cumulative_counts():
 
 DECAY_BASE = {"population.followers": 3_000, "horizon_days": 100, "adoption.innovation": 0.001,
               "adoption.imitation": 0.02,
+              # one post a day of content in every feed, as the series was made before the
+              # feed baseline's default became 0 (churn is then 2/3 of base_churn)
+              "platforms.0.feed_baseline": 1.0,
               "events": [{"day": 0, "strength": 10.0, "half_life_days": 7.0}]}
 DECAY_TRUTH = {"retention.base_churn": 0.05, "events.0.strength": 40.0}
 
