@@ -202,8 +202,9 @@ def _run(args: argparse.Namespace) -> int:
     result = run(config, seed=args.seed)
     result.write(out, inputs=inputs)
     print(f"{config.name}: {config.population.followers:,} simulated people for a market of "
-          f"{config.population.market_size:,.0f}, {config.population.influencers:,} "
-          f"influencers, {config.horizon_days} days, seed {result.seed}")
+          f"{config.population.market_size:,.0f}, {config.population.influencers:,} simulated "
+          f"creators for {config.population.creators.total:,}, {config.horizon_days} days, "
+          f"seed {result.seed}")
     for platform, summary in result.summary.items():
         print(f"  {platform}: " + ", ".join(_fmt(k, summary[k]) for k in (
             "adoption_share_end", "adopters_end", "active_users_end", "peak_active_users",

@@ -200,9 +200,14 @@ CASES: dict[str, Case] = {
     # run: overflows (each was a traceback) and non-finite outputs (each was exit 0)
     "run_patience_overflow": (["run", BASELINE, *SMALL, "--set", "influencers.patience=1e19"], 2,
                               ["influencers.patience", "1e+19", "36500"]),
-    "run_audience_sigma_overflow": (["run", BASELINE, *SMALL, "--set",
-                                     "influencers.audience_sigma=1000"], 2,
-                                    ["influencers.audience_sigma", "1000", "less than or equal"]),
+    "run_largest_audience_overflow": (["run", BASELINE, *SMALL, "--set",
+                                       "population.creators.largest_audience=1e300"], 2,
+                                      ["population.creators.largest_audience", "1e+300",
+                                       "less than or equal"]),
+    "run_creators_too_few_for_the_sample": (["run", BASELINE, *SMALL, *(
+        arg for tier in ("nano", "micro", "mid", "macro", "mega")
+        for arg in ("--set", f"population.creators.{tier}=3"))], 2,
+        ["population.influencers = 20", "more than the 15 creators", "at most 15"]),
     "run_persuadability_overflow": (["run", BASS, "--set", "adoption.persuadability_cv=1e308"],
                                     2, ["adoption.persuadability_cv", "1e+308", "10"]),
     "run_offer_days_past_int32": (["run", BASELINE, *SMALL, "--set",

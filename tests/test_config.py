@@ -474,14 +474,45 @@ def test_every_bound_the_schema_allows_runs_finite_or_is_refused_in_one_line(
     assert not _all_finite(result), (key, value, _all_finite(result))
 
 
+BIG_MARKET = {"population.creators.nano": 2_000_000}
+"""A creator market with room for the most simulated creators (10^6 of them)."""
+
+
 def test_largest_sizes_are_allowed_and_one_past_is_refused():
     from simulation.model.sections import MAX_HORIZON_DAYS, MAX_INFLUENCERS
 
     largest = {"horizon_days": MAX_HORIZON_DAYS, "population.influencers": MAX_INFLUENCERS}
-    assert load_config({}, largest).horizon_days == 36_500
+    assert load_config({}, {**BIG_MARKET, **largest}).horizon_days == 36_500
     for key, value in largest.items():
-        message = error_of({}, {key: value + 1})
+        message = error_of({}, {**BIG_MARKET, key: value + 1})
         assert key in message and f"{value + 1}" in message and f"{value}" in message
+
+
+def test_a_sample_must_fit_its_creator_market():
+    """More simulated creators than real ones, too few to tell the config's parts apart, or a
+    market with no creators: each refused in one line naming population.influencers."""
+    total = load_config(BASELINE).population.creators.total
+    message = error_of(BASELINE, {"population.influencers": total + 1})
+    assert f"population.influencers = {total + 1:,}" in message and f"at most {total:,}" in message
+    assert load_config(BASELINE, {"population.influencers": total}).population.influencers == total
+    # the baseline tells apart 5 tiers and the 200 largest: 6 parts
+    message = error_of(BASELINE, {"population.influencers": 5})
+    assert "population.influencers = 5" in message and "at least 6" in message
+    assert load_config(BASELINE, {"population.influencers": 6}).population.influencers == 6
+    empty = {f"population.creators.{tier}": 0 for tier in ("nano", "micro", "mid", "macro",
+                                                           "mega")}
+    message = error_of(BASELINE, empty)
+    assert "population.influencers = 1,000" in message and "allowed: 0" in message
+    assert load_config(BASELINE, {**empty, "population.influencers": 0})
+
+
+def test_a_creator_market_no_one_could_follow_is_refused():
+    message = error_of(BASELINE, {"population.creators.micro": 10**9})
+    assert "micro 1,000,000,000" in message and "at most 7,500" in message
+    message = error_of(BASELINE, {"population.creators.largest_audience": 500_000})
+    assert message == ("invalid config: population.creators.largest_audience = 500,000: the "
+                       "largest creator is in the top tier with creators, mega (allowed: more "
+                       "than 1,000,000 and at most 1,000,000,000 followers)")
 
 
 def test_the_largest_surge_runs_finite():
@@ -594,7 +625,7 @@ def test_the_memory_estimate_counts_influencers():
     few = load_config(BASELINE, {"population.followers": 1000, "population.influencers": 0})
     many = load_config(BASELINE, {"population.followers": 1000,
                                   "population.influencers": 1_000_000,
-                                  "network.follows_per_person": 3})
+                                  "network.follows_per_person": 3, **BIG_MARKET})
     # measured: 1.25 GB more at 10^6 influencers (one platform, 7 posting options)
     assert 1.0e9 < memory_needed(many) - memory_needed(few) < 2.0e9
 
@@ -608,7 +639,7 @@ def test_a_run_too_big_for_memory_blames_the_influencers_when_they_are_the_cause
     monkeypatch.setattr(psutil, "virtual_memory", lambda: Little())
     config = load_config(BASELINE, {"population.followers": 1000,
                                     "population.influencers": 1_000_000,
-                                    "network.follows_per_person": 3})
+                                    "network.follows_per_person": 3, **BIG_MARKET})
     with pytest.raises(ConfigError) as info:
         simulation.SparkModel(config)
     message = str(info.value)

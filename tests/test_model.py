@@ -117,22 +117,27 @@ def test_rival_platforms_compete():
 
 
 def test_invitation_policies():
+    """Invitations count real creators: the 200 largest are 200, whatever the sample."""
     config = small(CONFIGS / "schemes" / "none.toml")
     model = simulation.SparkModel(config)
-    audience = model.influencers.audience
+    audience, weight = model.influencers.audience, model.influencers.weight
     invited = model.platforms[0].invited
     tiers = model.influencers.tier
-    assert invited.sum() == 200
+    assert weight[invited].sum() == 200
     assert audience[invited].min() >= audience[~invited].max()
     for policy, check in (
-        ({"policy": "open"}, lambda inv: inv.all()),
-        ({"policy": "random_share", "share": 0.5}, lambda inv: 0.35 < inv.mean() < 0.65),
+        ({"policy": "open"}, lambda inv, w: inv.all()),
+        ({"policy": "random_share", "share": 0.5},
+         lambda inv, w: 0.35 < w[inv].sum() / w.sum() < 0.65),
         ({"policy": "tiers", "tiers": {"macro": 1, "micro": 10}},
-         lambda inv: inv.sum() == min(1, (tiers == 3).sum()) + 10
-         and set(tiers[inv]) <= {1, 3}),
+         lambda inv, w: w[inv].sum() == 11 and set(tiers[inv]) <= {1, 3}),
+        ({"policy": "bottom_k", "top_k": 5000},
+         lambda inv, w: w[inv].sum() == 5000 and audience[inv].max() <= audience[~inv].min()),
+        ({"policy": "random_k", "top_k": 5000}, lambda inv, w: 0 < w[inv].sum() <= 5000),
     ):
         cfg = small(CONFIGS / "schemes" / "none.toml", platforms__0__invitation=policy)
-        assert check(simulation.SparkModel(cfg).platforms[0].invited), policy
+        model = simulation.SparkModel(cfg)
+        assert check(model.platforms[0].invited, model.influencers.weight), policy
 
 
 def test_quitters_do_not_come_back():

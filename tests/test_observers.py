@@ -166,14 +166,17 @@ def test_a_model_without_influencers_never_runs_their_stages(monkeypatch):
 
 
 def test_the_per_influencer_totals_add_up_to_the_daily_table(baseline):
-    """Money and posts are conserved: each influencer's pay sums to the platform's spend."""
+    """Money and posts are conserved: each simulated creator's pay, times the creators it
+    stands for, sums to the platform's spend."""
     result = simulation.run(baseline, seed=2)
     agents, daily = result.agents, result.timeseries
+    weight = agents["weight"]
     assert len(agents) == SMALL["population.influencers"] * len(baseline.platforms)
-    assert agents["paid"].sum() > 0  # the flat fee paid someone: the check can fail
-    assert agents["paid"].sum() == pytest.approx(daily["spend_total"].sum(), rel=1e-9)
-    assert agents["posts"].sum() == daily["posts"].sum()
-    assert agents["views"].sum() == pytest.approx(daily["views"].sum(), rel=1e-9)
+    assert (weight * agents["paid"]).sum() > 0  # the flat fee paid someone: can fail
+    assert (weight * agents["paid"]).sum() == pytest.approx(daily["spend_total"].sum(),
+                                                            rel=1e-9)
+    assert (weight * agents["posts"]).sum() == daily["posts"].sum()
+    assert (weight * agents["views"]).sum() == pytest.approx(daily["views"].sum(), rel=1e-9)
     assert (agents.loc[agents["posts"] > 0, "joined"]).all()  # posting is joining
     assert set(agents["tier"]) <= {"nano", "micro", "mid", "macro", "mega"}
 
@@ -185,7 +188,8 @@ USER_METRICS = '''
     @metric("payout_gini", "Gini coefficient of the pay among influencers paid", "share",
             better="lower", none="when nobody was paid")
     def payout_gini(run):
-        paid = np.sort(run.influencers["paid"].to_numpy())
+        table = run.influencers  # a row per simulated creator: repeat it per real creator
+        paid = np.sort(np.repeat(table["paid"].to_numpy(), table["weight"].astype(int)))
         paid = paid[paid > 0]
         if len(paid) == 0:
             return None
@@ -216,8 +220,8 @@ def test_a_per_influencer_metric_and_an_observers_output_reach_the_summary(
         assert 0 < plain["payout_gini"] < 1  # audiences differ: pay is unequal, not all equal
         assert plain["peak_feed_max"] is None and watched["peak_feed_max"] > 0
         flat_pay = simulation.load_config(CONFIGS / "baseline.toml", {
-            **SMALL, "platforms.0.phases.0.flat_fee.tier_fees": {
-                tier: 1.0 for tier in ("micro", "mid", "macro", "mega")}})
+            **SMALL, "platforms.0.phases.0.flat_fee.fee": 300.0,
+            "platforms.0.phases.0.flat_fee.tier_fees": {}})
         equal = simulation.run(flat_pay, seed=2).summary["spark"]["payout_gini"]
         assert equal < plain["payout_gini"]  # one fee for every tier: pay more equal
         nobody = simulation.run(CONFIGS / "schemes" / "none.toml", overrides=SMALL)

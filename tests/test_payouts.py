@@ -155,8 +155,12 @@ def test_start_needs_exactly_one_trigger():
 
 
 def test_flat_fees_stop_when_commission_starts():
+    """At the shipped 4% almost nobody posts for commission after the switch (the cliff of
+    issue 21: the invited are the market's 200 largest, whose posts cost more than 4% of
+    their sales), so the commission here is 20%, at which some keep posting."""
     config = small(CONFIGS / "schemes" / "flat_then_commission.toml",
-                   platforms__0__budget=1e9, horizon_days=260)
+                   platforms__0__budget=1e9, horizon_days=260,
+                   platforms__0__phases__1__commission__rate=0.2)
     model = simulation.SparkModel(config).run()
     table = model.timeseries
     switch = model.platforms[0].switch_day
@@ -176,9 +180,10 @@ def test_max_enrolled_and_contracts():
     model = simulation.SparkModel(config)
     paid_days = np.zeros(config.population.influencers, dtype=int)
     slots = model.modules["flat_fee_slots"].books[0]
+    weight = model.influencers.weight
     while model.running:
         model.step()
-        assert slots.enrolled.sum() <= 7
+        assert weight @ slots.enrolled <= 7  # real creators
         paid_days += model.today.payments[0]["spend_flat_fee"] > 0
     assert paid_days.max() <= 20
     assert paid_days.sum() > 0
@@ -214,14 +219,17 @@ def slotted():
         for _name, stage in model.stages[:2]:  # contracts end, quitters free slots, offers
             stage(today)
         platform, table = model.platforms[0], model.influencers
+        weight = table.weight  # slots count real creators; a group takes one per creator
         holders = slots.enrolled | slots.offered(model.day)
         takers = (platform.eligible(model.day) & ~holders & ~slots.contract_over
                   & ~table.quit[:, 0])
+        free = 50 - weight @ holders
         fee_available = today.offers["flat_fee"][:, 0].copy()
         for _name, stage in model.stages[2:]:  # the rest of the day
             stage(today)
-        days.append({"holders": int(holders.sum()), "takers": int(takers.sum()),
-                     "enrolled": int(slots.enrolled.sum()),
+        days.append({"holders": round(weight @ holders),
+                     "takers": int((takers & (weight <= free)).sum()),  # who would fit
+                     "enrolled": round(weight @ slots.enrolled),
                      "joined_without_offer": int((today.joined_today[:, 0]
                                                   & ~fee_available).sum()),
                      "paid_without_slot": int(((today.payments[0]["spend_flat_fee"] > 0)
@@ -236,6 +244,7 @@ def test_at_most_max_enrolled_hold_a_slot_or_an_offer(slotted):
 
 
 def test_freed_slots_are_offered_again_while_there_are_takers(slotted):
+    """While a slot is free, no taker that fits in the free slots is left waiting."""
     assert all(d["holders"] == 50 or d["takers"] == 0 for d in slotted)
     assert max(d["contracts_over"] for d in slotted) > 50  # contracts ended and slots passed on
     assert sum(d["enrolled"] for d in slotted[90:]) > 0  # still filled after the first wave

@@ -35,7 +35,8 @@ def test_views_are_poisson_on_the_real_audience():
         model.step()
         # views are drawn after people move: the day's mean from the state they left
         audience = table.active_audience(followers)[:, 0]
-        mean = float((table.posts[:, 0] * audience * table.engagement).sum())
+        # a simulated creator's views are its group's: weight × each creator's mean
+        mean = float((table.posts[:, 0] * audience * table.engagement * table.weight).sum())
         if mean > 100:
             z_views.append((model.recorder.data["views"][model.day, 0] - mean) / np.sqrt(mean))
     z = np.array(z_views)
@@ -49,7 +50,10 @@ def test_attribution_is_proportional_to_promotion():
     config = simulation.load_config(CONFIGS / "schemes" / "per_adopter.toml", {
         "population.followers": 20_000, "population.influencers": 2, "horizon_days": 1,
         "network.follows_per_person": 2, "adoption.influence": 5.0,
-        "influencers.audience_sigma": 0.0, "attribution.rule": "causal"})
+        "attribution.rule": "causal",
+        # a market of two creators of (all but) the same audience, simulated one to one
+        "population.creators": {"nano": 0, "micro": 0, "mid": 0, "macro": 0, "mega": 2,
+                                "largest_audience": 1_000_001}})
     credited = np.zeros(2)
     for seed in range(30):
         model = simulation.SparkModel(config, seed=seed)

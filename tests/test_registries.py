@@ -119,7 +119,8 @@ def test_a_scheme_defined_in_a_users_module_takes_one_class(tmp_path):
     script = ("import sys, tip_jar; from simulation.cli import main; "
               "sys.exit(main(['run', 'tips.toml', '--out', 'out', '--set', "
               "'population.followers=2000', '--set', 'population.influencers=40', "
-              "'--set', 'horizon_days=20', '--set', 'population.market_size=2e6']))")
+              "'--set', 'horizon_days=20', '--set', 'population.market_size=2e6', "
+              "'--set', 'platforms.0.budget=1e12']))")  # the market's 17 000 may all take tips
     env = {**os.environ, "MPLBACKEND": "Agg",
            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,

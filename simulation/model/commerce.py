@@ -1,9 +1,10 @@
 """Commerce: views of posts and the orders they bring, and the organic orders of active users.
 
-On the market's scale (real audiences, views and orders): an influencer's
-views are Poisson with mean posts × active audience × engagement; its orders
-are Poisson with mean views × ``commerce.conversion`` × its product fit, each
-worth ``commerce.basket_value``. Active users also order on their own
+On the market's scale (real audiences, views and orders): the views of an
+agent's creators together are Poisson with mean weight × posts × active audience
+× engagement (the sum of its creators' Poisson views); their orders are Poisson
+with mean views × ``commerce.conversion`` × its product fit, each worth
+``commerce.basket_value``. Active users also order on their own
 (``commerce.organic_orders_per_user`` a day, taken at its expectation: over a
 real market's active users the Poisson noise is a fraction of a percent).
 The platform keeps ``take_rate`` of all sales as revenue.
@@ -35,8 +36,9 @@ class Commerce(Module):
         """Views of posts by active followers; orders from views; organic orders."""
         model = self.model
         table, commerce = model.influencers, model.config.commerce
-        today.views = model.draws("commerce.views").poisson(
-            today.posts * today.active_audience * table.engagement[:, None]).astype(float)
+        today.views = model.draws("commerce.views").poisson(  # the group's, all its creators
+            today.posts * today.active_audience
+            * (table.engagement * table.weight)[:, None]).astype(float)
         orders = model.draws("commerce.orders").poisson(
             today.views * commerce.conversion * table.product_fit[:, None])
         today.gmv = orders * commerce.basket_value

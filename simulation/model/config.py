@@ -7,9 +7,10 @@ validation, so an override is checked like any other value. Any problem
 raises :class:`ConfigError` with one message that names the key, the value
 given and what is allowed.
 
-Money is in dollars of the simulated world: all people and follow edges are
-those of the simulated population, so fees, costs and budgets are on the
-scale of ``population.followers`` people.
+Counts are in market units: ``population.followers`` people stand for
+``population.market_size`` real people and ``population.influencers`` agents
+for the real creators of ``population.creators``, so fees, costs, budgets and
+invitation counts are those of the real market, whatever the sample sizes.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from pydantic_core import PydanticKnownError
 
 from ..errors import ConfigError, check_input_file
 from .attribution import ATTRIBUTION_RULES
+from .creators import CreatorMarket, smallest_sample
 from .networks import SOCIAL_KINDS, SocialKind
-from .payouts import Phase, Start, Tier
+from .payouts import TIERS, Phase, Start, Tier
 from .sections import (
+    MAX_CREATORS,
     MAX_DOLLARS,
     MAX_HORIZON_DAYS,
     MAX_INFLUENCERS,
@@ -55,6 +58,9 @@ Research Partners: 80 million in March, 85 million in June, 90 million in Septem
 MAX_POST_ALLOCATIONS = 3_000
 """Most (posts per platform) combinations an influencer weighs each day: the
 decision table is influencers × combinations, so this bounds its memory."""
+MAX_FOLLOWS = 7_500.0
+"""Most creators a person follows on average: Instagram's limit on the accounts one may follow
+(7 500); the follow graph holds an entry per creator followed, so this also bounds it."""
 MAX_MARKET_SIZE = 1e10
 """The largest market (real people): more people than live on Earth (8.1 billion in 2024)."""
 MAX_PLATFORMS = 10
@@ -90,10 +96,21 @@ class Population(Section):
         "person ids are int32"
     )
     influencers: int = Field(
-        1_000, ge=0, le=MAX_INFLUENCERS, description="influencers (mesa agents), real "
-        "accounts with real audiences, one agent each; 0 gives the Bass model; at most "
-        "10^6 (minutes a year and 1.2 GB of decision tables)"
+        1_000, ge=0, le=MAX_INFLUENCERS, description="creators simulated (mesa agents): a "
+        "sample of the real creators of `creators`, as the followers are of the market; the "
+        "largest are simulated one to one, the rest in groups of equal audience, each agent "
+        "standing for its weight of real creators (simulation/model/creators.py), so answers do "
+        "not depend on it; more agents, less sampling noise; 1 000 holds the 148 largest of "
+        "the default 17 102 one to one (70 000 followers or more) and runs as fast as the "
+        "people at 100 000; 0 gives the Bass model; at "
+        "least one per part of the market the config tells apart (its tiers and invitations) "
+        "and at most the creators of the market; at most 10^6 (minutes a year and 1.2 GB of "
+        "decision tables)"
     )
+    creators: CreatorMarket = Field(
+        default_factory=CreatorMarket,
+        description="the real creators of the market, by audience tier (market units): "
+        "those the simulated influencers stand for")
     market_size: float = Field(
         MARKET_SIZE, gt=0, le=MAX_MARKET_SIZE,
         description="real people the simulated followers stand for: the "
@@ -117,6 +134,15 @@ class Population(Section):
         """Real people one simulated person stands for (market_size / followers)."""
         return self.market_size / self.followers
 
+    @property
+    def creators_per_agent(self) -> float:
+        """Real creators one simulated creator stands for, on average (creators / influencers).
+
+        The largest stand for one each and the tail's agents for more
+        (:class:`~simulation.model.creators.CreatorSample` has each agent's weight).
+        """
+        return self.creators.total / self.influencers if self.influencers else math.inf
+
 
 DEFAULT_SOCIAL_KIND = "watts_strogatz"
 """The social graph when a config names none: a small world."""
@@ -131,11 +157,12 @@ class Network(Section):
     """Who follows whom."""
 
     follows_per_person: float | None = Field(
-        None, ge=0, le=MAX_INFLUENCERS,
-        description="influencers (of those simulated) a person follows, on "
-        "average; none = from their real audiences (sum of in-market audiences / "
-        "market_size); set it to fix the follow graph's density, and the in-market "
-        "audiences scale to match; 0 = nobody follows anyone; at most 10^6 (every influencer)"
+        None, ge=0, le=MAX_FOLLOWS,
+        description="real creators a person follows, on average; none = from their real "
+        "audiences (the market's in-market audiences / market_size: 0.47 at the defaults); set "
+        "it to fix the follow graph's density, and every creator's in-market audience scales "
+        "to match; 0 = nobody follows anyone; at most 7 500, Instagram's limit on accounts "
+        "one may follow"
     )
     social: SocialGraph = Field(
         default_factory=lambda: SOCIAL_KINDS[DEFAULT_SOCIAL_KIND](),
@@ -236,18 +263,13 @@ class Retention(Section):
 class InfluencerParams(Section):
     """Influencer attributes and behaviour."""
 
-    audience_median: float = Field(
-        20_000, gt=0, le=1e9, description="followers on incumbent networks (lognormal "
-        "median); most paid creators are nano/micro; at most 10^9 (the largest account has "
-        "about 650 million followers, Instagram 2024)"
-    )
-    audience_sigma: float = Field(
-        1.5, ge=0, le=MAX_LOG_SD, description="lognormal log-sd of audience; at most 5")
     audience_in_market: float = Field(
-        0.5, gt=0, le=1, description="share of an influencer's followers who are in the "
-        "market (US Prime members): most of a US creator's audience is in the US, and about "
-        "two thirds of US households had Prime in 2017 (CIRP); followers abroad and "
-        "non-members are out"
+        0.25, gt=0, le=1, description="share of a creator's followers who are in the market "
+        "(US Prime members): about three quarters of a US creator's followers are in the US "
+        "(judgement), and a third of Americans aged 13 or more were Prime members in 2017 (85 "
+        "of about 260 million: CIRP, US Census); followers abroad and non-members are out. "
+        "With the default creators a person in the market follows 0.47 of them; prior "
+        "0.15–0.5"
     )
     shrinkage_followers: float = Field(
         2.0, ge=0, le=1e6, description="pseudo-followers at the platform's active share added to "
@@ -257,7 +279,8 @@ class InfluencerParams(Section):
     )
     engagement_mean: float = Field(
         0.25, gt=0, lt=1, description="share of an influencer's active followers who view a "
-        "post, at the median audience (Beta mean); small new feeds show most posts"
+        "post, at 20 000 followers (Beta mean; engagement_elasticity scales it to other "
+        "audiences); small new feeds show most posts"
     )
     engagement_elasticity: float = Field(
         0.14, ge=0, le=1, description="engagement falls with audience as audience ** -elasticity: "
@@ -441,12 +464,15 @@ class Invitation(Section):
         description="whom to invite: open to all; the k largest audiences (hubs); the k "
         "smallest (the fringe); k at random; the largest per tier; or a random share",
     )
-    top_k: int = Field(100, ge=0, le=MAX_INFLUENCERS,
-                       description="top_k, bottom_k, random_k: number invited (k)")
-    tiers: dict[Tier, Annotated[int, Field(ge=0, le=MAX_INFLUENCERS)]] = Field(
-        default_factory=dict, description="tiers: number invited per tier, largest first"
+    top_k: int = Field(100, ge=0, le=MAX_CREATORS,
+                       description="top_k, bottom_k, random_k: real creators invited (k): the "
+                       "k largest or smallest are exact, random_k invites whole simulated "
+                       "creators as long as their creators fit in k")
+    tiers: dict[Tier, Annotated[int, Field(ge=0, le=MAX_CREATORS)]] = Field(
+        default_factory=dict, description="tiers: real creators invited per tier, largest first"
     )
-    share: float = Field(0.1, ge=0, le=1, description="random_share: share invited")
+    share: float = Field(0.1, ge=0, le=1, description="random_share: share invited (each "
+                         "simulated creator with its group, with this probability)")
     open_day: int | None = Field(
         None, ge=0, le=MAX_HORIZON_DAYS, description="day from which anyone may join; "
         "none = never"
@@ -543,6 +569,48 @@ class Config(Section):
             if event.platform is not None and event.platform not in names:
                 raise ValueError(f"events.{k}.platform = {event.platform!r}: not a platform "
                                  f"(allowed: {', '.join(names)}, or none for all)")
+        return self
+
+    @model_validator(mode="after")
+    def _sample_holds_the_creators(self) -> Config:
+        """The simulated creators can stand for the market's: not more, not too few."""
+        agents, market = self.population.influencers, self.population.creators
+        problem = market.largest_problem()
+        if problem:
+            raise ValueError(problem)
+        if agents == 0:
+            return self
+        total = market.total
+        if total == 0:
+            tiers = ", ".join(f"population.creators.{tier}" for tier in TIERS)
+            raise ValueError(f"population.influencers = {agents:,}: the creator market has no "
+                             f"creators to stand for ({tiers} are all 0; allowed: 0 "
+                             "influencers, or creators in some tier)")
+        if agents > total:
+            raise ValueError(f"population.influencers = {agents:,}: more than the {total:,} "
+                             "creators of the market population.creators (allowed: at most "
+                             f"{total:,}, every creator one to one)")
+        follows = self.network.follows_per_person
+        if follows is None:
+            follows = market.follows_per_person(self.influencers.audience_in_market,
+                                                self.population.market_size)
+            if follows > MAX_FOLLOWS:
+                given = ", ".join(f"{key} {getattr(market, key):,.0f}" for key in
+                                  (*TIERS, "min_audience", "largest_audience"))
+                raise ValueError(
+                    f"population.creators ({given}) with influencers.audience_in_market = "
+                    f"{self.influencers.audience_in_market:g} and population.market_size = "
+                    f"{self.population.market_size:,.0f}: a person would follow {follows:,.0f} "
+                    f"creators on average (allowed: at most {MAX_FOLLOWS:,.0f}, Instagram's "
+                    "limit on accounts one may follow); fewer or smaller creators, or a larger "
+                    "market")
+        least = smallest_sample(self)
+        if agents < least:
+            raise ValueError(
+                f"population.influencers = {agents:,}: too few to hold the creator market; "
+                f"every part the config tells apart (each tier with creators, and the ranks its "
+                f"invitations name) needs an agent of its own, so that those counts of real "
+                f"creators are exact (allowed: at least {least}, or 0)")
         return self
 
     @model_validator(mode="after")

@@ -2,8 +2,10 @@
 
 A stage reads what earlier stages wrote today from the :class:`Day` and writes
 what it made there; nothing a stage makes for another passes through the
-model. Arrays are influencers × platforms (I × K) unless noted; money is in
-dollars and people, views and orders are in market units (real people).
+model. Arrays are simulated creators × platforms (I × K) unless noted; money is in
+dollars and people, views and orders are in market units (real people). A row may
+stand for a group of real creators (``model.influencers.weight``): its posts are each
+creator's, and its views, sales, credited adopters and pay are the group's totals.
 
 Owns: :class:`Day`.
 """

@@ -5,7 +5,11 @@ tools work on them (``model.agents.select``, ``agg``, ``groupby``). Their
 attributes live in the arrays of :class:`InfluencerTable`, one row each, and
 the daily decision is one array expression over all of them: for 10 000
 agents a Python call each per day would cost more than the whole follower
-population. The rule itself is the per-agent rule, applied to every row at once:
+population. Each agent is one of the creator sample (:mod:`simulation.model.creators`):
+the largest creators one to one, the tail in groups, an agent standing for its
+``weight`` real creators, who share its attributes and its choice. The rule is the
+rule of one creator, with that creator's own expectations (a group's outcomes ÷ its
+weight), applied to every row at once:
 
 1. For every allocation of 0..``max_posts_per_day`` posts across the new
    platforms, the expected payoff is the scheme payments for those posts
@@ -24,6 +28,9 @@ population. The rule itself is the per-agent rule, applied to every row at once:
    ``patience`` days in a row without a positive payoff on a platform quits
    it for good.
 
+What the day reports counts real creators: joined, posting and posts are the
+rows' weighted sums, and views, sales and pay are each row's group totals.
+
 Owns: :class:`InfluencerTable` (their attributes and state as arrays),
 :class:`Influencer` (the mesa agent, a view of its row) and the module
 :class:`Influencers` (the ``decide``, ``expose``, ``follow_audiences`` and ``learn``
@@ -34,7 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
@@ -42,6 +49,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .config import Config, InfluencerParams
+from .creators import CreatorMarket, CreatorSample
 from .modules import Module
 from .networks import add_rows
 from .payouts import TIER_BOUNDS, TIERS, Outlook, Scheme
@@ -51,30 +59,49 @@ if TYPE_CHECKING:
     from .spark_model import SparkModel
 
 
+ENGAGEMENT_AT = 20_000.0
+"""Followers at which a creator's engagement has its mean ``engagement_mean``: a micro creator,
+the median of the paid creators the engagement figures come from (Markerly 2016)."""
+
+
 class InfluencerTable:
-    """Attributes and state of all influencers as arrays (rows: influencers, cols: platforms)."""
+    """Attributes and state of the simulated creators as arrays (rows: agents, cols: platforms).
+
+    Each row is an agent of the creator sample (:mod:`simulation.model.creators`), in rank
+    order, standing for ``weight`` real creators that share its attributes and choices. Its
+    attributes are those of each of its creators (audience, cost, in-market audience), and
+    so are its decisions and expectations (per post, per creator); the day's outcomes the
+    model hands around for a row (views, sales, credited adopters, pay) are its group's
+    totals, and the row's own share is the total ÷ ``weight``.
+    """
 
     def __init__(
         self,
         params: InfluencerParams,
-        n_influencers: int,
+        sample: CreatorSample,
         n_platforms: int,
-        rng: np.random.Generator,
+        streams: Callable[[str], np.random.Generator],
     ):
         self.params = params
-        n, k = n_influencers, n_platforms
-        self.audience = params.audience_median * np.exp(
-            params.audience_sigma * rng.standard_normal(n))
+        n, k = len(sample.weight), n_platforms
+        self.sample = sample
+        self.audience = sample.audience  # followers of each of its creators
+        self.weight = sample.weight  # real creators the row stands for
         self.tier = np.searchsorted(TIER_BOUNDS, self.audience, side="right").astype(np.int8)
         concentration = 20.0
-        mean = np.clip(params.engagement_mean * (self.audience / params.audience_median)
+        mean = np.clip(params.engagement_mean * (self.audience / ENGAGEMENT_AT)
                        ** -params.engagement_elasticity, 0.005, 0.95)
-        self.engagement = rng.beta(mean * concentration, (1 - mean) * concentration, size=n)
-        self.product_fit = np.exp(params.product_fit_sigma * rng.standard_normal(n))
-        self.patience = 1 + rng.poisson(params.patience - 1, size=n)
-        cost_multiplier = np.exp(params.cost_sigma * rng.standard_normal(n))
+        # one stream per attribute, drawn in rank order: the creators simulated one to one
+        # get the same attributes at every sample size
+        self.engagement = streams("creators.engagement").beta(
+            mean * concentration, (1 - mean) * concentration, size=n)
+        self.product_fit = np.exp(params.product_fit_sigma
+                                  * streams("creators.product_fit").standard_normal(n))
+        self.patience = 1 + streams("creators.patience").poisson(params.patience - 1, size=n)
+        cost_multiplier = np.exp(params.cost_sigma
+                                 * streams("creators.cost").standard_normal(n))
         self.market_audience = self.audience * params.audience_in_market  # real followers
-        self.n_followers = np.zeros(n)  # in the sample; set once the follow graph exists
+        self.n_followers = np.zeros(n)  # follows in the sample; set once the follow graph exists
         self.cost_per_post = cost_multiplier * (
             params.cost_per_post + params.cost_per_follower * self.audience)
         self.outside_option = params.outside_option_posts * self.cost_per_post  # $ a day
@@ -90,28 +117,30 @@ class InfluencerTable:
         self.idle_utility = -self.option_cost - np.outer(  # cost and outside option, fixed
             self.outside_option, self.options.sum(axis=1) > 0)
 
-    def follow_probability(self, market_size: float, follows_per_person: float | None
-                           ) -> np.ndarray:
-        """The chance a person in the market follows each influencer.
+    def follow_rate(self, market: CreatorMarket, market_size: float,
+                    follows_per_person: float | None) -> np.ndarray:
+        """Each row's expected follows per person in the market: weight × P(follow a creator).
 
-        Its in-market audience ÷ the market. ``follows_per_person`` (when set)
-        fixes their sum, and the in-market audiences are rescaled to match. No
-        in-market audience exceeds the market (whose people it counts).
+        A creator is followed with probability its in-market audience ÷ the market.
+        ``follows_per_person`` (when set) fixes the market's average follows per person,
+        and every creator's in-market audience is rescaled to match (the market's total
+        audience is known exactly, not estimated from the sample). No in-market audience
+        exceeds the market (whose people it counts).
         """
         if follows_per_person is not None and len(self.audience):
-            self.market_audience = (follows_per_person * market_size * self.audience
-                                    / self.audience.sum())
+            share = follows_per_person * market_size / market.total_audience
+            self.market_audience = self.audience * share
         self.market_audience = np.minimum(self.market_audience, market_size)
-        return self.market_audience / market_size
+        return self.weight * self.market_audience / market_size
 
     def set_followers(self, follows: sp.csr_matrix) -> None:
-        """Record how many of each influencer's followers are in the sample."""
+        """Record each row's follows in the sample (a group's: one per creator followed)."""
         self.n_followers = np.asarray(follows.sum(axis=0)).ravel()
 
     def active_audience(self, active_followers: np.ndarray) -> np.ndarray:
-        """Real followers active on each platform (I × K), estimated from the sample.
+        """Real followers active on each platform of each of a row's creators (I × K).
 
-        The in-market audience × the active share among its sampled followers,
+        The in-market audience × the active share among its sampled follows,
         shrunk toward the active share over all follow edges with
         ``shrinkage_followers`` pseudo-followers (empirical Bayes): an influencer
         with hundreds of sampled followers keeps its own share, one with none
@@ -231,11 +260,16 @@ class InfluencerTable:
     ) -> np.ndarray:
         """Update expectations and patience from today's outcomes (I × K arrays).
 
-        Returns who quit today (I × K bool).
+        The outcomes are each row's group totals (views, sales, credited adopters, pay):
+        a creator learns from its own share, the total ÷ the row's weight. Returns who
+        quit today (I × K bool).
         """
         p = self.params
         rate = p.learning_rate
         posted = self.posts > 0
+        per_creator = self.weight[:, None]
+        views, gmv, adopters, paid = (total / per_creator for total in (views, gmv, adopters,
+                                                                         paid))
         safe_posts = np.maximum(self.posts, 1)
         for expectation, outcome, pub in zip(
             (self.views_per_post, self.gmv_per_post, self.adopters_per_post),
@@ -321,7 +355,7 @@ class Influencers(Module):
     def learn(self, today: Day) -> None:
         """Expectations move toward what was earned; those out of patience quit."""
         table = self.model.influencers
-        today.joined_during_day = table.joined.sum(axis=0)  # before quits
+        today.joined_during_day = table.weight @ table.joined  # real creators, before quits
         # also tomorrow's: nothing moves in between (active followers moved before sell)
         self.audience = today.active_audience
         self.outlook = self.public_outlook(self.audience)
@@ -356,10 +390,11 @@ class Influencers(Module):
         return views, gmv, adopters
 
     def record(self, today: Day, k: int) -> dict[str, float]:
-        """Influencers joined (before the day's quits), posting, and their posts on ``k``."""
-        posts = today.posts[:, k]
-        return {"joined_influencers": int(today.joined_during_day[k]),
-                "active_influencers": int((posts > 0).sum()), "posts": int(posts.sum())}
+        """Creators joined (before the day's quits), posting, and their posts on ``k`` (real)."""
+        posts, weight = today.posts[:, k], self.model.influencers.weight
+        return {"joined_influencers": round(float(today.joined_during_day[k])),
+                "active_influencers": round(float(weight @ (posts > 0))),
+                "posts": round(float(weight @ posts))}
 
 
 def allocations(n_platforms: int, max_posts: int) -> np.ndarray:
@@ -398,7 +433,8 @@ class Influencer(mesa.Agent):
         super().__init__(model)
         self.index = index
 
-    audience = _Column("audience", float, "Followers on the incumbent networks.")
+    audience = _Column("audience", float, "Followers on the incumbent networks (each creator's).")
+    weight = _Column("weight", float, "Real creators this agent stands for (1: one to one).")
     market_audience = _Column("market_audience", float, "Followers in the market (real people).")
     followers_in_sample = _Column("n_followers", int,
                                   "Simulated people who follow this influencer.")

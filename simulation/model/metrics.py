@@ -88,9 +88,11 @@ class PlatformRun:
     influencers_joined: int
     retention_window: int
     influencers: pd.DataFrame | None = None
-    """Per influencer on this platform over the run (a row each): ``influencer, tier,
-    audience, joined, quit, posts, days_posted, views, gmv, paid`` (views and $ in market
-    units), for metrics of the creators themselves (a payout Gini, say)."""
+    """Per simulated creator on this platform over the run (a row each): ``influencer, tier,
+    audience, weight, joined, quit, posts, days_posted, views, gmv, paid``, the numbers of
+    each real creator the row stands for (``weight`` of them; views and $ in market units),
+    for metrics of the creators themselves (a payout Gini, say: weight each row by
+    ``weight``)."""
     observed: dict[str, pd.DataFrame] = field(default_factory=dict)
     """The tables of the observers the run was given, by key (this platform's rows where
     a table has a ``platform`` column): a metric may read them, and say it may be None."""
@@ -281,13 +283,14 @@ def _retention_after_switch(run: PlatformRun) -> float | None:
     return float(active[later] / active[switch])
 
 
-@metric("influencers_joined", "influencers recruited", "influencers", "higher", integer=True)
+@metric("influencers_joined", "creators recruited (real creators, ever joined)", "influencers",
+        "higher", integer=True)
 def _influencers_joined(run: PlatformRun) -> int:
     return int(run.influencers_joined)
 
 
-@metric("influencers_active_end", "influencers posting at the end", "influencers", "higher",
-        integer=True)
+@metric("influencers_active_end", "creators posting at the end (real creators)", "influencers",
+        "higher", integer=True)
 def _influencers_active_end(run: PlatformRun) -> int:
     return int(run.end["active_influencers"])
 

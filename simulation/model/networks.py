@@ -1,10 +1,12 @@
 """Graphs: who follows which influencer, and who is friends with whom.
 
-- The follow graph F (people × influencers, CSR) holds a 1 where a person
-  follows an influencer. Influencers are real accounts; people are a sample
-  of the market, so each person follows influencer i with probability
-  (i's audience in the market) ÷ (market size): in-sample audiences are the
-  real ones scaled down, heavy tail included.
+- The follow graph F (people × simulated creators, CSR) holds an entry for
+  each real creator a person follows. People are a sample of the market and
+  the simulated creators a sample of its creators (:mod:`creators`): each
+  person follows a creator with probability (its audience in the market) ÷
+  (market size), and an entry to an agent that stands for a group means
+  following one creator of the group, so a person's expected follows of real
+  creators do not depend on how the creators are grouped.
 - The social graph carries imitation. Its kind is one of the
   :data:`SOCIAL_KINDS` registry, each a config section with its own
   parameters and its own builder (``edges``). ``complete`` is mean field: the
@@ -174,28 +176,40 @@ class EdgeList(SocialKind):
         return _read_edgelist(Path(self.path), n)
 
 
-def follow_graph(n_people: int, follow_prob: np.ndarray, rng: np.random.Generator
-                 ) -> sp.csr_matrix:
-    """Follow matrix F (people × influencers, float32 0/1): j follows i with probability p_i.
+def follow_graph(n_people: int, follow_rate: np.ndarray, rng: np.random.Generator,
+                 weight: np.ndarray | None = None) -> sp.csr_matrix:
+    """Follow matrix F (people × agents, float32): one stored entry per creator followed.
 
-    ``follow_prob`` is each influencer's in-market audience ÷ the market size, so
-    the sample holds each real audience in proportion (``n_i`` ≈ audience ÷ people
-    per agent) and the heavy tail survives sampling. Drawn exactly and without a
-    loop over people: Poisson(-N ln(1 - p_i)) uniform picks per influencer, of
-    which the distinct ones follow, include each person with probability p_i.
+    ``follow_rate`` is each agent's expected follows per person: its weight × the
+    chance a person follows one of its creators (in-market audience ÷ market size).
+    An agent of weight 1 (a creator simulated one to one) is followed by each person
+    with probability equal to its rate, so its sampled audience is its real one scaled
+    down, heavy tail included: Poisson(−N ln(1 − p)) uniform picks, of which the
+    distinct ones follow, include each person with probability p. An agent standing
+    for a group is followed Poisson(rate) times by each person (Poisson(N × rate)
+    uniform picks, all kept): an entry stands for following one creator of the group,
+    so a person's expected follows of real creators are kept whatever the grouping,
+    and a person following two creators of a group holds two entries (they count twice
+    wherever a row's entries are added up). Drawn without a loop over people.
     """
-    n_influencers = len(follow_prob)
-    prob = np.clip(follow_prob, 0.0, 1.0 - 1e-12)
-    if n_influencers == 0 or not prob.any():
-        return sp.csr_matrix((n_people, n_influencers), dtype=np.float32)
-    picks = rng.poisson(-n_people * np.log1p(-prob))
-    targets = np.repeat(np.arange(n_influencers, dtype=np.int32), picks)
+    n_agents = len(follow_rate)
+    weight = np.ones(n_agents) if weight is None else np.asarray(weight, dtype=float)
+    single = weight <= 1
+    rate = np.where(single, np.clip(follow_rate, 0.0, 1.0 - 1e-12), np.maximum(follow_rate, 0))
+    if n_agents == 0 or not rate.any():
+        return sp.csr_matrix((n_people, n_agents), dtype=np.float32)
+    picks = rng.poisson(np.where(single, -n_people * np.log1p(-np.where(single, rate, 0.0)),
+                                 n_people * rate))
+    targets = np.repeat(np.arange(n_agents, dtype=np.int32), picks)
     people = rng.integers(0, n_people, size=len(targets), dtype=np.int32)
-    ones = np.ones(len(people), dtype=np.float32)
-    follows = sp.csr_matrix((ones, (people, targets)), shape=(n_people, n_influencers))
-    follows.sum_duplicates()
-    follows.data[:] = 1.0  # picked twice is following once
-    return follows
+    order = np.lexsort((targets, people))
+    people, targets = people[order], targets[order]
+    repeat = np.r_[False, (people[1:] == people[:-1]) & (targets[1:] == targets[:-1])]
+    keep = ~(repeat & single[targets])  # picked twice is following a single creator once
+    people, targets = people[keep], targets[keep]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(people, minlength=n_people))])
+    return sp.csr_matrix((np.ones(len(targets), dtype=np.float32), targets,
+                          indptr.astype(np.int64)), shape=(n_people, n_agents))
 
 
 class Friends:

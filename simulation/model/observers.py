@@ -135,14 +135,18 @@ class DailyTable(Observer):
 
 
 class InfluencerTotals(Observer):
-    """The second default observer: each influencer's totals on each platform over the run.
+    """The second default observer: each simulated creator's totals on each platform over the run.
 
     The per-agent results (``RunResult.agents``) and what metrics of the creators
-    read (``PlatformRun.influencers``): a few array additions a day.
+    read (``PlatformRun.influencers``): a few array additions a day. A row is an agent
+    and its numbers are those of each real creator it stands for (its group's ÷ its
+    ``weight``), so the market's totals are the ``weight``-weighted sums: Σ weight ×
+    posts is the daily table's posts summed over the run, Σ weight × paid its spend.
     """
 
     key = "agents"
-    words = "per influencer and platform: posts, days posted, views, sales and pay over the run"
+    words = ("per simulated creator and platform (each of its creators; weight: how many "
+             "it stands for): posts, days posted, views, sales and pay over the run")
 
     def start(self, model: SparkModel) -> None:
         """Zero totals, influencers × platforms."""
@@ -151,13 +155,14 @@ class InfluencerTotals(Observer):
                                                            "gmv", "paid")}
 
     def observe(self, model: SparkModel) -> None:
-        """Add the day's posts, views, sales ($) and pay ($) of each influencer."""
+        """Add the day's posts, views, sales ($) and pay ($) of each of a row's creators."""
         today, posts, totals = model.today, model.influencers.posts, self.totals
+        per_creator = model.influencers.weight[:, None]
         totals["posts"] += posts
         totals["days_posted"] += posts > 0
-        totals["views"] += today.views
-        totals["gmv"] += today.gmv
-        totals["paid"] += today.paid
+        totals["views"] += today.views / per_creator
+        totals["gmv"] += today.gmv / per_creator
+        totals["paid"] += today.paid / per_creator
 
     def result(self, model: SparkModel) -> pd.DataFrame:
         """One row per influencer and platform (influencer ids 0..I−1, platforms in order)."""
@@ -169,6 +174,7 @@ class InfluencerTotals(Observer):
             "platform": np.tile(np.array(names, dtype=object), n),
             "tier": np.repeat(np.asarray(TIERS, dtype=object)[table.tier.astype(np.intp)], k),
             "audience": np.repeat(table.audience, k),
+            "weight": np.repeat(table.weight, k),
             "joined": (table.joined | table.quit).ravel(),
             "quit": table.quit.ravel(),
             "posts": self.totals["posts"].ravel().astype(np.int64),

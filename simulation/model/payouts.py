@@ -36,9 +36,9 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from .sections import (
+    MAX_CREATORS,
     MAX_DOLLARS,
     MAX_HORIZON_DAYS,
-    MAX_INFLUENCERS,
     MAX_PRICE,
     RegistryError,
     RegistryKeys,
@@ -56,7 +56,13 @@ Tier = Literal["nano", "micro", "mid", "macro", "mega"]
 
 @dataclass
 class Activity:
-    """What the influencers of one platform did today (arrays of length I), read from the day."""
+    """What the influencers of one platform did today (arrays of length I), read from the day.
+
+    Per creator: a row is a simulated creator, which may stand for a group of real ones
+    (:mod:`simulation.model.creators`), and its numbers are those of each creator of the
+    row (the group's views, sales and credited adopters ÷ its weight). ``owed()`` returns
+    dollars per creator; the platform pays a row its weight times that.
+    """
 
     posts: np.ndarray  # posts published on the platform today
     views: np.ndarray  # views of those posts by active users
@@ -75,7 +81,7 @@ class Activity:
 
 @dataclass
 class Outlook:
-    """What each influencer expects per post on one platform (arrays of length I)."""
+    """What each influencer expects per post on one platform (arrays of length I), per creator."""
 
     views_per_post: np.ndarray
     gmv_per_post: np.ndarray
@@ -135,11 +141,11 @@ class Scheme(Section):
         return f"spend_{cls.key}"
 
     def owed(self, activity: Activity) -> np.ndarray:
-        """Dollars owed to each influencer for today's activity."""
+        """Dollars owed to each creator of each row for today's activity (per creator)."""
         raise NotImplementedError
 
     def expected(self, n_posts: np.ndarray, outlook: Outlook) -> np.ndarray:
-        """Dollars each influencer (rows) expects for ``n_posts`` (I × options)."""
+        """Dollars each creator of each row expects for ``n_posts`` (I × options)."""
         raise NotImplementedError
 
 
@@ -280,8 +286,9 @@ class FlatFee(Scheme):
         default_factory=dict, description="$/day by tier, overriding `fee` for the tiers named"
     )
     max_enrolled: int | None = Field(
-        None, ge=0, le=MAX_INFLUENCERS,
-        description="most influencers holding a fee slot at once; none = no limit"
+        None, ge=0, le=MAX_CREATORS,
+        description="most real creators holding a fee slot at once (a simulated creator "
+        "standing for a group takes a slot per creator); none = no limit"
     )
     contract_days: int | None = Field(
         None, ge=1, le=MAX_HORIZON_DAYS,

@@ -33,10 +33,11 @@ class PlatformState:
     """One new platform during a run."""
 
     def __init__(self, spec: Platform, audience: np.ndarray, tier: np.ndarray,
-                 rng: np.random.Generator):
+                 rng: np.random.Generator, weight: np.ndarray | None = None):
         self.spec = spec
         self.name = spec.name
-        self.invited, self.line = invited(spec, audience, tier, rng)
+        self.weight = np.ones(len(audience)) if weight is None else weight  # creators per row
+        self.invited, self.line = invited(spec, audience, tier, rng, self.weight)
         self.phase_index = -1  # the phase in force; -1 = none yet
         self.pending: tuple[int, int] | None = None  # (phase index, day it takes effect)
         self.switch_day: int | None = None  # first day a later phase replaced the first
@@ -93,10 +94,14 @@ class PlatformState:
     # --- payments -----------------------------------------------------------
 
     def pay(self, activity: Activity) -> dict[str, np.ndarray]:
-        """Dollars paid to each influencer today, by spend column, within the budget."""
+        """Dollars paid to each row's creators together today, by spend column, within the budget.
+
+        A scheme says what it owes each creator (``activity`` is per creator); a row is
+        paid that times its weight, the creators it stands for.
+        """
         owed = {cls.column(): np.zeros(len(activity.posts)) for cls in SCHEMES.values()}
         for scheme in self.schemes():
-            owed[scheme.column()] = scheme.owed(activity)
+            owed[scheme.column()] = scheme.owed(activity) * self.weight
         bill = sum(float(v.sum()) for v in owed.values())
         if bill > self.budget_left:
             scale = self.budget_left / bill * (1 - 1e-12)  # float sums stay under the cap
@@ -149,13 +154,18 @@ class Payouts(Module):
         return tuple(scheme.column() for scheme in SCHEMES.values())
 
     def pay(self, today: Day) -> None:
-        """Each scheme in force says what it owes; each platform pays within its budget."""
-        tier = self.model.influencers.tier
+        """Each scheme in force says what it owes; each platform pays within its budget.
+
+        Schemes see each creator's own day (a group's views, sales and credited adopters
+        ÷ its weight); a row is paid for all the creators it stands for.
+        """
+        table = self.model.influencers
+        tier, weight = table.tier, table.weight
         for k, platform in enumerate(self.model.platforms):
             payments = platform.pay(Activity(
-                posts=today.posts[:, k], views=today.views[:, k], gmv=today.gmv[:, k],
-                new_adopters=today.attributed[:, k], tier=tier,
-                active_followers=today.active_audience[:, k],
+                posts=today.posts[:, k], views=today.views[:, k] / weight,
+                gmv=today.gmv[:, k] / weight, new_adopters=today.attributed[:, k] / weight,
+                tier=tier, active_followers=today.active_audience[:, k],
                 contracts={key: holders[:, k] for key, holders in today.contracts.items()},
             ))
             today.payments[k] = payments
@@ -168,29 +178,41 @@ class Payouts(Module):
 
 
 def invited(spec: Platform, audience: np.ndarray, tier: np.ndarray,
-            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+            rng: np.random.Generator, weight: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
     """Who the invitation policy lets in from day 0, and the line flat-fee offers go down.
 
-    The line holds every influencer once: invitees first, in invitation order.
+    Counts are of real creators: a row stands for ``weight`` of them (all 1 when not
+    given) and is invited whole. ``top_k`` invites the rows whose creators are all among
+    the k largest, ``bottom_k`` among the k smallest, ``tiers`` among the largest of
+    each tier named (the creator sample cuts its strata at those ranks, so the counts
+    are exact); ``random_k`` rows in a random order of creators (each row's place that of
+    the first of its creators: an exponential clock of rate ``weight``), as long as they
+    fit in k, passing over a group larger than what is left; ``random_share`` each row
+    with probability ``share``. The line holds every row once: invitees first, in
+    invitation order, then the rest in that random order of creators.
     """
     policy = spec.invitation
     n = len(audience)
-    by_audience = np.argsort(-audience, kind="stable")
-    waiting_list = rng.permutation(n)  # drawn whatever the policy: the same stream use
+    weight = np.ones(n) if weight is None else np.asarray(weight, dtype=float)
+    by_audience = np.argsort(-audience, kind="stable")  # rank order
+    clock = rng.standard_exponential(n) / np.maximum(weight, 1e-300)  # drawn for every policy
+    waiting_list = np.argsort(clock, kind="stable")
     chosen = np.zeros(n, dtype=bool)
     order = waiting_list
     if policy.policy == "open":
         chosen[:] = True
     elif policy.policy == "top_k":  # the hubs
-        order = by_audience[: policy.top_k]
+        order = by_audience[np.cumsum(weight[by_audience]) <= policy.top_k + 0.5]
     elif policy.policy == "bottom_k":  # the fringe
-        order = by_audience[::-1][: policy.top_k]
+        smallest = by_audience[::-1]
+        order = smallest[np.cumsum(weight[smallest]) <= policy.top_k + 0.5]
     elif policy.policy == "random_k":
-        order = waiting_list[: policy.top_k]
+        order = waiting_list[fitting(weight[waiting_list], policy.top_k)]
     elif policy.policy == "tiers":
         order = np.concatenate([np.zeros(0, dtype=np.intp), *(
-            (members := np.flatnonzero(tier == TIERS.index(name)))[
-                np.argsort(-audience[members], kind="stable")][:count]
+            (members := by_audience[tier[by_audience] == TIERS.index(name)])[
+                np.cumsum(weight[members]) <= count + 0.5]
             for name, count in policy.tiers.items())])
     elif policy.policy == "random_share":
         chosen = rng.random(n) < policy.share
@@ -198,3 +220,27 @@ def invited(spec: Platform, audience: np.ndarray, tier: np.ndarray,
     chosen[order] = True
     rest = waiting_list[~chosen[waiting_list]]
     return chosen, np.concatenate([order, rest]).astype(np.intp)
+
+
+def fitting(sizes: np.ndarray, room: float) -> np.ndarray:
+    """Which of ``sizes``, taken in order, fit in ``room``: first fit, passing over the too large.
+
+    Vectorised in rounds: take the longest prefix that fits, pass over the one that does
+    not and every later one larger than the room still left, and go on (rounds ≤ the
+    distinct sizes, not the items).
+    """
+    taken = np.zeros(len(sizes), dtype=bool)
+    left = float(room) + 0.5  # sizes are whole numbers of creators
+    start = 0
+    while start < len(sizes) and left >= 1:
+        rest = np.flatnonzero(sizes[start:] <= left) + start
+        if len(rest) == 0:
+            break
+        fits = np.cumsum(sizes[rest]) <= left
+        count = len(fits) if fits.all() else int(np.argmin(fits))
+        taken[rest[:count]] = True
+        left -= float(sizes[rest[:count]].sum())
+        if count == len(rest):
+            break
+        start = int(rest[count]) + 1
+    return taken

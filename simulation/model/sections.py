@@ -59,6 +59,10 @@ MAX_INFLUENCERS = 1_000_000
 """Most influencers (mesa agents), and so every influencer count (k invited, slots): at
 10^6 agents a year's run takes minutes (creating the agents alone takes 5 s) and their
 decision table about 1.2 GB; more real creators than a launch could ever recruit."""
+MAX_CREATORS = 1_000_000_000
+"""Most real creators of a count (a tier of the market, k invited, flat-fee slots): a
+billion, more accounts of 1 000 followers or more than any platform has (Instagram had
+about 64 million in 2023, trendHERO)."""
 MAX_RATE_PER_DAY = 10.0
 """The largest hazard per day (adoption, imitation, influence, churn): a hazard of 10 moves
 all but e^-10 (0.005%) of the people it applies to in one day, so larger values change

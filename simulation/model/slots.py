@@ -1,11 +1,17 @@
 """Flat-fee slots: the flat fee's own state, a module present only where a phase pays it.
 
-**Slots** exist: ``max_enrolled`` of them. Each day, before the influencers
-decide, the slots that are neither held nor on offer are offered to the next
-in line: invitees in invitation order (by audience for ``top_k`` and
-``tiers``; a waiting list in random order, drawn once, for ``open`` and
-``random_share``), then, once the platform opens to all, everyone else in
-random order (the platform's ``line``). The line is a circle: after its end
+**Slots** exist: ``max_enrolled`` of them, counted in real creators. Each day,
+before the influencers decide, the slots that are neither held nor on offer are
+offered to the next in line: invitees in invitation order (by audience for
+``top_k`` and ``tiers``; a waiting list in a random order of creators, drawn
+once, for ``open`` and ``random_share``), then, once the platform opens to all,
+everyone else in that random order (the platform's ``line``). An agent that
+stands for a group of creators takes one slot per creator: it is offered slots
+only when enough are free for its whole group (the group decides as one, so it
+is paid as one), and a group larger than what is free is passed over for the
+next in line who fits (the creators simulated one to one, and small groups, fill
+the last slots; the group is asked again when the line comes round). So the slots held never exceed
+``max_enrolled`` real creators. The line is a circle: after its end
 the offers start again from its top, so invitees who declined before are
 asked again. An offer lasts ``offer_days``; an influencer takes the slot by
 publishing the quota while holding it. Only a holder of an offer or a slot
@@ -27,6 +33,7 @@ import numpy as np
 
 from .modules import Module
 from .payouts import FlatFee, schemes_used
+from .platforms import fitting
 
 if TYPE_CHECKING:
     from .config import Config
@@ -35,7 +42,10 @@ if TYPE_CHECKING:
 
 
 class SlotBook:
-    """Who holds or is offered a flat-fee slot on one platform (arrays of length I)."""
+    """Who holds or is offered a flat-fee slot on one platform (arrays of length I).
+
+    A row holds or is offered slots for all the creators it stands for (``weight``).
+    """
 
     def __init__(self, platform: PlatformState):
         self.platform = platform
@@ -88,13 +98,14 @@ class SlotBook:
             self.offered_until[takers] = day
             return
         offered = self.offered(day)
-        free = fee.max_enrolled - int(self.enrolled.sum()) - int(offered.sum())
-        if free <= 0:
+        weight = self.platform.weight
+        free = fee.max_enrolled - float(weight @ (self.enrolled | offered))
+        if free < 1:
             return
         line = self.platform.line
         circle = np.roll(line, -self.next_in_line)
         waiting = circle[(takers & ~offered)[circle]]
-        chosen = waiting[:free]
+        chosen = waiting[fitting(weight[waiting], free)]
         if len(chosen):
             self.offered_until[chosen] = day + fee.offer_days - 1
             position = np.flatnonzero(line == chosen[-1])[0]

@@ -55,6 +55,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from .config import Config, check_seed, revalidated
+from .creators import creator_cuts, sample_creators
 from .day import Day
 from .influencers import Influencer, InfluencerTable
 from .metrics import summarise
@@ -87,11 +88,11 @@ def memory_parts(config: Config) -> tuple[float, float]:
     friends = config.network.social.friends_of(people)
     follows = config.network.follows_per_person
     params = config.influencers
-    if follows is None:  # from the audiences: their expected sum over the market
-        mean_audience = params.audience_median * math.exp(params.audience_sigma ** 2 / 2)
-        follows = (n_influencers * mean_audience * params.audience_in_market
-                   / config.population.market_size)
-    follows = min(follows, n_influencers)  # nobody follows an influencer twice
+    if follows is None:  # from the audiences: their sum over the market
+        follows = config.population.creators.follows_per_person(
+            params.audience_in_market, config.population.market_size)
+    if n_influencers == 0:
+        follows = 0.0
     n_platforms = len(config.platforms)
     per_person = (BYTES_PER_PERSON + 16 * friends + 24 * follows + 8 * n_platforms)
     options = math.comb(params.max_posts_per_day + n_platforms, n_platforms)
@@ -143,10 +144,13 @@ class SparkModel(mesa.Model):
             daily table; their tables are ``observer.result(model)``.
 
     The model builds the world every module reads: ``people`` (each person's state,
-    :class:`~simulation.model.population.People`), ``influencers`` (the creators'
-    attributes and state, :class:`~simulation.model.influencers.InfluencerTable`, whose
-    rows are also the mesa agents), their graphs (``friends``; ``follows``, people ×
-    influencers, and ``followed_by``) and ``platforms`` (each one's schedule and budget).
+    :class:`~simulation.model.population.People`), ``creators`` (the sample of the creator
+    market, :class:`~simulation.model.creators.CreatorSample`: who is simulated one to
+    one, and how many real creators each agent stands for), ``influencers`` (the simulated
+    creators' attributes and state, :class:`~simulation.model.influencers.InfluencerTable`,
+    whose rows are also the mesa agents), their graphs (``friends``; ``follows``, people ×
+    simulated creators, an entry per real creator followed, and ``followed_by``) and
+    ``platforms`` (each one's schedule and budget).
     Then ``modules`` (key → :class:`~simulation.model.modules.Module`) are the parts the
     config needs, and ``stages`` their day, in order.
     """
@@ -165,15 +169,17 @@ class SparkModel(mesa.Model):
         self.platform_names = [p.name for p in config.platforms]
         n_platforms = len(self.platform_names)
 
-        self.influencers = InfluencerTable(
-            config.influencers, n_influencers, n_platforms, self.streams("influencers.attributes")
-        )
+        creators = config.population.creators
+        self.creators = sample_creators(creators, n_influencers, creator_cuts(config),
+                                        self.streams("creators.rank"))
+        self.influencers = InfluencerTable(config.influencers, self.creators, n_platforms,
+                                           self.streams)
         market = config.population.market_size
         self.scale = config.population.people_per_agent  # real people per simulated person
         self.follows = follow_graph(
-            n_people, self.influencers.follow_probability(
-                market, config.network.follows_per_person),
-            self.streams("network.follows"),
+            n_people, self.influencers.follow_rate(
+                creators, market, config.network.follows_per_person),
+            self.streams("network.follows"), self.influencers.weight,
         )
         self.followed_by = self.follows.T.tocsr()  # influencers × people
         self.influencers.set_followers(self.follows)
@@ -182,7 +188,7 @@ class SparkModel(mesa.Model):
                              self.streams("people.attributes"))
         self.platforms = [
             PlatformState(spec, self.influencers.audience, self.influencers.tier,
-                          self.streams(f"invitation.{spec.name}"))
+                          self.streams(f"invitation.{spec.name}"), self.influencers.weight)
             for spec in config.platforms
         ]
         for index in range(n_influencers):
@@ -266,7 +272,8 @@ class SparkModel(mesa.Model):
             people_per_agent=self.scale,
             switch_days={p.name: p.switch_day for p in self.platforms},
             influencers_joined=dict(zip(self.platform_names, (  # ever: still there or quit
-                self.influencers.joined | self.influencers.quit).sum(axis=0).tolist(),
+                round(v) for v in (self.influencers.weight @ (
+                    self.influencers.joined | self.influencers.quit)).tolist()),
                 strict=True)),
             retention_window=self.config.metrics.retention_window_days,
             influencers=self.influencer_totals, observed=observed_tables(self),

@@ -31,8 +31,8 @@ class TierCounts(Observer):
     """``day, platform, tier, invited, joined, active`` per day, platform and tier.
 
     ``invited`` may join (the invitation policy, the open day), ``joined`` are
-    joined that day (before quits), ``active`` posted that day (influencers).
-    Day 0 is the launch, before anyone decides.
+    joined that day (before quits), ``active`` posted that day: real creators (each
+    simulated creator counts its weight). Day 0 is the launch, before anyone decides.
     """
 
     key = "tiers"
@@ -41,6 +41,7 @@ class TierCounts(Observer):
     def start(self, model: SparkModel) -> None:
         """Day 0; remembers who had quit, to count those who quit during each day as joined."""
         self.tiers = model.influencers.tier.astype(np.intp)
+        self.weight = model.influencers.weight
         self.days: list[int] = []
         self.counts: list[list[list[np.ndarray]]] = []  # per day: platforms × 3 × tiers
         self.quit_before = model.influencers.quit.copy()
@@ -53,7 +54,8 @@ class TierCounts(Observer):
         masks = (np.column_stack([p.eligible(model.day) for p in model.platforms]),
                  table.joined | quit_today, table.posts > 0)
         self.days.append(model.day)
-        self.counts.append([[np.bincount(self.tiers[mask[:, k]], minlength=len(TIERS))
+        self.counts.append([[np.bincount(self.tiers[mask[:, k]], weights=self.weight[mask[:, k]],
+                                         minlength=len(TIERS))
                              for mask in masks] for k in range(len(model.platforms))])
         self.quit_before = table.quit.copy()
 
@@ -67,7 +69,7 @@ class TierCounts(Observer):
             "day": np.repeat(self.days, n_platforms * n_tiers),
             "platform": np.tile(np.repeat(np.array(names, dtype=object), n_tiers), n_days),
             "tier": np.tile(np.array(TIERS, dtype=object), n_days * n_platforms),
-            **{name: data[:, :, i, :].ravel().astype(np.int64)
+            **{name: np.rint(data[:, :, i, :].ravel()).astype(np.int64)
                for i, name in enumerate(COUNTS)},
         })
 

@@ -40,14 +40,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "base_churn": ("base churn", "per day"),
     "content_half": ("content half-point", "posts/day"),
     "attention_cost": ("attention cost", "relative churn"),
-    "follows_per_person": ("influencers followed", "per person"),
+    "follows_per_person": ("creators followed", "per person"),
     "mean_degree": ("friends", "per person"),
     "rewire_prob": ("rewiring", "probability"),
     "rel_marketing": ("marketing", "× innovation"),
     "feed_baseline": ("feed baseline", "posts/day"),
     "take_rate": ("take rate", "share of GMV"),
-    "audience_median": ("median audience", "followers"),
-    "audience_sigma": ("audience spread", "log-sd"),
+    "nano": ("nano creators", "creators"),
+    "micro": ("micro creators", "creators"),
+    "mid": ("mid-tier creators", "creators"),
+    "macro": ("macro creators", "creators"),
+    "mega": ("mega creators", "creators"),
+    "min_audience": ("smallest creator", "followers"),
+    "largest_audience": ("largest creator", "followers"),
     "engagement_mean": ("engagement", "share viewing"),
     "incumbent_reach": ("incumbent reach", "share"),
     "cost_per_post": ("cost per post", "$ per post"),
@@ -142,7 +147,7 @@ def words(key: str) -> tuple[str, str]:
                 context.append(f"{part[:-1]} {following}")
             index += 2
             continue
-        if part not in {"platforms", "population", "network", "influencers"} or (
+        if part not in {"platforms", "population", "network", "influencers", "creators"} or (
                 part == "influencers" and index < len(parts) - 2):
             context.append(part.replace("_", " "))
         index += 1

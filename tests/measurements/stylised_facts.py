@@ -29,7 +29,8 @@ def commission_core(rate: float) -> int:
     if rate:
         later["commission"] = {"rate": rate}
     config = simulation.load_config(T.big_push(240), {"platforms.0.phases.1": later})
-    return int((SparkModel(config, seed=1).run().influencers.posts[:, 0] > 0).sum())
+    table = SparkModel(config, seed=1).run().influencers
+    return round(float(table.weight @ (table.posts[:, 0] > 0)))  # real creators
 
 
 if __name__ == "__main__":
@@ -42,8 +43,12 @@ if __name__ == "__main__":
     print("plateaus", {name: share(T.CONFIGS / "schemes" / f"{name}.toml", 1)
                        for name in ("none", "flat_fee", "hybrid", "per_adopter")})
     print("fee grid joined", T.joined_by_fee())
+    print("fee grid joined, alike", T.joined_by_fee(**{
+        "influencers.cost_sigma": 0.0, "population.creators": T.ALIKE,
+        "influencers.engagement_elasticity": 0.0, "influencers.decision_noise": 0.0,
+        "influencers.product_fit_sigma": 0.0}))
     base = {**T.PEOPLE, "horizon_days": 150, "platforms.0.invitation": {"policy": "open"},
-            "platforms.0.phases.0.flat_fee.max_enrolled": None}
+            "platforms.0.phases.0.flat_fee.max_enrolled": None, "platforms.0.budget": 1e12}
     notice = simulation.load_config(T.BASELINE, {
         **base, "platforms.0.phases.1.start": {"day": 60, "notice_days": 30}})
     plain = simulation.load_config(T.BASELINE, {
@@ -60,6 +65,6 @@ if __name__ == "__main__":
     print("posting at the horizon on commission", {r: commission_core(r)
                                                    for r in (0.0, 0.04, 0.10)})
     print("seeding", {policy: [share(T.BASELINE, s, **{
-        "platforms.0.invitation": {"policy": policy, "top_k": 50},
+        "platforms.0.invitation": {"policy": policy, "top_k": 5000},
         "platforms.0.phases.1.start.adoption_share": 1.0, "platforms.0.budget": 2e6})
         for s in (1, 2, 3)] for policy in ("top_k", "random_k", "bottom_k")})
