@@ -372,7 +372,7 @@ def _take_all(market: CreatorMarket, n_agents: int, cuts: np.ndarray) -> tuple[i
         tail = market.total_audience - float(market.cumulative_audience(
             np.array([float(ranks)]))[0])
         share = tail / tail_agents
-        above = min(int(math.floor(market.creators_above(share))), total)
+        above = min(int(math.floor(market.creators_above(share))), total, n_agents - 1)
         if above <= ranks:
             break
         ranks = above

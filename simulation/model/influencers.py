@@ -437,7 +437,8 @@ class Influencer(mesa.Agent):
     weight = _Column("weight", float, "Real creators this agent stands for (1: one to one).")
     market_audience = _Column("market_audience", float, "Followers in the market (real people).")
     followers_in_sample = _Column("n_followers", int,
-                                  "Simulated people who follow this influencer.")
+                                  "Follow entries in the sample: simulated people following "
+                                  "this agent, once per creator of its group they follow.")
     cost_per_post = _Column("cost_per_post", float, "$ per post (effort plus opportunity cost).")
     product_fit = _Column("product_fit", float,
                           "Multiplier on the conversion of views into orders.")

@@ -56,9 +56,9 @@ MAX_HORIZON_DAYS = 36_500
 existed. A simulated day of the baseline (10^5 people, 10^3 influencers) takes about 2 ms,
 so the longest baseline run takes about a minute and a half; days are int32 in the model."""
 MAX_INFLUENCERS = 1_000_000
-"""Most influencers (mesa agents), and so every influencer count (k invited, slots): at
-10^6 agents a year's run takes minutes (creating the agents alone takes 5 s) and their
-decision table about 1.2 GB; more real creators than a launch could ever recruit."""
+"""Most simulated creators (mesa agents): at 10^6 agents a year's run takes minutes
+(creating the agents alone takes 5 s) and their decision table about 1.2 GB; a larger
+market is sampled, not simulated one to one (real creators are counted by MAX_CREATORS)."""
 MAX_CREATORS = 1_000_000_000
 """Most real creators of a count (a tier of the market, k invited, flat-fee slots): a
 billion, more accounts of 1 000 followers or more than any platform has (Instagram had
