@@ -10,7 +10,9 @@ Cases (each in a fresh subprocess, so peak memory — ``ru_maxrss`` — belongs 
   (``mesa_network_bass.py``), the way Mesa's examples are written.
 - ``network_bass_numpy``: the same dynamics in bare numpy (``numpy_network_bass.py``), the floor.
 - ``people_10k`` .. ``people_3m`` (1 000 influencers) and ``influencers_10k``, ``influencers_30k``
-  (1 000 000 people): the baseline at growing sizes, for the scaling table. ``influencers_10k``
+  (1 000 000 people): the baseline at growing sizes, for the scaling table (30 000 simulated
+  creators need a market larger than the default 17 102: every tier doubled, each creator's
+  in-market share halved, so a person follows as many creators). ``influencers_10k``
   is the headline target: a million people, ten thousand influencers, a year. At a million
   people the table also gives each stage's share of the day (``model.plan()``).
 
@@ -137,10 +139,30 @@ def case_network_bass_sparksim() -> dict:
 
 def _scale_case(people: int, influencers: int):
     def case() -> dict:
-        return _run_simulation("configs/baseline.toml", {
-            "population.followers": people, "population.influencers": influencers,
-            "horizon_days": 365}, final_share=False)
+        overrides = {"population.followers": people, "population.influencers": influencers,
+                     "horizon_days": 365}
+        return _run_simulation("configs/baseline.toml", {**overrides, **_market_for(influencers)},
+                               final_share=False)
     return case
+
+
+def _market_for(influencers: int) -> dict:
+    """A creator market with room for ``influencers`` simulated creators and the same follows.
+
+    The default market has 17 102 creators; a larger sample needs a larger market, here
+    every tier's count times a whole factor with each creator's in-market share divided by
+    it, so that a person follows as many creators as at the defaults (the follow graph, and
+    so the work, the same but for the agents).
+    """
+    simulation = _import_simulation()
+    market = simulation.load_config({}).population.creators
+    factor = -(-influencers // market.total)  # ceiling
+    if factor <= 1:
+        return {}
+    share = simulation.load_config({}).influencers.audience_in_market
+    return {**{f"population.creators.{tier}": getattr(market, tier) * factor
+               for tier in ("nano", "micro", "mid", "macro", "mega")},
+            "influencers.audience_in_market": share / factor}
 
 
 SCALING = {  # name: (people, influencers); the 1M x 10k row is the headline target

@@ -355,7 +355,7 @@ class Influencers(Module):
     def learn(self, today: Day) -> None:
         """Expectations move toward what was earned; those out of patience quit."""
         table = self.model.influencers
-        today.joined_during_day = table.weight @ table.joined  # real creators, before quits
+        today.joined_during_day = (table.weight[:, None] * table.joined).sum(axis=0)  # real
         # also tomorrow's: nothing moves in between (active followers moved before sell)
         self.audience = today.active_audience
         self.outlook = self.public_outlook(self.audience)
@@ -393,8 +393,8 @@ class Influencers(Module):
         """Creators joined (before the day's quits), posting, and their posts on ``k`` (real)."""
         posts, weight = today.posts[:, k], self.model.influencers.weight
         return {"joined_influencers": round(float(today.joined_during_day[k])),
-                "active_influencers": round(float(weight @ (posts > 0))),
-                "posts": round(float(weight @ posts))}
+                "active_influencers": round(float(weight[posts > 0].sum())),
+                "posts": round(float((weight * posts).sum()))}
 
 
 def allocations(n_platforms: int, max_posts: int) -> np.ndarray:

@@ -99,7 +99,7 @@ class SlotBook:
             return
         offered = self.offered(day)
         weight = self.platform.weight
-        free = fee.max_enrolled - float(weight @ (self.enrolled | offered))
+        free = fee.max_enrolled - float(weight[self.enrolled | offered].sum())
         if free < 1:
             return
         line = self.platform.line

@@ -272,8 +272,8 @@ class SparkModel(mesa.Model):
             people_per_agent=self.scale,
             switch_days={p.name: p.switch_day for p in self.platforms},
             influencers_joined=dict(zip(self.platform_names, (  # ever: still there or quit
-                round(v) for v in (self.influencers.weight @ (
-                    self.influencers.joined | self.influencers.quit)).tolist()),
+                round(float(v)) for v in (self.influencers.weight[:, None] * (
+                    self.influencers.joined | self.influencers.quit)).sum(axis=0)),
                 strict=True)),
             retention_window=self.config.metrics.retention_window_days,
             influencers=self.influencer_totals, observed=observed_tables(self),
