@@ -84,27 +84,33 @@ TRIGGERS = {
     "spend": "when spend reaches ($)",
 }
 """How the plan switches to its second payout phase → what it means."""
+K_POLICIES = ("top_k", "bottom_k", "random_k")
+"""The invitation policies that invite k influencers."""
 NO_PAYOUTS = "no payouts"
 """The default reference: the plan's own config with no payout phases."""
 
 LABELS = {
-    "fee": "Flat fee ($/day)",
-    "quota": "Posts/day quota",
-    "commission": "Commission rate (share of sales)",
-    "per_view": "Per-view rate ($ per 1 000 views)",
-    "bounty": "Bounty ($ per new user)",
+    "scenario": "Start from scenario",
+    "reference": "Compare with",
+    "launch": "Pay at launch",
+    "after": "Pay after the switch",
+    "fee": "Flat fee",
+    "quota": "Quota for the fee",
+    "commission": "Commission",
+    "per_view": "Per-view rate",
+    "bounty": "Bounty",
     "policy": "Invite",
-    "invited": "Number invited (k)",
+    "invited": "Number invited",
     "switch": "Switch",
     "switch_at": "Switch at",
-    "notice_days": "Notice (days)",
-    "budget": "Budget ($)",
-    "market_size": "Market size (people)",
+    "notice_days": "Notice",
+    "budget": "Budget",
+    "market_size": "Market",
     "people": "People simulated",
     "replicates": "Replicates",
     "seed": "Seed",
 }
-"""Lever → its label on the page."""
+"""Lever → its name on the page (its unit is added there: :data:`~simulation.app.explain.UNITS`)."""
 KEYS = {
     "fee": r"(?<!\w)flat_fee\.(fee|tier_fees)\b",
     "quota": r"(?<!\w)flat_fee\.posts_per_day\b",
@@ -125,8 +131,11 @@ KEYS = {
 MAX_REPLICATES = 100
 """Replicates a click runs at most: intervals narrow as 1/√replicates, so 100 already give
 a tenth of one replicate's spread; bigger comparisons belong in ``sparksim sweep``."""
-MAX_RUNS_PER_CLICK = 2 * MAX_REPLICATES
-"""Runs a click starts at most: the plan and its reference, once per replicate."""
+MAX_PINNED = 6
+"""Plans compared at once (pinned): six plans and the reference fit one table and one legend."""
+MAX_RUNS_PER_CLICK = (MAX_PINNED + 1) * MAX_REPLICATES
+"""Runs a comparison holds at most: the pinned plans and the reference, once per replicate
+(a click runs only those not run before, within :data:`MAX_WORK`)."""
 MAX_PEOPLE = 1_000_000
 """People a run simulates at most in the app: a comparison of that size takes 10–30 s and
 0.6 GB on one core (measured: 2 runs of the baseline, 12–22 s), and the server runs a few
@@ -214,7 +223,7 @@ def plan_config(base: Config, levers: Levers) -> Config:
     for key, values in levers.settings.items():
         sections[key] = {**sections.get(key, {}), **values}
     if "flat_fee" in sections:
-        sections["flat_fee"]["tier_fees"] = _tier_fees(raw["platforms"][0], levers.fee)
+        sections["flat_fee"]["tier_fees"] = tier_fees(raw["platforms"][0], levers.fee)
     phases = [_phase(levers.launch, sections, {"day": 0})]
     if levers.switch != "none":
         at = levers.switch_at
@@ -262,11 +271,15 @@ def check_runs(levers: Levers) -> None:
             "use `sparksim run` for more, which checks memory first")
 
 
-def check_work(plan: Config, replicates: int) -> None:
-    """A ConfigError if a click's runs of ``plan`` and its reference exceed :data:`MAX_WORK`."""
-    runs = 2 * replicates
+def check_work(plan: Config, replicates: int, scenarios: int = 2) -> None:
+    """A ConfigError if a click's runs (``scenarios`` configs × replicates) exceed :data:`MAX_WORK`.
+
+    ``scenarios`` counts the configs the click runs: the plan and its reference by
+    default; the page counts those not already run (:mod:`~simulation.app.cache`).
+    """
+    runs = scenarios * replicates
     work = runs * plan.population.followers * plan.horizon_days
-    if runs > MAX_RUNS_PER_CLICK or work > MAX_WORK:
+    if work > MAX_WORK:
         raise ConfigError(
             f"replicates = {replicates} with population.followers = "
             f"{plan.population.followers:,}: {runs} runs of {plan.horizon_days} days is "
@@ -313,7 +326,7 @@ def _sections(platform: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return sections
 
 
-def _tier_fees(platform: dict[str, Any], fee: Any) -> dict[str, Any]:
+def tier_fees(platform: dict[str, Any], fee: Any) -> dict[str, Any]:
     """The scenario's tier fees, scaled by the new flat fee over the scenario's."""
     section = _sections(platform).get("flat_fee", {})
     tiers, old = section.get("tier_fees", {}), section.get("fee")
