@@ -206,7 +206,7 @@ def test_the_work_of_a_click_is_capped():
         plan.check_work(plan.plan_config(scenarios.load("baseline"), big), big.replicates)
     assert "4,380,000,000 person-days" in str(err.value)
     assert plan.fields_named(str(err.value)) == ["Replicates", "People simulated"]
-    assert plan.MAX_RUNS_PER_CLICK == 2 * plan.MAX_REPLICATES
+    assert plan.MAX_RUNS_PER_CLICK == (plan.MAX_PINNED + 1) * plan.MAX_REPLICATES
 
 
 # --- one comparison per page, a few per server, off the event loop ------------------
@@ -220,13 +220,13 @@ def slow_compute(monkeypatch):
     class Fake:
         seconds = 0.6
 
-    def compute(plan_, reference, levers_, started):
+    def compute(job):
         calls.append(threading.current_thread().name)
         time.sleep(Fake.seconds)
         return None, b""
 
     monkeypatch.setattr(app_page.Page, "_compute", staticmethod(compute))
-    monkeypatch.setattr(app_page.Page, "_show", lambda self, results, png: None)
+    monkeypatch.setattr(app_page.Page, "_show", lambda self, results, charts: None)
     Fake.calls = calls
     return Fake
 

@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--address", default="localhost",
                         help="address to listen on (default: localhost only)")
     parser.add_argument("--show", action="store_true", help="open it in a browser")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes for the runs (default: 2, or 1 on one core); "
+                             "started at once and kept warm")
     return parser
 
 
@@ -130,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     import panel as pn
     from bokeh.settings import settings
 
-    from .page import Page
+    from ..runs.executors import default_workers
+    from . import cache
+    from .page import Page, warm_up
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     port = args.port or free_port()
@@ -149,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as err:
         print(f"sparksim app: {err}; not serving", file=sys.stderr)
         return EXIT_ENVIRONMENT
+    workers = args.workers if args.workers is not None else min(2, default_workers())
+    if workers < 1:
+        print(f"sparksim app: --workers {workers}: must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    cache.WORKERS = workers
+    warm_up()  # the default reference's runs, and the worker processes, before the first click
     print(f"sparksim app: http://{args.address}:{port}/  (Ctrl-C to stop)", flush=True)
     if args.show:
         server.show("/")
