@@ -299,7 +299,8 @@ def test_fits_a_launch_then_decay_of_active_users():
     config = simulation.load_config(BASS, DECAY_BASE)
     days = [2, 5, 9, 14, 21, 30, 45, 60, 80, 100]
     observed = accounts(config, DECAY_TRUTH, days, root=3_000, runs=1, column="active_users")
-    assert observed.idxmax() == 14 and observed.iloc[-1] < observed.max() / 10  # up, then down
+    peak = observed.idxmax()  # day 9 (day 14 while feeds held a fixed post a day: issue 21)
+    assert 2 < peak < 30 and observed.iloc[-1] < observed.max() / 10  # up, then down
     fit = calibrate(observed, config, {"retention.base_churn": (0.01, 0.2),
                                        "events.0.strength": (5.0, 120.0)},
                     target="active_users", replicates=2, trials=48, bootstrap=20,
