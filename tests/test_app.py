@@ -184,6 +184,8 @@ class App:
 
     def choose(self, lever: str, label: str) -> None:
         self.page.locator(f".lever-{lever} select").select_option(label=label)
+        if lever == "scenario":  # its levers have arrived once its description has
+            self.page.get_by_text(scenarios.description(label)[:60]).wait_for()
 
     def toggle(self, lever: str, label: str) -> None:
         """Click one button of a button group (a scheme to pay, a plan to pin)."""
@@ -407,7 +409,7 @@ def test_a_plan_saved_as_toml_loads_back_with_the_same_levers(app, tmp_path):
     assert config.platforms[0].phases[1].start.day == 100
 
     app.choose("scenario", "per_view")  # other levers altogether
-    app.set("fee", 10)
+    app.set("per_view", 2)
     assert app.levers() != saved
     path = tmp_path / "my plan.toml"
     path.write_bytes(toml)

@@ -174,6 +174,7 @@ class Charts:
 
     def __init__(self) -> None:
         self.slot_of: dict[str, int] = {}
+        self._shown: dict[int, object] = {}  # id of a slot's source → what it shows
         self.over_time = {column: self._over_time(column, title, unit, money)
                           for column, (title, unit, money) in OVER_TIME.items()}
         first = self.over_time["adopters"]["figure"]
@@ -203,7 +204,7 @@ class Charts:
             for slot, parts in enumerate(chart["slots"]):
                 name = slots.get(slot)
                 band = data.bands[column].get(name) if name is not None else None
-                _set(parts["series"], parts["item"], name,
+                self._set(parts["series"], parts["item"], name,
                      None if band is None else dict(zip(
                          ("day", "low", "median", "high"), band, strict=True)))
                 for column_name, (source, item) in parts["marks"].items():
@@ -218,7 +219,7 @@ class Charts:
         for slot, parts in enumerate(self.net["slots"]):
             name = slots.get(slot)
             curve = data.curves.get(name) if name is not None else None
-            _set(parts["series"], parts["item"], name,
+            self._set(parts["series"], parts["item"], name,
                  None if curve is None else dict(zip(("day", "median", "low", "high"), curve,
                                                      strict=True)))
             day = data.paybacks.get(name) if curve is not None else None
@@ -227,6 +228,32 @@ class Charts:
                                       if day is not None else ""}
             parts["mark"][1].visible = day is not None
         self._show_frontier(data.frontier, slots)
+
+    def _set(self, series: tuple[ColumnDataSource, list], item: LegendItem, name: str | None,
+             values: dict[str, np.ndarray] | None) -> None:
+        """One slot's series: its data, shown and named, or emptied and hidden.
+
+        A slot whose data are those it shows already is left alone, so a new plan
+        sends (and the browser redraws) only its own series.
+        """
+        source, renderers = series
+        signature = None if values is None else (name, *(
+            hash(np.asarray(v, dtype=float).tobytes()) for v in values.values()))
+        if self._shown.get(id(source), "nothing yet") == signature:
+            return
+        self._shown[id(source)] = signature
+        if values is None:
+            source.data = dict(EMPTY_BAND)
+            item.visible = False
+            item.label = {"value": ""}
+            return
+        # fresh arrays of their own: a view into a larger array sends BokehJS the wrong bytes
+        source.data = {**{k: np.array(v, dtype=float) for k, v in values.items()},
+                       "name": [name] * len(values["day"])}
+        item.label = {"value": name}
+        item.visible = True
+        for renderer in renderers:
+            renderer.visible = True
 
     def _slots(self, data: ChartData) -> dict[int, str]:
         """Slot → scenario: each pinned plan keeps its slot; a new one takes the first free."""
@@ -327,8 +354,8 @@ class Charts:
         return {"figure": chart, "slots": slots}
 
     def _frontier(self) -> dict:
-        chart = _figure("Spend against extra active users (frontier: none cheaper does "
-                        "better)", "extra active users at the end (people)",
+        chart = _figure("Spend against extra active users at the end",
+                        "extra active users at the end (people)",
                         x_label="total payout spend ($)")
         chart.xaxis.formatter = tick_formatter(money=True)
         empty = {c: [] for c in ("spend", "spend_low", "spend_high", "gain", "gain_low",
@@ -351,7 +378,8 @@ class Charts:
         line_source = ColumnDataSource({"spend": [], "gain": []})
         line = chart.line("spend", "gain", source=line_source, color="black",
                           line_dash="dashed", line_width=1.2)
-        line_item = LegendItem(label="frontier", renderers=[line], visible=False)
+        line_item = LegendItem(label="frontier: none cheaper does more", renderers=[line],
+                               visible=False)
         chart.legend[0].items.extend([line_item, *items])
         chart.add_tools(HoverTool(renderers=[i.renderers[0] for i in items], tooltips=[
             ("", "@name"), ("spend", "$@spend{0,0}"), ("extra active users", "@gain{0,0}")]))
@@ -370,24 +398,6 @@ def _figure(title: str, y_unit: str, money: bool = False, **kwargs: object) -> f
     chart.add_layout(Legend(click_policy="hide", label_text_font_size="11px", spacing=0,
                             padding=4, margin=4), "right")
     return chart
-
-
-def _set(series: tuple[ColumnDataSource, list], item: LegendItem, name: str | None,
-         values: dict[str, np.ndarray] | None) -> None:
-    """One slot's series: its data, shown and named, or emptied and hidden."""
-    source, renderers = series
-    if values is None:
-        source.data = dict(EMPTY_BAND)
-        item.visible = False
-        item.label = {"value": ""}
-        return
-    # fresh arrays of their own: a view into a larger array sends BokehJS the wrong bytes
-    source.data = {**{k: np.array(v, dtype=float) for k, v in values.items()},
-                   "name": [name] * len(values["day"])}
-    item.label = {"value": name}
-    item.visible = True
-    for renderer in renderers:
-        renderer.visible = True
 
 
 def _labels(points: pd.DataFrame) -> dict[str, list]:

@@ -189,7 +189,7 @@ class Page:
                                            description="A plan saved by this page (plan, TOML), "
                                                        "or any sparksim config.")
         self.upload.param.watch(self._uploaded, "value")
-        self.progress = pn.indicators.Progress(active=True, value=-1, visible=False,
+        self.progress = pn.indicators.Progress(active=False, value=0,
                                                sizing_mode="stretch_width")
         self.status = pn.pane.Markdown("Set the levers and press **Run**.",
                                        css_classes=["status"])
@@ -347,15 +347,17 @@ class Page:
         work = asyncio.wrap_future(future)
         try:
             while not work.done():
+                await asyncio.wait({work}, timeout=0.25)
                 waited = time.perf_counter() - started
                 making = new * replicates
-                self.status.object = (
+                said = (
                     f"Running {making} new run{'s' if making != 1 else ''}"
                     f"{f' ({runs - making} kept from before)' if runs > making else ''}… "
                     f"{waited:.0f} s" if begun.is_set() else
                     f"Waiting for a free worker (other visitors' comparisons are running)… "
                     f"{waited:.0f} s")
-                await asyncio.wait({work}, timeout=0.25)
+                if not work.done() and said != self.status.object:  # a change redraws it
+                    self.status.object = said
             results, charts = work.result()
         except ConfigError as err:
             self._fail(explain.translate(err))
@@ -546,8 +548,13 @@ class Page:
         self.costs.visible = self.table.visible = False
 
     def _busy(self, busy: bool) -> None:
+        """The Run button off and the bar moving while a comparison runs.
+
+        The bar stays in place (shown and hidden, it would lay the page out again: a
+        tenth of a second each time).
+        """
         self.run_button.disabled = busy
-        self.progress.visible = busy
+        self.progress.param.update(active=busy, value=-1 if busy else 0)
 
     def _download(self, what: str) -> io.BytesIO:
         if what == "plan":
