@@ -29,6 +29,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/sweep_bench.py
+	$(BIN)/python benchmarks/app_bench.py
 
 # The quick sweep and its report: results/sweeps/quick/ (resumes if interrupted).
 sweep: $(STAMP)
@@ -83,4 +84,4 @@ lock: $(STAMP)
 	    --generate-hashes --quiet -o $(LOCK)
 
 lint: $(STAMP)
-	$(BIN)/ruff check simulation tests benchmarks
+	$(BIN)/ruff check simulation tests benchmarks docs

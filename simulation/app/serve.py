@@ -119,11 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes for the runs (default: 2, or 1 on one core); "
                              "started at once and kept warm")
+    parser.add_argument("--cold", action="store_true",
+                        help="serve at once, without first starting the workers and running "
+                             "the default reference (the first comparison is then slower)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve until Ctrl-C (exit 0), printing the address first.
+    """Serve until Ctrl-C (exit 0), printing the address once the server is ready.
+
+    Ready means warm: the worker processes started and the default page's
+    reference run (a few seconds), so the first comparison runs only its plan.
 
     Exit 2 if the port is taken; 1 if the routes cannot be guarded (see :func:`guard`).
     """
@@ -159,7 +165,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sparksim app: --workers {workers}: must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     cache.WORKERS = workers
-    warm_up()  # the default reference's runs, and the worker processes, before the first click
+    if not args.cold:
+        print(f"sparksim app: starting {workers} worker process{'es' if workers > 1 else ''} "
+              "and running the default reference…", file=sys.stderr, flush=True)
+        try:
+            warm_up().result()
+        except KeyboardInterrupt:
+            print("sparksim app: stopped", file=sys.stderr)
+            return 0
+        except Exception as err:  # noqa: BLE001 - the page still works, only slower at first
+            print(f"sparksim app: warming up failed ({err}); the first comparison will be "
+                  "slower", file=sys.stderr)
     print(f"sparksim app: http://{args.address}:{port}/  (Ctrl-C to stop)", flush=True)
     if args.show:
         server.show("/")
