@@ -37,7 +37,7 @@ import itertools
 import numbers
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .sections import RegistryError, check_key, register
+from .sections import RegistryError, register_class
 
 if TYPE_CHECKING:
     from .config import Config
@@ -110,12 +110,7 @@ def module_problem(cls: type[Module]) -> str | None:
 
 def register_module(cls: type[Module], *, replace: bool = False) -> None:
     """Add a module class to :data:`MODULES` (done when a subclass sets ``key``), checked."""
-    what = f"module {cls.__name__}"
-    check_key(cls.__dict__.get("key"), what)
-    problem = module_problem(cls)
-    if problem:
-        raise RegistryError(f"{what}: {problem}")
-    register(MODULES, cls.key, cls, what, replace=replace)
+    register_class(MODULES, cls, "module", module_problem, replace=replace)
 
 
 def assemble(model: SparkModel) -> tuple[dict[str, Module], list[tuple[str, Module]]]:

@@ -40,11 +40,9 @@ from .sections import (
     MAX_HORIZON_DAYS,
     MAX_INFLUENCERS,
     MAX_PRICE,
-    RegistryError,
     RegistryKeys,
     Section,
-    check_key,
-    register,
+    register_class,
 )
 
 TIERS: tuple[str, ...] = ("nano", "micro", "mid", "macro", "mega")
@@ -185,12 +183,7 @@ def register_scheme(cls: type[Scheme], replace: bool = False) -> None:
     ``replace=True`` (``class MyCommission(Scheme, replace=True)``) replaces the
     scheme registered under the same key.
     """
-    what = f"scheme {cls.__name__}"
-    check_key(cls.__dict__.get("key"), what)
-    problem = scheme_problem(cls)
-    if problem:
-        raise RegistryError(f"{what}: {problem}")
-    register(SCHEMES, cls.key, cls, what, replace=replace)
+    register_class(SCHEMES, cls, "scheme", scheme_problem, replace=replace)
 
 
 def schemes_used(config: Any) -> set[str]:

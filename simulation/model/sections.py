@@ -28,6 +28,7 @@ import copy
 import keyword
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Union
 
@@ -179,6 +180,17 @@ def check_key(key: Any, what: str) -> None:
             or keyword.iskeyword(key)):
         raise RegistryError(f"{what}: key {key!r} must be a Python identifier not starting "
                             "with '_' (it is a config key), e.g. 'tip_jar'")
+
+
+def register_class(registry: dict[str, Any], cls: type, kind: str,
+                   problem: Callable[[Any], str | None], *, replace: bool = False) -> None:
+    """Register ``cls`` under its ``key``: the key checked, then ``problem(cls)`` (None: fine)."""
+    what = f"{kind} {cls.__name__}"
+    check_key(cls.__dict__.get("key"), what)
+    found = problem(cls)
+    if found:
+        raise RegistryError(f"{what}: {found}")
+    register(registry, cls.key, cls, what, replace=replace)
 
 
 def register(registry: dict[str, Any], key: str, entry: Any, what: str, *,
